@@ -1,0 +1,66 @@
+"""The composition root: the one place that wires settings, storage, Slack and handlers."""
+
+import logging
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+import bot.slack.builders  # noqa: F401  (registers every message renderer)
+import handlers
+from bot.config import Settings
+from bot.logs import new_correlation_id
+from bot.services.context import Services
+from bot.slack.client import build_client
+from bot.slack.sender import SlackDirectory, SlackNotifier
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def build_services(settings: Settings, *, client: AsyncWebClient | None = None, db: Database | None = None) -> Services:
+    client = client or slack_client(settings)
+    return Services(
+        db=db or Database(settings.database_url),
+        notifier=SlackNotifier(client),
+        directory=SlackDirectory(client),
+        admins=settings.admins,
+    )
+
+
+def slack_client(settings: Settings) -> AsyncWebClient:
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    return build_client(token, settings.slack_api_url)
+
+
+def build_app(settings: Settings, services: Services) -> AsyncApp:
+    """A Bolt app whose listeners find the services in context["svc"]."""
+    notifier = services.notifier
+    client = notifier.client if isinstance(notifier, SlackNotifier) else slack_client(settings)
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
+        # We reply to Slack as soon as a listener acks; slow work carries on after.
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+    )
+
+    @app.middleware
+    async def provide_services(context, next):
+        new_correlation_id()
+        context["svc"] = services
+        await next()
+
+    handlers.register_all(app)
+    return app
+
+
+def build_web(app: AsyncApp) -> web.Application:
+    """aiohttp app: POST /slack/events for everything Slack sends, GET /healthz for probes."""
+    web_app = app.web_app(path="/slack/events", port=0)
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    web_app.router.add_get("/healthz", healthz)
+    return web_app

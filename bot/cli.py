@@ -1,0 +1,102 @@
+"""The `okrbot` command. Every subcommand loads Settings once and passes them down."""
+
+import argparse
+import asyncio
+import sys
+from datetime import UTC, datetime
+
+from bot.config import SettingsError, load_settings, require_slack
+from bot.logs import setup_logging
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="okrbot", description="Self-hosted OKR check-ins for Slack.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("run", help="run the bot: Socket Mode if SLACK_APP_TOKEN is set, else HTTP; scheduler inside")
+    serve = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--no-scheduler", action="store_true", help="for extra web workers")
+
+    tick = sub.add_parser("tick", help="run exactly one scheduler pass, wait for its sends, print what it did")
+    tick.add_argument("--at", type=_instant, help="ISO-8601 instant (default: now); naive means UTC")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply Alembic migrations")
+    return p
+
+
+def _instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO-8601 time, e.g. 2027-01-04T10:00+01:00") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        setup_logging(settings.log_level)
+        return COMMANDS[args.command](settings, args) or 0
+    except SettingsError as exc:
+        print(f"okrbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _db(settings, args) -> int:
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def _tick(settings, args) -> int:
+    from bot.runtime import run_one_tick
+
+    at = args.at or datetime.now(UTC)
+    if settings.slack_bot_token is None:
+        # a tick only sends, so it needs the bot token but not the signing secret
+        raise SettingsError("SLACK_BOT_TOKEN is not set. Get it from: Slack app > OAuth & Permissions (see manifest.yml)")
+    report = asyncio.run(run_one_tick(settings, at))
+    print(f"tick at {at.isoformat()}:")
+    for line in report.lines or ["nothing was due"]:
+        print(f"  {line}")
+    return 0
+
+
+def _serve(settings, args) -> int:
+    from bot.runtime import serve_http
+    from storage.migrate import upgrade
+
+    require_slack(settings, socket_mode=False)
+    upgrade(settings.database_url)
+    asyncio.run(serve_http(settings, host=args.host, port=args.port, scheduler=not args.no_scheduler))
+    return 0
+
+
+def _run(settings, args) -> int:
+    from bot.runtime import serve_http, serve_socket_mode
+    from storage.migrate import upgrade
+
+    socket_mode = settings.slack_app_token is not None
+    require_slack(settings, socket_mode=socket_mode)
+    upgrade(settings.database_url)
+    if socket_mode:
+        asyncio.run(serve_socket_mode(settings))
+    else:
+        asyncio.run(serve_http(settings, host="0.0.0.0", port=3000, scheduler=True))
+    return 0
+
+
+COMMANDS = {"run": _run, "serve": _serve, "tick": _tick, "db": _db}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Settings: one object, read from the environment and an optional .env, passed in.
+
+Nothing here runs at import time; `load_settings()` is called by the CLI, which turns a
+validation error into one clear line and exit status 2 (see bot.cli).
+"""
+
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+
+# Where to find each setting, for error messages a newcomer can act on.
+WHERE = {
+    "SLACK_BOT_TOKEN": "Slack app > OAuth & Permissions > Bot User OAuth Token (xoxb-...); create the app from manifest.yml",
+    "SLACK_SIGNING_SECRET": "Slack app > Basic Information > App Credentials > Signing Secret; create the app from manifest.yml",
+    "SLACK_APP_TOKEN": "Slack app > Basic Information > App-Level Tokens, scope connections:write (xapp-...)",
+    "DATABASE_URL": "an SQLAlchemy async URL, e.g. sqlite+aiosqlite:///okrbot.db",
+    "SLACK_API_URL": "leave unset for Slack; tests point it at the fake Slack",
+    "OKRBOT_ADMINS": "comma-separated Slack user ids, e.g. U012ABC,U034DEF",
+    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    database_url: str = Field(default="sqlite+aiosqlite:///okrbot.db", validation_alias="DATABASE_URL")
+    slack_api_url: str = Field(default=SLACK_API_DEFAULT, validation_alias="SLACK_API_URL")
+    admins: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), validation_alias="OKRBOT_ADMINS")
+    log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not v.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must start with xoxb-")
+        return v
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and v.get_secret_value() and not v.get_secret_value().startswith("xapp-"):
+            raise ValueError("must start with xapp-")
+        return v or None
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_admins(cls, v):
+        if isinstance(v, str):
+            ids = [p.strip() for p in v.replace(" ", ",").split(",") if p.strip()]
+            bad = [i for i in ids if not i[:1] in ("U", "W") or not i.isalnum()]
+            if bad:
+                raise ValueError(f"{bad[0]!r} is not a Slack user id")
+            return frozenset(ids)
+        return v
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, v: str) -> str:
+        if "://" not in v:
+            raise ValueError("is not a database URL")
+        if v.startswith("sqlite://"):
+            return v.replace("sqlite://", "sqlite+aiosqlite://", 1)
+        return v
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return v if v.endswith("/") else v + "/"
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        v = v.upper()
+        if v not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"{v!r} is not a log level")
+        return v
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting, phrased for a person: which variable, and where to get it."""
+
+
+def load_settings(**overrides) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]) if err.get("loc") else "setting"
+        msg = err["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"{name}: {msg}. {WHERE.get(name, '')}".strip()) from None
+
+
+def require_slack(settings: Settings, *, socket_mode: bool) -> None:
+    """Fail clearly when the tokens needed to talk to Slack are missing."""
+    needed = ["SLACK_BOT_TOKEN"] + (["SLACK_APP_TOKEN"] if socket_mode else ["SLACK_SIGNING_SECRET"])
+    values = {
+        "SLACK_BOT_TOKEN": settings.slack_bot_token,
+        "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
+        "SLACK_APP_TOKEN": settings.slack_app_token,
+    }
+    missing = [n for n in needed if values[n] is None]
+    if missing:
+        name = missing[0]
+        others = f" (also missing: {', '.join(missing[1:])})" if missing[1:] else ""
+        raise SettingsError(f"{name} is not set{others}. Get it from: {WHERE[name]}")

@@ -1,0 +1,1 @@
+"""Importing this package registers every message builder with bot.slack.render."""

@@ -1,0 +1,89 @@
+"""Outbound Slack: implements the Notifier and Directory ports with the real slack_sdk client."""
+
+import asyncio
+import logging
+
+from aiohttp import ClientError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.okr.messages import Delivery
+from bot.services.ports import DeliveryFailed, UserInfo
+from bot.slack.render import render, render_view
+
+log = logging.getLogger(__name__)
+
+# Bounded fan-out: Slack allows "several hundred" posts a minute per workspace; more
+# parallel requests than this only buy 429s.
+MAX_CONCURRENCY = 16
+
+
+class SlackNotifier:
+    def __init__(self, client: AsyncWebClient, *, concurrency: int = MAX_CONCURRENCY) -> None:
+        self.client = client
+        self._gate = asyncio.Semaphore(concurrency)
+
+    async def _call(self, method: str, **kwargs) -> dict:
+        async with self._gate:
+            try:
+                resp = await self.client.api_call(method, json=kwargs)
+            except SlackApiError as exc:
+                raise DeliveryFailed(f"{method}: {exc.response.get('error', exc.response.status_code)}") from None
+            except (ClientError, TimeoutError, OSError) as exc:
+                raise DeliveryFailed(f"{method}: {type(exc).__name__}") from None
+        return resp.data if hasattr(resp, "data") else resp
+
+    async def post(self, to: str, message, *, thread_ts: str | None = None) -> Delivery:
+        r = render(message)
+        args = {"channel": to, "text": r.text, "blocks": r.blocks_json(), "unfurl_links": False}
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+        data = await self._call("chat.postMessage", **args)
+        return Delivery(channel=data["channel"], ts=data["ts"])
+
+    async def update(self, where: Delivery, message) -> None:
+        r = render(message)
+        await self._call("chat.update", channel=where.channel, ts=where.ts, text=r.text, blocks=r.blocks_json())
+
+    async def ephemeral(self, channel: str, user: str, message, *, thread_ts: str | None = None) -> None:
+        r = render(message)
+        args = {"channel": channel, "user": user, "text": r.text, "blocks": r.blocks_json()}
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+        await self._call("chat.postEphemeral", **args)
+
+    async def publish_home(self, user: str, message) -> None:
+        await self._call("views.publish", user_id=user, view=render_view(message).to_dict())
+
+
+class SlackDirectory:
+    """People and their timezones, read in bulk with users.list (Tier 2, up to 1,000 a page)."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def list_users(self) -> list[UserInfo]:
+        people: list[UserInfo] = []
+        cursor = None
+        while True:
+            try:
+                resp = await self.client.users_list(limit=1000, cursor=cursor)
+            except SlackApiError as exc:
+                raise DeliveryFailed(f"users.list: {exc.response.get('error')}") from None
+            people += [_user(m) for m in resp["members"]]
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return people
+
+    async def user(self, user_id: str) -> UserInfo | None:
+        try:
+            resp = await self.client.users_info(user=user_id)
+        except SlackApiError:
+            return None
+        return _user(resp["user"])
+
+
+def _user(m: dict) -> UserInfo:
+    profile = m.get("profile") or {}
+    name = profile.get("display_name") or m.get("real_name") or profile.get("real_name") or m.get("name") or m["id"]
+    return UserInfo(id=m["id"], name=name, tz=m.get("tz"), is_bot=bool(m.get("is_bot")), deleted=bool(m.get("deleted")))

@@ -1,0 +1,36 @@
+"""The one Bolt error handler: domain errors become clear ephemeral replies; the rest get an id."""
+
+import logging
+
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.logs import new_correlation_id
+from bot.services.errors import OkrError
+
+log = logging.getLogger("okrbot.errors")
+
+
+async def on_error(error: Exception, body: dict, client: AsyncWebClient, respond: AsyncRespond | None = None) -> None:
+    if isinstance(error, OkrError):
+        text = f":warning: {error.message}"
+    else:
+        cid = new_correlation_id()
+        log.exception("unhandled error (ref %s)", cid, exc_info=error)
+        text = f":boom: Something went wrong on our side. If it keeps happening, tell your okrbot admin: ref `{cid}`."
+    await _tell(body, client, respond, text)
+
+
+async def _tell(body: dict, client: AsyncWebClient, respond: AsyncRespond | None, text: str) -> None:
+    user = (body.get("user") or {}).get("id") or body.get("user_id") or (body.get("event") or {}).get("user")
+    if body.get("response_url") and respond is not None:
+        await respond(text=text, response_type="ephemeral", replace_original=False)
+        return
+    if not user:
+        return
+    channel = (body.get("channel") or {}).get("id") or body.get("channel_id") or (body.get("event") or {}).get("channel")
+    thread_ts = (body.get("event") or {}).get("thread_ts")
+    if channel and not channel.startswith("D"):
+        await client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+    else:
+        await client.chat_postMessage(channel=user, text=text, thread_ts=thread_ts)

@@ -1,0 +1,265 @@
+"""SQLModel tables for the whole OKR domain.
+
+Storage imports nothing of ours, so enum-valued columns are plain strings here; the
+domain enums in bot.okr.types define the allowed values and services convert.
+All datetimes are timezone-aware UTC (stored through UTCDateTime) so the SQL stays
+portable to PostgreSQL.
+"""
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Column, DateTime, String, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite has no timezone type and hands back naive values; normalising here keeps
+    comparisons in services correct without sprinkling tzinfo fixes around.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(nullable: bool = True, **kw):
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable), **kw)
+
+
+# --- people and teams -------------------------------------------------------------
+
+
+class PersonBase(SQLModel):
+    display_name: str = ""
+    tz: str | None = None  # IANA name from Slack's users.list; None = unknown, fall back to the team's
+    away_until: date | None = None
+    delegate_id: str | None = Field(default=None, foreign_key="person.id")
+
+
+class Person(PersonBase, table=True):
+    id: str = Field(primary_key=True, max_length=32)  # Slack user id
+    dm_channel: str | None = None  # cached D… id returned by chat.postMessage
+    tz_refreshed_at: datetime | None = _ts()
+
+
+class TeamBase(SQLModel):
+    name: str = Field(index=True, unique=True, max_length=80)
+    channel: str | None = None  # digest channel id
+    timezone: str = "UTC"
+    checkin_day: int = 0  # 0 = Monday
+    checkin_time: str = "10:00"  # local wall-clock HH:MM, in each owner's own timezone
+    cadence: str = "weekly"
+    digest_day: int = 4
+    digest_time: str = "16:00"  # in the team's timezone
+    nudge_hours: int = 24  # 0 turns nudges off
+    mention_missing: bool = False  # @-mention people missing from the digest
+    late_limit_hours: int = 6  # overdue sends older than this are skipped after downtime
+    recent_checkin_days: int = 3  # KRs updated this recently are not asked again
+
+
+class Team(TeamBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class TeamMember(SQLModel, table=True):
+    __tablename__ = "team_member"
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+    person_id: str = Field(foreign_key="person.id", primary_key=True)
+    role: str = "member"  # member | manager
+
+
+# --- cycles, objectives, key results ---------------------------------------------
+
+
+class Cycle(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=80)
+    start: date
+    end: date
+    state: str = "active"  # planned | active | closed
+
+
+class ObjectiveBase(SQLModel):
+    title: str = Field(max_length=300)
+    description: str = ""
+    ref: str | None = Field(default=None, max_length=80)  # stable key for YAML re-import
+    team_id: int = Field(foreign_key="team.id", index=True)
+    owner_id: str | None = Field(default=None, foreign_key="person.id")
+    parent_id: int | None = Field(default=None, foreign_key="objective.id")  # alignment
+    archived: bool = False
+
+
+class Objective(ObjectiveBase, table=True):
+    __table_args__ = (UniqueConstraint("cycle_id", "ref"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    position: int = 0
+
+
+class KeyResultBase(SQLModel):
+    title: str = Field(max_length=300)
+    owner_id: str = Field(foreign_key="person.id", index=True)
+    kind: str = "increase"  # increase | decrease | binary | milestone
+    start_value: float = 0.0
+    target_value: float = 100.0
+    unit: str = Field(default="", max_length=20)
+    weight: float = 1.0
+    due_date: date | None = None
+    ref: str | None = Field(default=None, max_length=80)
+
+
+class KeyResult(KeyResultBase, table=True):
+    __tablename__ = "key_result"
+    id: int | None = Field(default=None, primary_key=True)
+    objective_id: int = Field(foreign_key="objective.id", index=True)
+    current_value: float = 0.0  # follows the latest live check-in
+    confidence: str | None = None  # latest live check-in's confidence
+    last_checkin_at: datetime | None = _ts()
+    score: float | None = None  # final 0.0-1.0 score at cycle end
+    archived: bool = False
+    position: int = 0
+
+
+class KRCoOwner(SQLModel, table=True):
+    __tablename__ = "kr_co_owner"
+    kr_id: int = Field(foreign_key="key_result.id", primary_key=True)
+    person_id: str = Field(foreign_key="person.id", primary_key=True)
+
+
+class KRTeam(SQLModel, table=True):
+    """Extra teams contributing to a shared KR; the owning team is the objective's."""
+
+    __tablename__ = "kr_team"
+    kr_id: int = Field(foreign_key="key_result.id", primary_key=True)
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+
+
+# --- check-ins --------------------------------------------------------------------
+
+
+class CheckInBase(SQLModel):
+    kr_id: int = Field(foreign_key="key_result.id", index=True)
+    author_id: str = Field(foreign_key="person.id")
+    value: float
+    confidence: str  # on_track | at_risk | off_track
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    blockers: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    source: str = "modal"  # button | modal | thread | command | import | api
+
+
+class CheckIn(CheckInBase, table=True):
+    __tablename__ = "check_in"
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    edited_at: datetime | None = _ts()
+    undone_at: datetime | None = _ts()
+    # What the KR held before this check-in, so undo can restore it exactly.
+    prev_value: float | None = None
+    prev_confidence: str | None = None
+    # The Slack message that produced it (a thread reply), so message_changed can find it.
+    source_channel: str | None = Field(default=None, max_length=32)
+    source_ts: str | None = Field(default=None, max_length=32, index=True)
+
+
+# --- review notes: their own table, never joined into OKR views -------------------
+
+
+class ReviewNote(SQLModel, table=True):
+    __tablename__ = "review_note"
+    id: int | None = Field(default=None, primary_key=True)
+    author_id: str = Field(foreign_key="person.id", index=True)
+    subject_id: str = Field(foreign_key="person.id", index=True)
+    kr_id: int | None = Field(default=None, foreign_key="key_result.id")
+    cycle_id: int | None = Field(default=None, foreign_key="cycle.id")
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    visibility: str = "private"  # private | shared
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    # Where the note lives in Slack (the review thread or the shared DM thread).
+    slack_channel: str | None = None
+    slack_ts: str | None = None
+    thread_ts: str | None = None
+
+
+class ReviewThread(SQLModel, table=True):
+    """A manager's private DM thread about one person; replies in it become review notes."""
+
+    __tablename__ = "review_thread"
+    __table_args__ = (UniqueConstraint("channel", "ts"),)
+    id: int | None = Field(default=None, primary_key=True)
+    manager_id: str = Field(foreign_key="person.id", index=True)
+    subject_id: str = Field(foreign_key="person.id")
+    channel: str = Field(max_length=32)
+    ts: str = Field(max_length=32)
+    period: str = Field(max_length=32)
+
+
+# --- scheduling ledger, processed events, audit -----------------------------------
+
+
+class SendLedger(SQLModel, table=True):
+    """One row per scheduled send; the unique key is what makes sends exactly-once."""
+
+    __tablename__ = "send_ledger"
+    __table_args__ = (UniqueConstraint("recipient", "kind", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    recipient: str = Field(max_length=64)  # a Slack user id, or "team:<id>"
+    kind: str = Field(max_length=32)  # prompt | nudge | digest | manager_digest | score_prompt
+    period: str = Field(max_length=32)
+    status: str = "claimed"  # claimed | sent | failed | skipped
+    attempts: int = 0
+    channel: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)
+    detail: str | None = Field(default=None, sa_column=Column(Text))  # JSON: e.g. the KR ids in a prompt
+    error: str | None = Field(default=None, sa_column=Column(String(500)))
+    claimed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    sent_at: datetime | None = _ts()
+    due_at: datetime | None = _ts()
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Slack Events API ids already handled; Slack retries deliveries up to 3 times."""
+
+    __tablename__ = "processed_event"
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: str = Field(max_length=32)
+    entity: str = Field(max_length=32)  # objective | key_result | team | cycle
+    entity_id: int
+    field: str = Field(max_length=64)
+    old: str | None = Field(default=None, sa_column=Column(Text))
+    new: str | None = Field(default=None, sa_column=Column(Text))
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class PendingReply(SQLModel, table=True):
+    """A thread reply the parser could not read, kept so the person can use it as a comment."""
+
+    __tablename__ = "pending_reply"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(foreign_key="person.id")
+    ledger_id: int | None = Field(default=None, foreign_key="send_ledger.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
