@@ -1,0 +1,77 @@
+"""The /okr slash command: ack at once, then route the first word to a subcommand.
+
+Feature modules each export SUBCOMMANDS (a list of Subcommand); register() merges them,
+so adding a subcommand never touches this router. Help and "did you mean" come from
+the same list, so they cannot drift from what actually exists.
+"""
+
+import difflib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.services.context import Services
+from bot.slack.builders.help import build_help, build_unknown
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One /okr call, with everything a subcommand needs to answer it."""
+
+    svc: Services
+    user_id: str
+    channel_id: str
+    args: str  # the text after the subcommand word
+    trigger_id: str
+    respond: AsyncRespond
+    client: AsyncWebClient
+
+
+Handler = Callable[[Invocation], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str  # first word, e.g. "mine"; "" for a mention like `/okr @person`
+    handler: Handler
+    usage: str  # e.g. "/okr team [name]"
+    summary: str  # one line for /okr help
+    aliases: tuple[str, ...] = ()
+
+
+def register(app: AsyncApp, subcommands: list[Subcommand]) -> None:
+    table: dict[str, Subcommand] = {}
+    for sub in subcommands:
+        for name in (sub.name, *sub.aliases):
+            table[name] = sub
+
+    async def okr_command(ack, command: dict, context, respond: AsyncRespond, client: AsyncWebClient) -> None:
+        await ack()
+        word, _, rest = (command.get("text") or "").strip().partition(" ")
+        word = word.lower()
+        inv = Invocation(
+            svc=context["svc"],
+            user_id=command["user_id"],
+            channel_id=command.get("channel_id", ""),
+            args=rest.strip(),
+            trigger_id=command.get("trigger_id", ""),
+            respond=respond,
+            client=client,
+        )
+        if word in ("", "help", "?"):
+            r = build_help(subcommands)
+        elif word in table:
+            await table[word].handler(inv)
+            return
+        elif word.startswith("<@") and "@" in table:
+            await table["@"].handler(Invocation(**{**inv.__dict__, "args": (command.get("text") or "").strip()}))
+            return
+        else:
+            guesses = difflib.get_close_matches(word, [n for n in table if n != "@"], n=1, cutoff=0.6)
+            r = build_unknown(word, guesses[0] if guesses else None, subcommands)
+        await respond(text=r.text, blocks=r.blocks_json(), response_type="ephemeral")
+
+    app.command("/okr")(okr_command)
