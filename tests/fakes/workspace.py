@@ -94,6 +94,13 @@ class SlackWorkspace:
         closes unless notify_on_close, so neither do we: the list only grows."""
         return list(self._views.values())
 
+    def user(self, user_id: str) -> User | None:
+        return self._users.get(user_id)
+
+    def new_ts(self) -> str:
+        """A fresh message ts from the same sequence as posted messages (for user messages sent inbound)."""
+        return self._ids.ts()
+
     def issue_trigger_id(self) -> str:
         trigger = self._ids.trigger_id()
         self._triggers_issued[trigger] = self._clock()
