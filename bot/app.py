@@ -33,15 +33,19 @@ def slack_client(settings: Settings) -> AsyncWebClient:
     return build_client(token, settings.slack_api_url)
 
 
-def build_app(settings: Settings, services: Services) -> AsyncApp:
-    """A Bolt app whose listeners find the services in context["svc"]."""
+def build_app(settings: Settings, services: Services, *, process_before_response: bool = False) -> AsyncApp:
+    """A Bolt app whose listeners find the services in context["svc"].
+
+    In production Bolt answers Slack as soon as a listener acks and the rest runs after.
+    Tests pass process_before_response=True so an HTTP call returns only once its side
+    effects are done, which makes them deterministic without sleeping.
+    """
     notifier = services.notifier
     client = notifier.client if isinstance(notifier, SlackNotifier) else slack_client(settings)
     app = AsyncApp(
         client=client,
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
-        # We reply to Slack as soon as a listener acks; slow work carries on after.
-        process_before_response=False,
+        process_before_response=process_before_response,
         raise_error_for_unhandled_request=False,
     )
 

@@ -63,7 +63,9 @@ def _tick(settings, args) -> int:
     at = args.at or datetime.now(UTC)
     if settings.slack_bot_token is None:
         # a tick only sends, so it needs the bot token but not the signing secret
-        raise SettingsError("SLACK_BOT_TOKEN is not set. Get it from: Slack app > OAuth & Permissions (see manifest.yml)")
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is not set. Get it from: Slack app > OAuth & Permissions (see manifest.yml)"
+        )
     report = asyncio.run(run_one_tick(settings, at))
     print(f"tick at {at.isoformat()}:")
     for line in report.lines or ["nothing was due"]:

@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     def _split_admins(cls, v):
         if isinstance(v, str):
             ids = [p.strip() for p in v.replace(" ", ",").split(",") if p.strip()]
-            bad = [i for i in ids if not i[:1] in ("U", "W") or not i.isalnum()]
+            bad = [i for i in ids if i[:1] not in ("U", "W") or not i.isalnum()]
             if bad:
                 raise ValueError(f"{bad[0]!r} is not a Slack user id")
             return frozenset(ids)

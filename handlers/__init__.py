@@ -1,9 +1,15 @@
-"""Bolt listeners. Each module's register(app) adds its own; bot.app calls register_all."""
+"""Bolt listeners. Each feature module has register(app) and/or SUBCOMMANDS; bot.app calls register_all."""
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import errors
+from handlers import commands, errors
+
+
+def subcommands() -> list[commands.Subcommand]:
+    """Every /okr subcommand, in the order /okr help lists them."""
+    return []
 
 
 def register_all(app: AsyncApp) -> None:
     app.error(errors.on_error)
+    commands.register(app, subcommands())

@@ -42,7 +42,15 @@ class Subcommand:
     aliases: tuple[str, ...] = ()
 
 
+async def _help(inv: Invocation) -> None:  # routed inline below; listed so help shows itself
+    return None
+
+
+HELP = Subcommand("help", _help, "/okr help", "this overview")
+
+
 def register(app: AsyncApp, subcommands: list[Subcommand]) -> None:
+    subcommands = [HELP, *subcommands]
     table: dict[str, Subcommand] = {}
     for sub in subcommands:
         for name in (sub.name, *sub.aliases):

@@ -28,7 +28,9 @@ async def _tell(body: dict, client: AsyncWebClient, respond: AsyncRespond | None
         return
     if not user:
         return
-    channel = (body.get("channel") or {}).get("id") or body.get("channel_id") or (body.get("event") or {}).get("channel")
+    channel = (
+        (body.get("channel") or {}).get("id") or body.get("channel_id") or (body.get("event") or {}).get("channel")
+    )
     thread_ts = (body.get("event") or {}).get("thread_ts")
     if channel and not channel.startswith("D"):
         await client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)

@@ -1,8 +1,10 @@
-"""Shared fixtures: a temporary SQLite database per test, built from the models."""
+"""Shared fixtures: a temporary SQLite database, the fake Slack, and a whole running bot."""
 
 import pytest
 
 from storage.db import Database
+from tests.fakes.fixtures import fake_slack, fake_slack_client  # noqa: F401
+from tests.harness import running_bot
 
 
 @pytest.fixture
@@ -11,3 +13,10 @@ async def db(tmp_path):
     await database.create_all()
     yield database
     await database.dispose()
+
+
+@pytest.fixture
+async def bot(fake_slack, tmp_path):
+    """okrbot served on loopback against the fake Slack, with a fresh database."""
+    async with running_bot(fake_slack, tmp_path / "bot.db") as harness:
+        yield harness
