@@ -5,7 +5,7 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 
-from bot.config import SettingsError, load_settings, require_slack
+from bot.config import WHERE, SettingsError, load_settings, require_slack
 from bot.logs import setup_logging
 
 

@@ -13,8 +13,8 @@ SLACK_API_DEFAULT = "https://slack.com/api/"
 
 # Where to find each setting, for error messages a newcomer can act on.
 WHERE = {
-    "SLACK_BOT_TOKEN": "Slack app > OAuth & Permissions > Bot User OAuth Token (xoxb-...); create the app from manifest.yml",
-    "SLACK_SIGNING_SECRET": "Slack app > Basic Information > App Credentials > Signing Secret; create the app from manifest.yml",
+    "SLACK_BOT_TOKEN": "OAuth & Permissions > Bot User OAuth Token (xoxb-...); create the app from manifest.yml",
+    "SLACK_SIGNING_SECRET": "Basic Information > App Credentials > Signing Secret; create the app from manifest.yml",
     "SLACK_APP_TOKEN": "Slack app > Basic Information > App-Level Tokens, scope connections:write (xapp-...)",
     "DATABASE_URL": "an SQLAlchemy async URL, e.g. sqlite+aiosqlite:///okrbot.db",
     "SLACK_API_URL": "leave unset for Slack; tests point it at the fake Slack",

@@ -3,7 +3,7 @@
 import pytest
 
 from storage.db import Database
-from tests.fakes.fixtures import fake_slack, fake_slack_client  # noqa: F401
+from tests.fakes.fixtures import *  # noqa: F403  (fake_slack, fake_slack_client)
 from tests.harness import running_bot
 
 
