@@ -5,7 +5,7 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 
-from bot.config import WHERE, SettingsError, load_settings, require_slack
+from bot.config import SettingsError, load_settings, require_slack, require_tokens
 from bot.logs import setup_logging
 
 
@@ -61,11 +61,7 @@ def _tick(settings, args) -> int:
     from bot.runtime import run_one_tick
 
     at = args.at or datetime.now(UTC)
-    if settings.slack_bot_token is None:
-        # a tick only sends, so it needs the bot token but not the signing secret
-        raise SettingsError(
-            "SLACK_BOT_TOKEN is not set. Get it from: Slack app > OAuth & Permissions (see manifest.yml)"
-        )
+    require_tokens(settings, "SLACK_BOT_TOKEN")  # a tick only sends: no signing secret needed
     report = asyncio.run(run_one_tick(settings, at))
     print(f"tick at {at.isoformat()}:")
     for line in report.lines or ["nothing was due"]:

@@ -100,13 +100,16 @@ def load_settings(**overrides) -> Settings:
 
 def require_slack(settings: Settings, *, socket_mode: bool) -> None:
     """Fail clearly when the tokens needed to talk to Slack are missing."""
-    needed = ["SLACK_BOT_TOKEN"] + (["SLACK_APP_TOKEN"] if socket_mode else ["SLACK_SIGNING_SECRET"])
+    require_tokens(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN" if socket_mode else "SLACK_SIGNING_SECRET")
+
+
+def require_tokens(settings: Settings, *names: str) -> None:
     values = {
         "SLACK_BOT_TOKEN": settings.slack_bot_token,
         "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
         "SLACK_APP_TOKEN": settings.slack_app_token,
     }
-    missing = [n for n in needed if values[n] is None]
+    missing = [n for n in names if values[n] is None]
     if missing:
         name = missing[0]
         others = f" (also missing: {', '.join(missing[1:])})" if missing[1:] else ""
