@@ -2,7 +2,7 @@
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import commands, errors
+from handlers import commands, errors, events
 
 
 def subcommands() -> list[commands.Subcommand]:
@@ -13,3 +13,4 @@ def subcommands() -> list[commands.Subcommand]:
 def register_all(app: AsyncApp) -> None:
     app.error(errors.on_error)
     commands.register(app, subcommands())
+    events.register(app)
