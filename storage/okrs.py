@@ -1,0 +1,161 @@
+"""Objectives and key results, with their co-owners and contributing teams.
+
+Batch lookups take a list of ids and answer with a dict in ONE query, so views that
+show many KRs never issue a query per KR.
+"""
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import KeyResult, KRCoOwner, KRTeam, Objective
+from storage.people import ensure_people
+
+
+async def get_objective(*, session: AsyncSession, objective_id: int) -> Objective | None:
+    return await session.get(Objective, objective_id)
+
+
+async def get_key_result(*, session: AsyncSession, kr_id: int) -> KeyResult | None:
+    return await session.get(KeyResult, kr_id)
+
+
+async def objectives_for_team(
+    *, session: AsyncSession, cycle_id: int, team_id: int, include_archived: bool = False
+) -> list[Objective]:
+    stmt = select(Objective).where(Objective.cycle_id == cycle_id, Objective.team_id == team_id)
+    if not include_archived:
+        stmt = stmt.where(col(Objective.archived).is_(False))
+    stmt = stmt.order_by(col(Objective.position), col(Objective.id))
+    return list((await session.exec(stmt)).all())
+
+
+async def objectives_in_cycle(*, session: AsyncSession, cycle_id: int) -> list[Objective]:
+    """Every objective of the cycle, archived included, ordered by position."""
+    stmt = select(Objective).where(Objective.cycle_id == cycle_id).order_by(col(Objective.position), col(Objective.id))
+    return list((await session.exec(stmt)).all())
+
+
+async def key_results_for_objectives(
+    *, session: AsyncSession, objective_ids: Iterable[int], include_archived: bool = False
+) -> dict[int, list[KeyResult]]:
+    """KRs per objective id (every requested id is a key), ordered by position."""
+    ids = list(set(objective_ids))
+    out: dict[int, list[KeyResult]] = {oid: [] for oid in ids}
+    if not ids:
+        return out
+    stmt = select(KeyResult).where(col(KeyResult.objective_id).in_(ids))
+    if not include_archived:
+        stmt = stmt.where(col(KeyResult.archived).is_(False))
+    for kr in (await session.exec(stmt.order_by(col(KeyResult.position), col(KeyResult.id)))).all():
+        out[kr.objective_id].append(kr)
+    return out
+
+
+async def key_results_owned_by(*, session: AsyncSession, person_id: str, cycle_id: int) -> list[KeyResult]:
+    """Live KRs of the cycle the person owns or co-owns."""
+    co_owned = select(KRCoOwner.kr_id).where(KRCoOwner.person_id == person_id)
+    stmt = (
+        select(KeyResult)
+        .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
+        .where(
+            Objective.cycle_id == cycle_id,
+            col(Objective.archived).is_(False),
+            col(KeyResult.archived).is_(False),
+            or_(col(KeyResult.owner_id) == person_id, col(KeyResult.id).in_(co_owned)),
+        )
+        .order_by(col(Objective.position), col(Objective.id), col(KeyResult.position), col(KeyResult.id))
+    )
+    return list((await session.exec(stmt)).all())
+
+
+async def co_owners_of(*, session: AsyncSession, kr_ids: Iterable[int]) -> dict[int, list[str]]:
+    ids = list(set(kr_ids))
+    out: dict[int, list[str]] = {kid: [] for kid in ids}
+    if ids:
+        stmt = select(KRCoOwner).where(col(KRCoOwner.kr_id).in_(ids)).order_by(col(KRCoOwner.person_id))
+        for row in (await session.exec(stmt)).all():
+            out[row.kr_id].append(row.person_id)
+    return out
+
+
+async def contributing_teams(*, session: AsyncSession, kr_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Extra teams per KR id (the objective's own team is not listed)."""
+    ids = list(set(kr_ids))
+    out: dict[int, list[int]] = {kid: [] for kid in ids}
+    if ids:
+        stmt = select(KRTeam).where(col(KRTeam.kr_id).in_(ids)).order_by(col(KRTeam.team_id))
+        for row in (await session.exec(stmt)).all():
+            out[row.kr_id].append(row.team_id)
+    return out
+
+
+async def shared_key_results_for_team(*, session: AsyncSession, cycle_id: int, team_id: int) -> list[KeyResult]:
+    """Live KRs of other teams' objectives that list this team as contributing."""
+    stmt = (
+        select(KeyResult)
+        .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
+        .join(KRTeam, col(KRTeam.kr_id) == col(KeyResult.id))
+        .where(
+            KRTeam.team_id == team_id,
+            Objective.cycle_id == cycle_id,
+            Objective.team_id != team_id,
+            col(Objective.archived).is_(False),
+            col(KeyResult.archived).is_(False),
+        )
+        .order_by(col(Objective.position), col(Objective.id), col(KeyResult.position), col(KeyResult.id))
+    )
+    return list((await session.exec(stmt)).all())
+
+
+async def find_objective(
+    *,
+    session: AsyncSession,
+    cycle_id: int,
+    team_id: int | None = None,
+    ref: str | None = None,
+    title: str | None = None,
+) -> Objective | None:
+    """By ref if given (refs are unique per cycle; team_id narrows only when given), else by exact title."""
+    stmt = select(Objective).where(Objective.cycle_id == cycle_id)
+    if team_id is not None:
+        stmt = stmt.where(Objective.team_id == team_id)
+    if ref is not None:
+        stmt = stmt.where(Objective.ref == ref)
+    elif title is not None and team_id is not None:
+        stmt = stmt.where(Objective.title == title)
+    else:
+        raise ValueError("find_objective needs a ref, or a title and a team_id")
+    return (await session.exec(stmt.order_by(col(Objective.id)))).first()
+
+
+async def find_key_result(
+    *, session: AsyncSession, objective_id: int, ref: str | None = None, title: str | None = None
+) -> KeyResult | None:
+    """By ref if given, else by exact title, within one objective."""
+    stmt = select(KeyResult).where(KeyResult.objective_id == objective_id)
+    if ref is not None:
+        stmt = stmt.where(KeyResult.ref == ref)
+    elif title is not None:
+        stmt = stmt.where(KeyResult.title == title)
+    else:
+        raise ValueError("find_key_result needs a ref or a title")
+    return (await session.exec(stmt.order_by(col(KeyResult.id)))).first()
+
+
+async def set_co_owners(*, session: AsyncSession, kr_id: int, person_ids: Iterable[str]) -> None:
+    """Replace the KR's co-owners; unknown people get a bare person row."""
+    ids = sorted(set(person_ids))
+    await ensure_people(session=session, ids=ids)
+    await session.exec(delete(KRCoOwner).where(col(KRCoOwner.kr_id) == kr_id))
+    session.add_all([KRCoOwner(kr_id=kr_id, person_id=pid) for pid in ids])
+    await session.flush()
+
+
+async def set_contributing_teams(*, session: AsyncSession, kr_id: int, team_ids: Iterable[int]) -> None:
+    """Replace the KR's contributing teams."""
+    await session.exec(delete(KRTeam).where(col(KRTeam.kr_id) == kr_id))
+    session.add_all([KRTeam(kr_id=kr_id, team_id=tid) for tid in sorted(set(team_ids))])
+    await session.flush()

@@ -1,0 +1,74 @@
+"""People: Slack users the bot knows, keyed by their Slack user id."""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Person
+
+
+async def get_person(*, session: AsyncSession, person_id: str) -> Person | None:
+    return await session.get(Person, person_id)
+
+
+async def upsert_person(
+    *,
+    session: AsyncSession,
+    id: str,
+    display_name: str | None = None,
+    tz: str | None = None,
+    away_until: date | None = None,
+    delegate_id: str | None = None,
+) -> Person:
+    """Create the person if missing; each argument left as None keeps the stored value."""
+    person = await session.get(Person, id)
+    if person is None:
+        person = Person(id=id)
+        session.add(person)
+    updates = {"display_name": display_name, "tz": tz, "away_until": away_until, "delegate_id": delegate_id}
+    for name, value in updates.items():
+        if value is not None:
+            setattr(person, name, value)
+    await session.flush()
+    return person
+
+
+async def ensure_people(*, session: AsyncSession, ids: Iterable[str]) -> None:
+    """Create a bare row for every id not yet known, so foreign keys to person hold."""
+    wanted = set(ids)
+    if not wanted:
+        return
+    known = await people_by_ids(session=session, ids=wanted)
+    for person_id in sorted(wanted - known.keys()):
+        session.add(Person(id=person_id))
+    await session.flush()
+
+
+async def list_people(*, session: AsyncSession) -> list[Person]:
+    return list((await session.exec(select(Person).order_by(col(Person.id)))).all())
+
+
+async def people_by_ids(*, session: AsyncSession, ids: Iterable[str]) -> dict[str, Person]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.exec(select(Person).where(col(Person.id).in_(wanted)))
+    return {p.id: p for p in rows.all()}
+
+
+async def set_timezones(*, session: AsyncSession, tzs: dict[str, str | None], at: datetime) -> int:
+    """Store timezones fetched from Slack for people we already know; returns how many changed.
+
+    Unknown ids are ignored: users.list returns the whole workspace, and only people
+    in a team or owning a KR need a row.
+    """
+    changed = 0
+    for person in (await people_by_ids(session=session, ids=tzs.keys())).values():
+        if person.tz != tzs[person.id]:
+            person.tz = tzs[person.id]
+            changed += 1
+        person.tz_refreshed_at = at
+    await session.flush()
+    return changed
