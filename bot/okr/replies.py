@@ -1,0 +1,288 @@
+"""Parse a KR owner's plain-words reply to their weekly check-in prompt.
+
+The prompt lists the due KRs numbered 1..N; the reply is free text such as ``42, at risk, waiting on legal``.
+
+Lines and KR numbers
+  * One KR per line. A line starts with its KR number as ``1: …``, ``1) …``, ``1. …``, ``#1 …`` or ``KR 1 …``.
+    ``2 - done`` is NOT a KR number (it reads just as well as "value 2, comment done").
+  * With one KR due, the number may be left out. Further unnumbered lines are added to that KR's comment.
+    ``42. on track`` is read as the value 42 unless 42 is that KR's own number.
+  * With several KRs due, every non-blank line must be numbered. Guessing "line i is KR i" would silently
+    record a value against the wrong KR when someone skips one, so we ask instead.
+  * KRs left out of the reply are simply not checked in. Naming a KR twice, or one that isn't due, is an error.
+
+Inside a line: a status part, then free text
+  * The status part is a run of: one value (see ``numbers``: ``42``, ``$1.2k``, ``1.200,5``, ``-5``…), optionally
+    followed by the KR's unit (``40 signups``); ``done``/``not done`` (also complete/finished/shipped/yes,
+    not yet/no) for BINARY KRs; ``no change``/``same``/``unchanged``; a confidence word. Order is free and the
+    pieces may be separated by spaces, commas, dashes…: ``42 at risk``, ``at risk: 42``, ``same, on track``.
+  * Everything after the status part is the comment, verbatim (stripped, never truncated). The one exception
+    is a trailing clause that is only a confidence word: ``42, waiting on legal, at risk`` sets AT_RISK.
+    Confidence words in the middle of prose ("good progress", "red tape") are left alone on purpose.
+  * ``blocked by X``, ``blocked on X``, ``blocker: X``, ``blockers: X`` at the start of a clause puts X (to the end
+    of the line) in ``blockers``, and means OFF_TRACK unless the line states another confidence
+    (``at risk, blocked by legal`` stays AT_RISK). ``blockers: none`` records no blocker. Bare ``blocked`` is OFF_TRACK.
+  * A line with a confidence or blocker but no value is a "no change" check-in carrying that confidence.
+  * A number for a BINARY KR, or ``done`` for a numeric KR, is an error rather than a guess.
+  * Slack's ``&amp;`` ``&lt;`` ``&gt;`` are unescaped so comments hold the person's literal text.
+
+Only ``ParseError`` escapes ``parse_reply`` and ``parse_number``; it lists every problem found, not just the first.
+"""
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.okr import reply_words as words
+from bot.okr.numbers import NUMBER, ParseError, number_from_match, parse_number, quote
+from bot.okr.types import Confidence, KRKind
+
+__all__ = ["CheckInDraft", "KRRef", "ParseError", "build_example", "parse_number", "parse_reply"]
+
+
+@dataclass(frozen=True)
+class KRRef:
+    """What the parser knows about one due KR, in prompt order."""
+
+    index: int  # 1-based number shown in the prompt
+    title: str
+    kind: KRKind
+    unit: str = ""
+    current: float | None = None
+    confidence: Confidence | None = None
+
+
+@dataclass(frozen=True)
+class CheckInDraft:
+    index: int  # which KR (KRRef.index)
+    value: float | None  # None only when no_change (then the caller reuses the current value)
+    confidence: Confidence | None  # None = not stated (the caller keeps the last confidence)
+    comment: str = ""
+    blockers: str = ""
+    no_change: bool = False
+
+
+@dataclass
+class _Entry:
+    """One KR's part of the reply: the line that names it, plus continuation lines (single-KR replies only)."""
+
+    line_no: int
+    where: str  # 'line 2 "2: done"', the prefix of every problem about this entry
+    index: int
+    rest: str  # the line after its KR number
+    extra: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Status:
+    """What one line said, before we check it against the KR's kind."""
+
+    value: float | None = None
+    done: bool | None = None
+    no_change: bool = False
+    said: str = ""  # the value / done / no-change fragment, to quote in errors
+    confidence: Confidence | None = None
+    blocked: bool = False
+    blocker_clause: bool = False
+    blockers: str = ""
+    comment: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    def set_confidence(self, confidence: Confidence, fragment: str) -> None:
+        if self.confidence not in (None, confidence):
+            self.problems.append(f'"{self.confidence.label}" and "{quote(fragment)}" contradict each other')
+        self.confidence = confidence
+
+
+def parse_reply(text: str, krs: Sequence[KRRef]) -> list[CheckInDraft]:
+    """Drafts for the KRs the reply mentions, ordered by KR number. Raises ParseError (and nothing else)."""
+    by_index = {kr.index: kr for kr in krs}
+    if not by_index:
+        raise ParseError("nothing is due")
+    example = build_example(krs)
+    if len(by_index) != len(krs):
+        raise ParseError("the prompt listed the same KR number twice", example)
+    if not text.strip():
+        raise ParseError("empty reply", example)
+    entries, problems = _entries(words.slack_unescape(text), by_index)
+    drafts = []
+    for entry in entries:
+        draft, entry_problems = _draft(entry, by_index[entry.index])
+        problems += [(entry.line_no, p) for p in entry_problems]
+        if draft is not None:
+            drafts.append(draft)
+    if problems:
+        raise ParseError([p for _, p in sorted(problems, key=lambda lp: lp[0])], example)
+    return sorted(drafts, key=lambda d: d.index)
+
+
+def _entries(text: str, by_index: dict[int, KRRef]) -> tuple[list[_Entry], list[tuple[int, str]]]:
+    """Split the reply into one entry per KR, checking KR numbers (unknown, repeated, missing)."""
+    entries: list[_Entry] = []
+    problems: list[tuple[int, str]] = []  # (line number, problem) so they can be reported in reply order
+    answered: dict[int, int] = {}
+    only = next(iter(by_index)) if len(by_index) == 1 else None
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f'line {line_no} "{quote(line.strip())}"'
+        index, rest = _split_index(line, only)
+        if index is None and only is None:
+            first = next(iter(by_index))
+            problem = f'{len(by_index)} KRs are due, so start each line with its KR number, like "{first}: …"'
+        elif index is None and entries:
+            entries[-1].extra.append(line.strip())  # one KR due: later lines continue its comment
+            continue
+        elif (index := only if index is None else index) not in by_index:
+            problem = f"there's no KR {index} in this check-in (it covers KR {', '.join(map(str, by_index))})"
+        elif index in answered:
+            problem = f"KR {index} was already answered on line {answered[index]}"
+        else:
+            answered[index] = line_no
+            entries.append(_Entry(line_no, where, index, rest))
+            continue
+        problems.append((line_no, f"{where}: {problem}"))
+    return entries, problems
+
+
+def _split_index(line: str, only: int | None) -> tuple[int | None, str]:
+    match = words.INDEX.match(line)
+    if match is None:
+        return None, line
+    index = int(match["tagged"] or match["plain"])
+    # With one KR due, "42. on track" is far more likely a value than a KR number.
+    if match["dot"] and only is not None and index != only:
+        return None, line
+    return index, line[match.end() :]
+
+
+def _draft(entry: _Entry, kr: KRRef) -> tuple[CheckInDraft | None, list[str]]:
+    """Check what a line said against its KR's kind and turn it into a draft."""
+    status = _scan(entry.rest, kr.unit)
+    comment = "\n".join([status.comment, *entry.extra]).strip()
+    label = f'KR {kr.index} ("{quote(kr.title, 40)}")'
+    problems = list(status.problems)
+    if kr.kind is KRKind.BINARY and status.value is not None:
+        problems.append(f'{label} is done / not done; reply "done" or "not done" instead of "{quote(status.said)}"')
+    if kr.kind is not KRKind.BINARY and status.done is not None:
+        problems.append(f'{label} needs a number, not "{quote(status.said)}"; reply like "{kr.index}: 42"')
+    value = float(status.done) if kr.kind is KRKind.BINARY and status.done is not None else status.value
+    confidence = status.confidence or (Confidence.OFF_TRACK if status.blocked else None)
+    said_anything = status.said or confidence or status.blocker_clause
+    if not problems and not said_anything:
+        wanted = '"done" or "not done"' if kr.kind is KRKind.BINARY else "a number"
+        problems.append(f'I couldn\'t read {wanted} in "{quote(entry.rest.strip())}"')
+    if problems:
+        return None, [f"{entry.where}: {p}" for p in problems]
+    draft = CheckInDraft(kr.index, value, confidence, comment, status.blockers, no_change=value is None)
+    return draft, []
+
+
+def _scan(text: str, unit: str) -> _Status:
+    """Read the status part at the start of a line; the rest becomes comment / blockers."""
+    status = _Status()
+    unit_pattern = words.unit_pattern(unit)
+    pos = 0
+    while True:
+        pos = words.SPACE.match(text, pos).end()
+        if pos == len(text):
+            break
+        if separator := words.SEPARATOR.match(text, pos):
+            pos = separator.end()
+            continue
+        end = _take_token(text, pos, status, unit_pattern)
+        if end is None:
+            break
+        pos = end
+    _split_remainder(text[pos:].strip(), status)
+    return status
+
+
+def _take_token(text: str, pos: int, status: _Status, unit_pattern: re.Pattern[str] | None) -> int | None:
+    """Apply the status token at ``pos`` and return where it ends, or None when the status part is over."""
+    for pattern, kind, payload in words.FREE_TOKENS + words.CLAUSE_TOKENS:
+        match = pattern.match(text, pos)
+        if match and (pattern in _FREE_PATTERNS or _ends_clause(text, match.end())):
+            if kind == "confidence":
+                status.set_confidence(payload, match.group())  # type: ignore[arg-type]
+            elif status.said:
+                status.problems.append(f'"{quote(status.said)}" and "{match.group()}" contradict each other')
+            else:
+                status.said = match.group()
+                status.done = payload if kind == "done" else None  # type: ignore[assignment]
+                status.no_change = kind == "same"
+            return match.end()
+    match = NUMBER.match(text, pos)
+    if match is None or status.said:
+        return None  # a second number ("done, 3 days early") belongs to the comment
+    status.said = match.group()
+    try:
+        status.value = number_from_match(match)
+    except ParseError as exc:
+        status.problems += exc.problems
+        return None
+    unit = unit_pattern.match(text, match.end()) if unit_pattern else None
+    return unit.end() if unit else match.end()
+
+
+_FREE_PATTERNS = {pattern for pattern, _, _ in words.FREE_TOKENS}
+
+
+def _ends_clause(text: str, end: int) -> bool:
+    """True when a single status word is not just the first word of a sentence ("good progress")."""
+    pos = words.SPACE.match(text, end).end()
+    if pos == len(text) or words.SEPARATOR.match(text, pos) or NUMBER.match(text, pos):
+        return True
+    return any(pattern.match(text, pos) for pattern in _FREE_PATTERNS)
+
+
+def _split_remainder(rest: str, status: _Status) -> None:
+    """Take a trailing confidence clause and a blocker clause out of the free text; the rest is the comment."""
+    if trailing := words.TRAILING_CONFIDENCE.search(rest):
+        status.set_confidence(words.confidence_of(trailing["word"]), trailing["word"])
+        rest = rest[: trailing.start()].rstrip()
+    if blocker := words.BLOCKER.search(rest):
+        blockers = rest[blocker.end() :].strip()
+        rest = rest[: blocker.start()].rstrip()
+        status.blocker_clause = True
+        if blockers.lower() not in words.NO_BLOCKERS:
+            status.blocked, status.blockers = True, blockers
+    status.comment = rest
+
+
+def build_example(krs: Sequence[KRRef]) -> str:
+    """A reply the person could send, built from their own KRs: numbers, kinds, units, titles."""
+    lines = [_example_line(kr) for kr in krs]
+    if len(lines) == 1:
+        return lines[0]
+    return "\n".join(f"{kr.index}: {line}" for kr, line in zip(krs, lines, strict=True))
+
+
+def _example_line(kr: KRRef) -> str:
+    # Separators are blanked out of the title so the example always parses back (a title ending in
+    # ", at risk" would otherwise turn into a confidence word).
+    title = quote(" ".join(re.sub(r"[,;:!•–—]|\s-|-\s|\.(?=\s|$)", " ", kr.title).split()), 40)
+    note = f"notes on {title}" if title else "waiting on legal"
+    if kr.kind is KRKind.BINARY:
+        return f"done, {note}"
+    confidence = (kr.confidence or Confidence.ON_TRACK).label
+    return f"{_example_value(kr)} {confidence}, {note}"
+
+
+def _example_value(kr: KRRef) -> str:
+    try:
+        value = float(kr.current)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        value = math.nan
+    if not math.isfinite(value):
+        value = 3.0 if kr.kind is KRKind.MILESTONE else 42.0
+    text = f"{int(value):,}" if value.is_integer() and abs(value) < 1e15 else f"{value:.6g}"
+    unit = kr.unit.strip()
+    if unit == "%":
+        return text + "%"
+    if unit in {"$", "€", "£"}:
+        return f"-{unit}{text[1:]}" if text.startswith("-") else unit + text
+    if re.fullmatch(r"[^\W\d_][\w ]{0,19}", unit):
+        return f"{text} {unit}"
+    return text
