@@ -1,0 +1,31 @@
+"""python -m benchmarks [--tiny] [NAME ...]: run the benchmarks, print tables, write results/NAME.json."""
+
+import argparse
+import asyncio
+import importlib
+import sys
+import time
+
+# name -> module; each module has `async def run(tiny: bool) -> Result`.
+BENCHMARKS = {
+    "serve": "benchmarks.bench_serve",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    p.add_argument("names", nargs="*", choices=[[], *BENCHMARKS], help="which to run (default: all)")
+    p.add_argument("--tiny", action="store_true", help="smallest sizes: only checks that each benchmark still works")
+    args = p.parse_args(argv)
+    names = args.names or list(BENCHMARKS)
+    for name in names:
+        started = time.perf_counter()
+        result = asyncio.run(importlib.import_module(BENCHMARKS[name]).run(args.tiny))
+        result.add("benchmark wall time (s)", round(time.perf_counter() - started, 2))
+        result.print()
+        print(f"-> {result.save()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Start `okrbot serve` as a real subprocess against a fake Slack, and read its memory."""
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import asynccontextmanager
+
+import aiohttp
+
+SIGNING_SECRET = "bench-signing-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM: the process's peak resident set size, from /proc (Linux)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@asynccontextmanager
+async def serve(db_url: str, slack_api_url: str, token: str):
+    """Yields (base_url, process, seconds_until_healthz)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api_url,
+        "DATABASE_URL": db_url,
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1", "--no-scheduler"], env=env
+    )
+    url = f"http://127.0.0.1:{port}"
+    ready = None
+    async with aiohttp.ClientSession() as session:
+        while ready is None:
+            if proc.poll() is not None:
+                raise RuntimeError(f"okrbot serve exited with {proc.returncode}")
+            try:
+                async with session.get(f"{url}/healthz") as r:
+                    if r.status == 200:
+                        ready = time.perf_counter() - started
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.01)
+    try:
+        yield url, proc, ready
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
