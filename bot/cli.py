@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `okrbot export | head` is fine
+        return 0
 
 
 def _db(settings, args) -> int:

@@ -36,7 +36,8 @@ def setup_logging(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Bolt and slack_sdk log request bodies at DEBUG; those can hold review-note text.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # Migrations print a line per step at INFO; only problems matter on every start.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     for noisy in ("slack_bolt", "slack_sdk", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.INFO))
     # At INFO SQLAlchemy echoes every statement with its parameters, review-note bodies included.
