@@ -94,21 +94,21 @@ def _tick(settings, args) -> int:
 
 def _serve(settings, args) -> int:
     from bot.runtime import serve_http
-    from storage.migrate import upgrade
+    from storage.migrate import ensure_current
 
     require_slack(settings, socket_mode=False)
-    upgrade(settings.database_url)
+    ensure_current(settings.database_url)
     asyncio.run(serve_http(settings, host=args.host, port=args.port, scheduler=not args.no_scheduler))
     return 0
 
 
 def _run(settings, args) -> int:
     from bot.runtime import serve_http, serve_socket_mode
-    from storage.migrate import upgrade
+    from storage.migrate import ensure_current
 
     socket_mode = settings.slack_app_token is not None
     require_slack(settings, socket_mode=socket_mode)
-    upgrade(settings.database_url)
+    ensure_current(settings.database_url)
     if socket_mode:
         asyncio.run(serve_socket_mode(settings))
     else:

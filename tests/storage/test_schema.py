@@ -48,3 +48,17 @@ async def test_processed_event_ids_are_unique(db: Database):
     with pytest.raises(IntegrityError):
         async with db.transaction() as s:
             s.add(ProcessedEvent(event_id="Ev1"))
+
+
+def test_ensure_current_builds_a_fresh_database_then_is_a_no_op(tmp_path):
+    from storage.migrate import ensure_current
+
+    path = tmp_path / "fresh.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    ensure_current(url)
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        tables = set(engine.dialect.get_table_names(conn))
+    engine.dispose()
+    assert {"key_result", "send_ledger", "review_note", "alembic_version"} <= tables
+    ensure_current(url)  # second start: nothing to do, no error
