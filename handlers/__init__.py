@@ -2,12 +2,12 @@
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import commands, errors, events, view_commands
+from handlers import commands, errors, events, home, okr_edit, view_commands
 
 
 def subcommands() -> list[commands.Subcommand]:
     """Every /okr subcommand, in the order /okr help lists them."""
-    return [*view_commands.SUBCOMMANDS]
+    return [*view_commands.SUBCOMMANDS, *okr_edit.SUBCOMMANDS]
 
 
 def register_all(app: AsyncApp) -> None:
@@ -15,3 +15,5 @@ def register_all(app: AsyncApp) -> None:
     commands.register(app, subcommands())
     events.register(app)
     view_commands.register(app)
+    okr_edit.register(app)
+    home.register(app)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+TITLE_MAX = 150  # objective/KR titles: fits a header block with room to spare
+
 
 class FormField(StrEnum):
     TEAM = "team"
