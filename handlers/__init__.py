@@ -2,12 +2,12 @@
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import commands, errors, events, home, okr_edit, view_commands
+from handlers import commands, errors, events, home, okr_edit, team_settings, view_commands
 
 
 def subcommands() -> list[commands.Subcommand]:
     """Every /okr subcommand, in the order /okr help lists them."""
-    return [*view_commands.SUBCOMMANDS, *okr_edit.SUBCOMMANDS]
+    return [*view_commands.SUBCOMMANDS, *okr_edit.SUBCOMMANDS, *team_settings.SUBCOMMANDS]
 
 
 def register_all(app: AsyncApp) -> None:
@@ -17,3 +17,4 @@ def register_all(app: AsyncApp) -> None:
     view_commands.register(app)
     okr_edit.register(app)
     home.register(app)
+    team_settings.register(app)
