@@ -97,7 +97,8 @@ async def create_objective(svc: Services, *, user_id: str, values: dict) -> int:
         c = Checker(values)
         title = c.text(F.TITLE, required=True)
         description = c.text(F.DESCRIPTION, limit=3000)
-        team_id = c.choice(F.TEAM, {str(t.id) for t in await _manageable_teams(session, svc, user_id)})
+        allowed = {str(t.id) for t in await _manageable_teams(session, svc, user_id)}
+        team_id = c.choice(F.TEAM, allowed, refusal="Only this team's managers or an okrbot admin can add objectives.")
         parent_id = await _parent_id(session, c, cycle.id, None)
         c.done()
         owner = values.get(F.OWNER) or user_id
@@ -180,7 +181,9 @@ async def create_kr(svc: Services, *, user_id: str, values: dict) -> int:
         managed = {t.id for t in await _manageable_teams(session, svc, user_id)}
         objs = await okrs.objectives_in_cycle(session=session, cycle_id=cycle.id)
         c = Checker(values)
-        objective_id = c.choice(F.OBJECTIVE, {str(o.id) for o in objs if o.team_id in managed and not o.archived})
+        allowed = {str(o.id) for o in objs if o.team_id in managed and not o.archived}
+        refusal = "Only this objective's team managers or an okrbot admin can add key results to it."
+        objective_id = c.choice(F.OBJECTIVE, allowed, refusal=refusal)
         title = c.text(F.TITLE, required=True)
         kind = c.choice(F.KIND, KINDS)
         start = c.number(F.START, default=0.0)

@@ -38,12 +38,13 @@ class Checker:
             self.errors[name] = f"“{raw[:40]}” isn't a number, try something like 120 or 1.5k."
             return default
 
-    def choice(self, name: str, allowed: set[str], *, required: bool = True) -> str | None:
+    def choice(self, name: str, allowed: set[str], *, required: bool = True, refusal: str = "") -> str | None:
+        """The chosen value if allowed; `refusal` explains a choice that exists but isn't the person's to make."""
         value = self.values.get(name)
         if value in allowed:
             return value
         if value or required:
-            self.errors[name] = "Pick one of the options."
+            self.errors[name] = (refusal if value else "") or "Pick one of the options."
         return None
 
     def day(self, name: str) -> date | None:
