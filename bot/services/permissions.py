@@ -5,7 +5,7 @@
 | view any OKR | everyone (OKRs are transparent) |
 | check in on a KR | its owner and co-owners, a manager of its team, an admin |
 | create/edit a team's objectives and KRs | the team's managers, admins |
-| edit own KR's title and comment | the KR's owner |
+| edit own KR's title and comment (not target, owner, weight, due date, archiving) | the KR's owner |
 | change team settings | the team's managers (and admins) |
 | open/close cycles | admins |
 | write or read review notes about a person | that person's managers, admins |
