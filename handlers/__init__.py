@@ -2,15 +2,19 @@
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import commands, errors, events
+from handlers import commands, errors, events, home, okr_edit, team_settings, view_commands
 
 
 def subcommands() -> list[commands.Subcommand]:
     """Every /okr subcommand, in the order /okr help lists them."""
-    return []
+    return [*view_commands.SUBCOMMANDS, *okr_edit.SUBCOMMANDS, *team_settings.SUBCOMMANDS]
 
 
 def register_all(app: AsyncApp) -> None:
     app.error(errors.on_error)
     commands.register(app, subcommands())
     events.register(app)
+    view_commands.register(app)
+    okr_edit.register(app)
+    home.register(app)
+    team_settings.register(app)

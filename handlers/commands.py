@@ -46,7 +46,7 @@ async def _help(inv: Invocation) -> None:  # routed inline below; listed so help
     return None
 
 
-HELP = Subcommand("help", _help, "/okr help", "this overview")
+HELP = Subcommand("help", _help, "/okr help", "this overview of every command")
 
 
 def register(app: AsyncApp, subcommands: list[Subcommand]) -> None:

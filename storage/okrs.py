@@ -159,3 +159,22 @@ async def set_contributing_teams(*, session: AsyncSession, kr_id: int, team_ids:
     await session.exec(delete(KRTeam).where(col(KRTeam.kr_id) == kr_id))
     session.add_all([KRTeam(kr_id=kr_id, team_id=tid) for tid in sorted(set(team_ids))])
     await session.flush()
+
+
+async def objectives_by_ids(*, session: AsyncSession, ids: Iterable[int]) -> dict[int, Objective]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.exec(select(Objective).where(col(Objective.id).in_(wanted)))
+    return {o.id: o for o in rows.all()}
+
+
+async def live_key_results_in_cycle(*, session: AsyncSession, cycle_id: int) -> list[KeyResult]:
+    """Every live KR of the cycle's live objectives, in display order."""
+    stmt = (
+        select(KeyResult)
+        .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
+        .where(Objective.cycle_id == cycle_id, col(Objective.archived).is_(False), col(KeyResult.archived).is_(False))
+        .order_by(col(Objective.position), col(Objective.id), col(KeyResult.position), col(KeyResult.id))
+    )
+    return list((await session.exec(stmt)).all())

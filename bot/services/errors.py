@@ -24,3 +24,12 @@ class InvalidInput(OkrError):
         super().__init__(message)
         self.field = field
         self.text = text  # the person's own text, kept so they can fix it
+
+
+class FormErrors(InvalidInput):
+    """Several field errors at once (field name -> message), shown in place in a modal."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field)
+        self.errors = errors

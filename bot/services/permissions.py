@@ -5,7 +5,7 @@
 | view any OKR | everyone (OKRs are transparent) |
 | check in on a KR | its owner and co-owners, a manager of its team, an admin |
 | create/edit a team's objectives and KRs | the team's managers, admins |
-| edit own KR's title and comment | the KR's owner |
+| edit own KR's title and comment (not target, owner, weight, due date, archiving) | the KR's owner |
 | change team settings | the team's managers (and admins) |
 | open/close cycles | admins |
 | write or read review notes about a person | that person's managers, admins |
@@ -74,3 +74,41 @@ async def can_see_notes_about(
     if viewer_id in admins:
         return True
     return viewer_id != subject_id and await manages_person(session, manager_id=viewer_id, person_id=subject_id)
+
+
+# What a KR's owner may change on their own KR without being a manager (target, owner,
+# alignment and archiving stay with the team's managers).
+OWNER_EDITABLE = frozenset({"title", "comment"})
+
+
+async def can_edit_kr(session: AsyncSession, *, user_id: str, kr: KeyResult, admins: frozenset[str]) -> bool:
+    """Full edit rights on a KR: a manager of its team or an admin."""
+    return await can_manage_team(session, user_id=user_id, team_id=await kr_team_id(session, kr), admins=admins)
+
+
+async def require_edit_kr_fields(
+    session: AsyncSession, *, user_id: str, kr: KeyResult, fields: set[str], admins: frozenset[str]
+) -> None:
+    """Managers/admins may change anything; the owner only OWNER_EDITABLE fields; others nothing."""
+    if await can_edit_kr(session, user_id=user_id, kr=kr, admins=admins):
+        return
+    if user_id == kr.owner_id and fields <= OWNER_EDITABLE:
+        return
+    if user_id == kr.owner_id:
+        raise PermissionDenied("As the KR's owner you can edit its title; a manager of its team can change the rest.")
+    raise PermissionDenied("Only this team's managers or an okrbot admin can edit this KR.")
+
+
+async def editable_kr_ids(
+    session: AsyncSession, *, user_id: str, krs: list[KeyResult], admins: frozenset[str]
+) -> frozenset[int]:
+    """Ids of the KRs the viewer may open an edit modal for (owner, team manager, admin), in two queries."""
+    if user_id in admins:
+        return frozenset(kr.id for kr in krs)
+    managed = {t.id for t in await teams.teams_managed_by(session=session, person_id=user_id)}
+    objs = await okrs.objectives_by_ids(session=session, ids={kr.objective_id for kr in krs})
+    return frozenset(
+        kr.id
+        for kr in krs
+        if kr.owner_id == user_id or (kr.objective_id in objs and objs[kr.objective_id].team_id in managed)
+    )

@@ -25,3 +25,24 @@ class Block(StrEnum):
     COMMENT = "comment"
     BLOCKERS = "blockers"
     KR = "kr"
+
+
+class ViewAction(StrEnum):
+    """/okr view commands, the Home tab and OKR editing."""
+
+    SHOW_MORE = "okr.views.more"
+    PICK_TEAM = "okr.views.pick_team"
+    EDIT_KR = "okr.edit.kr"
+    EDIT_OBJECTIVE = "okr.edit.objective"
+    REVIEW_NOTES = "okr.home.review_notes"
+    OPEN_CYCLE = "okr.home.cycle_open"
+    CLOSE_CYCLE = "okr.home.cycle_close"
+
+
+class ViewCallback(StrEnum):
+    NEW_OBJECTIVE = "okr.edit.new_objective"
+    NEW_KR = "okr.edit.new_kr"
+    EDIT_OBJECTIVE = "okr.edit.objective_modal"
+    EDIT_KR = "okr.edit.kr_modal"
+    SETTINGS = "okr.settings.modal"
+    REVIEW_PEOPLE = "okr.home.review_people"

@@ -1,0 +1,135 @@
+"""The App Home tab: my KRs, my teams, when I'm asked next; managers' and admins' sections. Never review notes."""
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.okr import cadence
+from bot.okr.messages import Notice
+from bot.okr.messages.okr import KRView
+from bot.okr.messages.views import HomePage, ManagerOverview, PersonRef, ReviewPeople, TeamSummary
+from bot.okr.progress import rollup
+from bot.okr.types import Cadence
+from bot.services import okr_views
+from bot.services.context import Services
+from bot.services.errors import PermissionDenied
+from bot.services.permissions import editable_kr_ids, require_admin
+from storage import cycles, okrs, people, teams
+from storage.models import Cycle, Team
+
+HOME_KR_LIMIT = 15  # two blocks each: leaves room for teams, manager and admin sections under 100
+
+
+def _slot(team: Team, cycle: Cycle) -> cadence.Slot:
+    return cadence.Slot(
+        weekday=team.checkin_day,
+        at=cadence.parse_hhmm(team.checkin_time),
+        cadence=Cadence(team.cadence),
+        anchor=cycle.start,
+    )
+
+
+def _summary(name: str, views: list[KRView]) -> TeamSummary:
+    counts: dict[str, int] = {}
+    for v in views:
+        counts[v.pacing.value] = counts.get(v.pacing.value, 0) + 1
+    return TeamSummary(
+        name=name, progress=rollup((v.progress, v.weight) for v in views), kr_count=len(views), by_pacing=counts
+    )
+
+
+async def _team_views(session: AsyncSession, svc: Services, team: Team, cycle: Cycle) -> list[KRView]:
+    objectives = await okr_views.team_objectives(session, cycle=cycle, team=team, today=svc.now().date())
+    return [kr for o in objectives if not o.shared_from for kr in o.krs]
+
+
+async def _overview(session: AsyncSession, svc: Services, team: Team, cycle: Cycle) -> ManagerOverview:
+    """Who owns KRs in the team but has not checked in since this period's prompt (or the cycle start)."""
+    now = svc.now()
+    occurrence = cadence.latest_due(
+        _slot(team, cycle), cadence.safe_zone(team.timezone), now, window=(cycle.start, cycle.end)
+    )
+    since = occurrence.due_utc if occurrence else datetime.combine(cycle.start, datetime.min.time(), now.tzinfo)
+    views = await _team_views(session, svc, team, cycle)
+    latest: dict[str, datetime | None] = {}
+    for v in views:
+        prev = latest.get(v.owner_id)
+        latest[v.owner_id] = max(filter(None, (prev, v.last_checkin_at)), default=None)
+    missing = sorted(pid for pid, at in latest.items() if at is None or at < since)
+    names = await people.people_by_ids(session=session, ids=missing)
+    return ManagerOverview(
+        team_id=team.id,
+        team_name=team.name,
+        summary=_summary(team.name, views),
+        missing=tuple((names[p].display_name if p in names else "") or p for p in missing),
+        period_start=since,
+    )
+
+
+async def _next_prompt(session: AsyncSession, svc: Services, user_id: str, mine: list[Team], cycle: Cycle):
+    if not mine:
+        return None, "UTC"
+    person = await people.get_person(session=session, person_id=user_id)
+    tz = cadence.safe_zone(person.tz if person else None, mine[0].timezone)
+    nxt = cadence.next_due(_slot(mine[0], cycle), tz, svc.now(), window=(cycle.start, cycle.end))
+    return (nxt.due_utc if nxt else None), tz.key
+
+
+async def build_home(svc: Services, *, user_id: str) -> HomePage:
+    """Everything the person's Home tab shows, as plain data."""
+    async with svc.db.transaction() as session:
+        cycle = await cycles.active_cycle(session=session)
+        admin = svc.is_admin(user_id)
+        if cycle is None:
+            return HomePage(
+                user_id=user_id, cycle=None, my_krs=(), more_krs=0, teams=(), next_prompt=None, is_admin=admin
+            )
+        krs = await okrs.key_results_owned_by(session=session, person_id=user_id, cycle_id=cycle.id)
+        objs = await okrs.objectives_by_ids(session=session, ids={kr.objective_id for kr in krs})
+        shown = krs[:HOME_KR_LIMIT]
+        titles = {o.id: o.title for o in objs.values()}
+        my_views = await okr_views.kr_views(session, krs=shown, cycle=cycle, today=svc.now().date(), titles=titles)
+        mine = await teams.teams_of_person(session=session, person_id=user_id)
+        summaries = [_summary(t.name, await _team_views(session, svc, t, cycle)) for t in mine[:10]]
+        managed = await teams.teams_managed_by(session=session, person_id=user_id)
+        next_at, tz = await _next_prompt(session, svc, user_id, mine, cycle)
+        return HomePage(
+            user_id=user_id,
+            cycle=okr_views.cycle_info(cycle),
+            my_krs=tuple(my_views),
+            more_krs=len(krs) - len(shown),
+            teams=tuple(summaries),
+            next_prompt=next_at,
+            next_prompt_tz=tz,
+            managed=tuple([await _overview(session, svc, t, cycle) for t in managed[:5]]),
+            is_admin=admin,
+            editable=await editable_kr_ids(session, user_id=user_id, krs=shown, admins=svc.admins),
+        )
+
+
+async def refresh_home(svc: Services, *, user_id: str) -> None:
+    """Rebuild and publish the person's Home tab (on app_home_opened and after their own check-ins)."""
+    await svc.notifier.publish_home(user_id, await build_home(svc, user_id=user_id))
+
+
+async def review_people(svc: Services, *, user_id: str) -> ReviewPeople:
+    """The people a manager may keep review notes about: names only, never a note."""
+    async with svc.db.transaction() as session:
+        managed = await teams.teams_managed_by(session=session, person_id=user_id)
+        if not managed and not svc.is_admin(user_id):
+            raise PermissionDenied("Review notes are for managers: you don't manage a team.")
+        ids: set[str] = set()
+        for team in managed:
+            ids |= set(await teams.members_of(session=session, team_id=team.id))
+            ids |= set(await teams.managers_of(session=session, team_id=team.id))
+        ids.discard(user_id)
+        found = await people.people_by_ids(session=session, ids=ids)
+        refs = [PersonRef(id=p, name=(found[p].display_name if p in found else "") or p) for p in sorted(ids)]
+        return ReviewPeople(people=tuple(refs[:90]))
+
+
+async def cycle_action_hint(svc: Services, *, user_id: str, action: str) -> None:
+    """Admins' Open/Close cycle buttons: point to /okr cycle until the cycle service is connected."""
+    require_admin(user_id=user_id, admins=svc.admins)
+    hint = f"To {action} a cycle, use `/okr cycle {action} <name>`."
+    await svc.notifier.post(user_id, Notice(text=hint, emoji=":repeat:"))
