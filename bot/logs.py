@@ -35,6 +35,11 @@ def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    quiet_libraries(level)
+
+
+def quiet_libraries(level: str = "INFO") -> None:
+    """Keep library loggers that print request bodies or SQL parameters (review-note text) quiet."""
     # Bolt and slack_sdk log request bodies at DEBUG; those can hold review-note text.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     for noisy in ("slack_bolt", "slack_sdk", "aiohttp.access"):
