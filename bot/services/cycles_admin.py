@@ -107,11 +107,15 @@ async def _copy_kr(session: AsyncSession, kr: KeyResult, objective_id: int, co: 
 async def close_as(svc: Services, *, user_id: str) -> Notice:
     """/okr cycle close (admins)."""
     permissions.require_admin(user_id=user_id, admins=svc.admins)
-    return Notice((await close_active(svc.db)).describe().capitalize() + ".", ":checkered_flag:")
+    return Notice(_sentence((await close_active(svc.db)).describe()), ":checkered_flag:")
 
 
 async def open_as(svc: Services, *, user_id: str, name: str, start: date, end: date, carry_over: bool) -> Notice:
     """/okr cycle open NAME START END [carry-over] (admins)."""
     permissions.require_admin(user_id=user_id, admins=svc.admins)
     change = await open_cycle(svc.db, name=name, start=start, end=end, carry_over=carry_over)
-    return Notice(change.describe().capitalize() + ".", ":calendar:")
+    return Notice(_sentence(change.describe()), ":calendar:")
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
