@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     cyc_open.add_argument("--end", required=True, type=_day, help="last day, YYYY-MM-DD")
     cyc_open.add_argument("--carry-over", action="store_true", help="copy unfinished objectives and their KRs")
 
+    sub.add_parser("demo", help="one OKR week against a local Slack stand-in, printed as people read it")
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply Alembic migrations")
@@ -204,6 +206,13 @@ def _cycle(settings, args) -> int:
     return 0
 
 
+def _demo(settings, args) -> int:
+    from bot.devtools.demo import run_demo
+
+    asyncio.run(run_demo())
+    return 0
+
+
 COMMANDS = {
     "run": _run,
     "serve": _serve,
@@ -211,6 +220,7 @@ COMMANDS = {
     "import": _import,
     "export": _export,
     "cycle": _cycle,
+    "demo": _demo,
     "db": _db,
 }
 
