@@ -40,6 +40,17 @@ def _parser() -> argparse.ArgumentParser:
         "--include-review-notes", action="store_true", help="also export confidential review notes (yaml/json)"
     )
 
+    cyc = sub.add_parser("cycle", help="open or close OKR cycles (docs/digests.md)")
+    cyc_sub = cyc.add_subparsers(dest="cycle_command", required=True, metavar="ACTION")
+    cyc_sub.add_parser("close", help="close the active cycle")
+    cyc_open = cyc_sub.add_parser("open", help="open and activate a new cycle, closing the active one")
+    cyc_open.add_argument("name")
+    cyc_open.add_argument("--start", required=True, type=_day, help="first day, YYYY-MM-DD")
+    cyc_open.add_argument("--end", required=True, type=_day, help="last day, YYYY-MM-DD")
+    cyc_open.add_argument("--carry-over", action="store_true", help="copy unfinished objectives and their KRs")
+
+    sub.add_parser("demo", help="one OKR week against a local Slack stand-in, printed as people read it")
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply Alembic migrations")
@@ -52,6 +63,15 @@ def _instant(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO-8601 time, e.g. 2027-01-04T10:00+01:00") from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _day(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date, e.g. 2027-04-05") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,7 +188,43 @@ def _export(settings, args) -> int:
     return 0
 
 
-COMMANDS = {"run": _run, "serve": _serve, "tick": _tick, "import": _import, "export": _export, "db": _db}
+def _cycle(settings, args) -> int:
+    from bot.services import cycles_admin
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+    if args.cycle_command == "close":
+        change = asyncio.run(_with_db(settings, cycles_admin.close_active))
+    else:
+        change = asyncio.run(
+            _with_db(
+                settings,
+                lambda db: cycles_admin.open_cycle(
+                    db, name=args.name, start=args.start, end=args.end, carry_over=args.carry_over
+                ),
+            )
+        )
+    print(change.describe())
+    return 0
+
+
+def _demo(settings, args) -> int:
+    from bot.devtools.demo import run_demo
+
+    asyncio.run(run_demo())
+    return 0
+
+
+COMMANDS = {
+    "run": _run,
+    "serve": _serve,
+    "tick": _tick,
+    "import": _import,
+    "export": _export,
+    "cycle": _cycle,
+    "demo": _demo,
+    "db": _db,
+}
 
 
 if __name__ == "__main__":

@@ -35,10 +35,16 @@ def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    quiet_libraries(level)
+
+
+def quiet_libraries(level: str = "INFO") -> None:
+    """Keep library loggers that print request bodies or SQL parameters (review-note text) quiet."""
     # Bolt and slack_sdk log request bodies at DEBUG; those can hold review-note text.
     # Migrations print a line per step at INFO; only problems matter on every start.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    for noisy in ("slack_bolt", "slack_sdk", "aiohttp.access"):
+    # aiosqlite logs every statement with its parameters at DEBUG.
+    for noisy in ("slack_bolt", "slack_sdk", "aiohttp.access", "aiosqlite"):
         logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.INFO))
     # At INFO SQLAlchemy echoes every statement with its parameters, review-note bodies included.
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)

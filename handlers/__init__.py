@@ -2,12 +2,12 @@
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import commands, errors, events, home, okr_edit, team_settings, view_commands
+from handlers import commands, digest, errors, events, home, okr_edit, team_settings, view_commands
 
 
 def subcommands() -> list[commands.Subcommand]:
     """Every /okr subcommand, in the order /okr help lists them."""
-    return [*view_commands.SUBCOMMANDS, *okr_edit.SUBCOMMANDS, *team_settings.SUBCOMMANDS]
+    return [*view_commands.SUBCOMMANDS, *okr_edit.SUBCOMMANDS, *team_settings.SUBCOMMANDS, *digest.SUBCOMMANDS]
 
 
 def register_all(app: AsyncApp) -> None:
@@ -18,3 +18,4 @@ def register_all(app: AsyncApp) -> None:
     okr_edit.register(app)
     home.register(app)
     team_settings.register(app)
+    digest.register(app)

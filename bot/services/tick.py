@@ -24,7 +24,9 @@ class TickReport:
 
 def steps() -> list[Step]:
     """The tick's steps, in order. Imported lazily so each feature module stays independent."""
-    return []
+    from bot.services import digests, scoring
+
+    return [digests.digest_step, scoring.score_prompt_step]
 
 
 async def run_tick(svc: Services, at: datetime) -> TickReport:

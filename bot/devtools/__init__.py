@@ -1,0 +1,1 @@
+"""Developer tools: `okrbot demo`. Not used by the running bot."""

@@ -1,0 +1,90 @@
+"""Review-note renders: only for a manager's DM thread, the subject's own DM, ephemeral replies and modals."""
+
+from slack_sdk.models.blocks import (
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    RadioButtonsElement,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.okr.messages.notes import NoteList, NoteModal, SharedNote, SharedNoteIntro
+from bot.okr.types import NoteVisibility
+from bot.slack.builders.digest import MAX_BLOCKS
+from bot.slack.ids import DigestId
+from bot.slack.mrkdwn import esc, shorten
+from bot.slack.render import Rendered, render, render_view
+
+
+def _quote(body: str, limit: int = 2500) -> str:
+    return "\n".join(f"> {esc(line)}" for line in shorten(body, limit).splitlines() or [""])
+
+
+@render.register
+def _note_list(m: NoteList) -> Rendered:
+    name = esc(m.subject_name)
+    scope = f" in {esc(m.cycle_name)}" if m.cycle_name else ""
+    if not m.notes:
+        return Rendered(
+            text=f"No review notes about {name}{scope} yet.",
+            blocks=[SectionBlock(text=f"No review notes about *{name}*{scope} yet.")],
+        )
+    blocks = [SectionBlock(text=f":lock: *Review notes about {name}*{scope} (only you can see this)")]
+    for n in m.notes[-(MAX_BLOCKS - 2) :]:
+        who = "shared with them" if n.shared else "private"
+        meta = f"*{esc(n.author_name)}* · {n.created_at:%Y-%m-%d} · {who}" + (
+            f" · {esc(n.cycle_name)}" if n.cycle_name else ""
+        )
+        blocks.append(SectionBlock(text=f"{meta}\n{_quote(n.body)}"))
+    if len(m.notes) > MAX_BLOCKS - 2:
+        blocks.append(SectionBlock(text=f"_Showing the latest {MAX_BLOCKS - 2} of {len(m.notes)} notes._"))
+    return Rendered(text=f"{len(m.notes)} review notes about {name}{scope}", blocks=blocks)
+
+
+@render.register
+def _shared_intro(m: SharedNoteIntro) -> Rendered:
+    text = (
+        f":lock: {esc(m.author_name)} shared a review note with you. It is in this thread; "
+        "only you, your managers and okrbot admins can see it."
+    )
+    return Rendered(text=f"{esc(m.author_name)} shared a review note with you", blocks=[SectionBlock(text=text)])
+
+
+@render.register
+def _shared_note(m: SharedNote) -> Rendered:
+    return Rendered(
+        text=f"Review note from {esc(m.author_name)}",
+        blocks=[SectionBlock(text=f":memo: *From {esc(m.author_name)}:*\n{_quote(m.body)}")],
+    )
+
+
+@render_view.register
+def _note_modal(m: NoteModal) -> View:
+    options = [
+        Option(text="Only me (private)", value=NoteVisibility.PRIVATE),
+        Option(text=f"Share with {shorten(m.subject_name, 40)}", value=NoteVisibility.SHARED),
+    ]
+    return View(
+        type="modal",
+        callback_id=DigestId.NOTE_MODAL,
+        title="Add review note",
+        submit="Save",
+        close="Cancel",
+        private_metadata=m.context[:3000],
+        blocks=[
+            SectionBlock(text=f":lock: A review note about *{esc(m.subject_name)}*. It never appears in channels."),
+            InputBlock(
+                block_id=DigestId.NOTE_BODY,
+                label="Note",
+                element=PlainTextInputElement(action_id=DigestId.NOTE_BODY_INPUT, multiline=True, max_length=3000),
+            ),
+            InputBlock(
+                block_id=DigestId.NOTE_VISIBILITY,
+                label="Who can see it",
+                element=RadioButtonsElement(
+                    action_id=DigestId.NOTE_VISIBILITY_INPUT, options=options, initial_option=options[0]
+                ),
+            ),
+        ],
+    )

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# See okrbot work without a Slack workspace: one OKR week against a local Slack stand-in.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+DATABASE_URL="sqlite:///$(mktemp -d)/unused.db" LOG_LEVEL=WARNING .venv/bin/okrbot demo
