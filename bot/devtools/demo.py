@@ -50,7 +50,18 @@ def show(message, where: dict[str, str], names: dict[str, str] | None = None) ->
     return f"{head} · okrbot:\n{body}\n"
 
 
+def _use_checkout() -> None:
+    """The fake Slack lives in the checkout's tests/, which is not an installed package."""
+    import sys
+
+    if not (ROOT / "tests" / "fakes").is_dir():
+        raise SystemExit("okrbot demo runs from a source checkout (it needs tests/fakes and examples/).")
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+
 async def run_demo(out=print) -> None:
+    _use_checkout()
     from tests.fakes.slack_api import FakeSlack
 
     data = yaml.safe_load(EXAMPLE.read_text())
