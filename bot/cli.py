@@ -7,6 +7,12 @@ from datetime import UTC, datetime
 
 from bot.config import SettingsError, load_settings, require_slack, require_tokens
 from bot.logs import setup_logging
+from bot.services.errors import OkrError
+
+NOTES_WARNING = (
+    "WARNING: this export contains confidential performance-review notes. "
+    "Store it encrypted, share it with no one who may not read every note, and delete it when done."
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,6 +27,18 @@ def _parser() -> argparse.ArgumentParser:
 
     tick = sub.add_parser("tick", help="run exactly one scheduler pass, wait for its sends, print what it did")
     tick.add_argument("--at", type=_instant, help="ISO-8601 instant (default: now); naive means UTC")
+
+    imp = sub.add_parser("import", help="create or update teams and OKRs from a YAML/JSON file (docs/yaml-format.md)")
+    imp.add_argument("file", help="path to the OKR file, e.g. examples/okrs.yaml")
+    imp.add_argument("--dry-run", action="store_true", help="show what would change and write nothing")
+
+    exp = sub.add_parser("export", help="write a cycle's OKRs in the import format, or as CSV")
+    exp.add_argument("--format", choices=("yaml", "json", "csv"), default="yaml", dest="fmt")
+    exp.add_argument("--out", help="write to this file instead of stdout")
+    exp.add_argument("--cycle", help="cycle name (default: the active cycle, else the latest)")
+    exp.add_argument(
+        "--include-review-notes", action="store_true", help="also export confidential review notes (yaml/json)"
+    )
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -44,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](settings, args) or 0
     except SettingsError as exc:
         print(f"okrbot: {exc}", file=sys.stderr)
+        return 2
+    except OkrError as exc:  # bad input file, unknown cycle: the message is written for the person
+        print(f"okrbot: {exc.message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -93,7 +114,59 @@ def _run(settings, args) -> int:
     return 0
 
 
-COMMANDS = {"run": _run, "serve": _serve, "tick": _tick, "db": _db}
+async def _with_db(settings, work):
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        return await work(db)
+    finally:
+        await db.dispose()
+
+
+def _import(settings, args) -> int:
+    from pathlib import Path
+
+    from bot.services.importer import import_okrs
+    from storage.migrate import upgrade
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"okrbot: no such file: {path}", file=sys.stderr)
+        return 2
+    text = path.read_text(encoding="utf-8")  # read before migrating, so a typo in the path touches nothing
+    upgrade(settings.database_url)
+    report = asyncio.run(_with_db(settings, lambda db: import_okrs(db, text, dry_run=args.dry_run)))
+    print(("dry run, nothing written: " if report.dry_run else "imported: ") + report.summary())
+    for line in report.changes + report.notices:
+        print(f"  {line}")
+    return 0
+
+
+def _export(settings, args) -> int:
+    from pathlib import Path
+
+    from bot.services.exporter import export_okrs
+    from storage.migrate import upgrade
+
+    if args.include_review_notes:
+        print(NOTES_WARNING, file=sys.stderr)
+    upgrade(settings.database_url)
+    text = asyncio.run(
+        _with_db(
+            settings,
+            lambda db: export_okrs(db, fmt=args.fmt, include_review_notes=args.include_review_notes, cycle=args.cycle),
+        )
+    )
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+COMMANDS = {"run": _run, "serve": _serve, "tick": _tick, "import": _import, "export": _export, "db": _db}
 
 
 if __name__ == "__main__":

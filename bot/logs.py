@@ -37,5 +37,7 @@ def setup_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     # Bolt and slack_sdk log request bodies at DEBUG; those can hold review-note text.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    for noisy in ("slack_bolt", "slack_sdk", "aiohttp.access", "sqlalchemy.engine"):
+    for noisy in ("slack_bolt", "slack_sdk", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.INFO))
+    # At INFO SQLAlchemy echoes every statement with its parameters, review-note bodies included.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
