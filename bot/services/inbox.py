@@ -32,7 +32,9 @@ Route = Callable[[Services, DmMessage], Awaitable[bool]]
 
 def routes() -> list[Route]:
     """Thread owners, asked in order. Imported lazily to keep features independent."""
-    return []
+    from bot.services import checkin_replies
+
+    return [checkin_replies.on_thread_reply]
 
 
 async def first_delivery(svc: Services, event_id: str | None) -> bool:

@@ -24,7 +24,9 @@ class TickReport:
 
 def steps() -> list[Step]:
     """The tick's steps, in order. Imported lazily so each feature module stays independent."""
-    return []
+    from bot.services import nudges, prompts
+
+    return [prompts.refresh_directory, prompts.send_prompts, nudges.send_nudges]
 
 
 async def run_tick(svc: Services, at: datetime) -> TickReport:
