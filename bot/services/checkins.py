@@ -83,7 +83,7 @@ async def command_form(svc: Services, *, user_id: str, args: str) -> CheckInForm
         elif not mine:
             raise NotFound("You don't own any key results in the active cycle.")
     meta = {"kr": None, "src": CheckInSource.COMMAND}
-    if picked is not None and (len(mine) <= 1 or wanted):
+    if picked is not None and len(mine) <= 1:
         return _form(picked, {**meta, "kr": picked.id})
     if len(mine) == 1:
         return _form(mine[0], {**meta, "kr": mine[0].id})
