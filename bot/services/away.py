@@ -6,7 +6,7 @@ prompts instead, in the delegate's timezone, labelled as covering for the person
 """
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from bot.okr.cadence import next_due
 from bot.okr.messages import Notice
@@ -14,6 +14,7 @@ from bot.services.context import Services
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.prompts import owners_of, slot_for, zone_for
 from storage import cycles, people, schedule, teams
+from storage.models import Team
 
 _AWAY = re.compile(r"until\s+(?P<date>\S+)(?:\s+delegate\s+<@(?P<delegate>[UW][A-Z0-9]+)(?:\|[^>]*)?>)?\s*", re.I)
 USAGE = "Use `/okr away until YYYY-MM-DD` or `/okr away until YYYY-MM-DD delegate @person`."
@@ -95,12 +96,8 @@ async def next_prompt(svc: Services, *, user_id: str) -> Notice:
 
 
 def _midnight_after(day: date, zone):
-    from datetime import datetime, time
-
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
 
 
 def _utc_team():
-    from storage.models import Team
-
     return Team(name="", timezone="UTC")

@@ -5,7 +5,6 @@ nothing: the bot answers with exactly what it could not read and an example buil
 person's own KRs, and keeps the text (PendingReply) behind a "Use as comment" control.
 """
 
-from bot.okr.messages import Notice
 from bot.okr.messages.checkin import CheckInRecorded, KRChoice, ReplyNotUnderstood
 from bot.okr.replies import CheckInDraft, KRRef, ParseError, parse_reply
 from bot.okr.reply_words import slack_unescape
@@ -134,6 +133,3 @@ async def use_as_comment(svc: Services, *, user_id: str, pending_id: int, kr_id:
         message = CheckInRecorded((core.line(kr, row),), heading="Recorded as a comment (no change)")
     await svc.notifier.post(thread.channel, message, thread_ts=thread.ts)
     return message
-
-
-__all__ = ["Notice", "on_thread_reply", "use_as_comment"]

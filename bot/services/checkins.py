@@ -14,6 +14,7 @@ from bot.services.context import Services
 from bot.services.errors import InvalidInput, NotFound
 from storage import cycles, okrs
 from storage.models import KeyResult
+from storage.schedule import live_krs_with_team
 
 BINARY_VALUES = {"done": 1.0, "not_done": 0.0}
 
@@ -104,8 +105,6 @@ def _pick(krs: list[KeyResult], wanted: str) -> KeyResult | None:
 async def _anyone_kr(session, cycle_id: int, wanted: str) -> KeyResult | None:
     if wanted.isdigit():
         return None
-    from storage.schedule import live_krs_with_team
-
     hits = [
         kr
         for kr, _ in await live_krs_with_team(session=session, cycle_id=cycle_id)
