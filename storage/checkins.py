@@ -22,3 +22,43 @@ async def latest_comments(*, session: AsyncSession, kr_ids: Iterable[int]) -> di
     )
     stmt = select(CheckIn.kr_id, CheckIn.comment).join(newest, col(CheckIn.id) == newest.c.id)
     return {kr_id: comment for kr_id, comment in (await session.exec(stmt)).all()}
+
+
+async def add_checkin(*, session: AsyncSession, checkin: CheckIn) -> CheckIn:
+    session.add(checkin)
+    await session.flush()
+    return checkin
+
+
+async def get_checkin(*, session: AsyncSession, checkin_id: int) -> CheckIn | None:
+    return await session.get(CheckIn, checkin_id)
+
+
+async def live_checkins(*, session: AsyncSession, kr_id: int, limit: int = 2) -> list[CheckIn]:
+    """The newest live check-ins of a KR, newest first."""
+    stmt = (
+        select(CheckIn)
+        .where(CheckIn.kr_id == kr_id, col(CheckIn.undone_at).is_(None))
+        .order_by(col(CheckIn.created_at).desc(), col(CheckIn.id).desc())
+        .limit(limit)
+    )
+    return list((await session.exec(stmt)).all())
+
+
+async def checkins_from_message(*, session: AsyncSession, channel: str, ts: str) -> list[CheckIn]:
+    """Live check-ins produced by one Slack message (a thread reply), so an edit can update them."""
+    stmt = select(CheckIn).where(
+        CheckIn.source_channel == channel, CheckIn.source_ts == ts, col(CheckIn.undone_at).is_(None)
+    )
+    return list((await session.exec(stmt.order_by(col(CheckIn.id)))).all())
+
+
+async def kr_ids_checked_in_since(*, session: AsyncSession, kr_ids: Iterable[int], since) -> set[int]:
+    """Which of the KRs have a live check-in created at or after `since`."""
+    ids = list(set(kr_ids))
+    if not ids:
+        return set()
+    stmt = select(CheckIn.kr_id).where(
+        col(CheckIn.kr_id).in_(ids), col(CheckIn.undone_at).is_(None), col(CheckIn.created_at) >= since
+    )
+    return set((await session.exec(stmt)).all())

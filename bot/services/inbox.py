@@ -32,9 +32,9 @@ Route = Callable[[Services, DmMessage], Awaitable[bool]]
 
 def routes() -> list[Route]:
     """Thread owners, asked in order. Imported lazily to keep features independent."""
-    from bot.services import review_notes
+    from bot.services import checkin_replies, review_notes
 
-    return [review_notes.note_route]
+    return [checkin_replies.on_thread_reply, review_notes.note_route]
 
 
 async def first_delivery(svc: Services, event_id: str | None) -> bool:

@@ -24,9 +24,15 @@ class TickReport:
 
 def steps() -> list[Step]:
     """The tick's steps, in order. Imported lazily so each feature module stays independent."""
-    from bot.services import digests, scoring
+    from bot.services import digests, nudges, prompts, scoring
 
-    return [digests.digest_step, scoring.score_prompt_step]
+    return [
+        prompts.refresh_directory,
+        prompts.send_prompts,
+        nudges.send_nudges,
+        digests.digest_step,
+        scoring.score_prompt_step,
+    ]
 
 
 async def run_tick(svc: Services, at: datetime) -> TickReport:

@@ -1,3 +1,3 @@
 """Importing this package registers every message builder with bot.slack.render."""
 
-from bot.slack.builders import digest, home, notes, okr_list  # noqa: F401
+from bot.slack.builders import checkin, digest, home, notes, okr_list  # noqa: F401

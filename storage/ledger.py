@@ -1,0 +1,116 @@
+"""The send ledger: one row per (recipient, kind, period). Claiming a row is what makes a send happen once.
+
+Portable SQL only: a claim is an INSERT that may hit the unique constraint, a re-claim is a
+conditional UPDATE whose row count says who won. Both work the same on SQLite and PostgreSQL.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import SendLedger
+
+
+async def get_entry(*, session: AsyncSession, recipient: str, kind: str, period: str) -> SendLedger | None:
+    stmt = select(SendLedger).where(
+        SendLedger.recipient == recipient, SendLedger.kind == kind, SendLedger.period == period
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def get_by_id(*, session: AsyncSession, ledger_id: int) -> SendLedger | None:
+    return await session.get(SendLedger, ledger_id)
+
+
+async def get_by_message(*, session: AsyncSession, channel: str, ts: str, kind: str) -> SendLedger | None:
+    """The row whose sent message is (channel, ts): how a thread reply finds its prompt."""
+    stmt = select(SendLedger).where(SendLedger.channel == channel, SendLedger.ts == ts, SendLedger.kind == kind)
+    return (await session.exec(stmt)).first()
+
+
+async def claim(
+    *,
+    session: AsyncSession,
+    recipient: str,
+    kind: str,
+    period: str,
+    at: datetime,
+    status: str = "claimed",
+    due_at: datetime | None = None,
+    detail: str | None = None,
+    error: str | None = None,
+) -> SendLedger | None:
+    """Insert the row; None if another tick (or process) already holds this key."""
+    row = SendLedger(
+        recipient=recipient,
+        kind=kind,
+        period=period,
+        status=status,
+        attempts=1 if status == "claimed" else 0,
+        claimed_at=at,
+        due_at=due_at,
+        detail=detail,
+        error=error,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return None
+    return row
+
+
+async def reclaim(*, session: AsyncSession, ledger_id: int, from_status: str, at: datetime) -> bool:
+    """Move a row from `from_status` (failed, snoozed) back to claimed; True only for the one caller that won."""
+    stmt = (
+        update(SendLedger)
+        .where(col(SendLedger.id) == ledger_id, col(SendLedger.status) == from_status)
+        .values(status="claimed", claimed_at=at, attempts=SendLedger.attempts + 1, error=None)
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.exec(stmt)
+    return (result.rowcount or 0) == 1
+
+
+async def finish(
+    *,
+    session: AsyncSession,
+    ledger_id: int,
+    status: str,
+    at: datetime,
+    channel: str | None = None,
+    ts: str | None = None,
+    error: str | None = None,
+) -> None:
+    """Record how a claimed send ended: sent (with where it landed), failed or skipped (with why)."""
+    values: dict = {"status": status, "error": error}
+    if status == "sent":
+        values.update(channel=channel, ts=ts, sent_at=at)
+    stmt = update(SendLedger).where(col(SendLedger.id) == ledger_id).values(**values)
+    await session.exec(stmt.execution_options(synchronize_session=False))
+
+
+async def set_due(*, session: AsyncSession, ledger_id: int, status: str, due_at: datetime) -> None:
+    stmt = update(SendLedger).where(col(SendLedger.id) == ledger_id).values(status=status, due_at=due_at)
+    await session.exec(stmt.execution_options(synchronize_session=False))
+
+
+async def entries(*, session: AsyncSession, kind: str, status: str, since: datetime | None = None) -> list[SendLedger]:
+    """Rows of a kind in a status, optionally claimed at or after `since`, oldest first."""
+    stmt = select(SendLedger).where(SendLedger.kind == kind, SendLedger.status == status)
+    if since is not None:
+        stmt = stmt.where(col(SendLedger.claimed_at) >= since)
+    return list((await session.exec(stmt.order_by(col(SendLedger.id)))).all())
+
+
+async def stale_claims(*, session: AsyncSession, older_than: datetime, newer_than: datetime) -> list[SendLedger]:
+    """Rows still 'claimed' that were claimed between the two instants (a crash mid-send)."""
+    stmt = select(SendLedger).where(
+        SendLedger.status == "claimed",
+        col(SendLedger.claimed_at) < older_than,
+        col(SendLedger.claimed_at) >= newer_than,
+    )
+    return list((await session.exec(stmt.order_by(col(SendLedger.id)))).all())

@@ -1,0 +1,32 @@
+"""Bulk reads for the check-in schedule: every live KR of a cycle with its team, pending replies."""
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import KeyResult, Objective, PendingReply
+
+
+async def live_krs_with_team(*, session: AsyncSession, cycle_id: int) -> list[tuple[KeyResult, int]]:
+    """(KR, owning team id) for every live KR of the cycle, in display order: ONE query per tick."""
+    stmt = (
+        select(KeyResult, Objective.team_id)
+        .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
+        .where(Objective.cycle_id == cycle_id, col(Objective.archived).is_(False), col(KeyResult.archived).is_(False))
+        .order_by(col(Objective.position), col(Objective.id), col(KeyResult.position), col(KeyResult.id))
+    )
+    return [(kr, team_id) for kr, team_id in (await session.exec(stmt)).all()]
+
+
+async def add_pending_reply(*, session: AsyncSession, reply: PendingReply) -> PendingReply:
+    session.add(reply)
+    await session.flush()
+    return reply
+
+
+async def get_pending_reply(*, session: AsyncSession, reply_id: int) -> PendingReply | None:
+    return await session.get(PendingReply, reply_id)
+
+
+async def delete_pending_reply(*, session: AsyncSession, reply: PendingReply) -> None:
+    await session.delete(reply)
+    await session.flush()
