@@ -123,7 +123,7 @@ def value_label(kr: KeyResult, value: float) -> str:
 
 def line(kr: KeyResult, row: CheckIn) -> RecordedLine:
     text = f"{value_label(kr, row.value)}, {Confidence(row.confidence).label}"
-    return RecordedLine(row.id, kr.title, text, row.comment, row.blockers)
+    return RecordedLine(row.id, kr.title, text, row.comment, row.blockers, kr.id)
 
 
 def prompt_kr_ids(entry: SendLedger) -> list[int]:

@@ -10,6 +10,7 @@ from bot.okr.replies import CheckInDraft, KRRef, ParseError, parse_reply
 from bot.okr.reply_words import slack_unescape
 from bot.okr.types import CheckInSource, Confidence, KRKind
 from bot.services import checkin_core as core
+from bot.services.checkin_effects import after_checkins
 from bot.services.context import Services
 from bot.services.errors import NotFound
 from bot.services.inbox import DmMessage
@@ -55,6 +56,7 @@ async def on_thread_reply(svc: Services, msg: DmMessage) -> bool:
     else:
         reply = await _record_drafts(svc, msg, krs, drafts)
     await svc.notifier.post(msg.channel, reply, thread_ts=msg.thread_ts)
+    await after_checkins(svc, user_id=msg.user_id, kr_ids=[line.kr_id for line in reply.lines])
     return True
 
 
@@ -132,4 +134,5 @@ async def use_as_comment(svc: Services, *, user_id: str, pending_id: int, kr_id:
         await schedule.delete_pending_reply(session=session, reply=pending)
         message = CheckInRecorded((core.line(kr, row),), heading="Recorded as a comment (no change)")
     await svc.notifier.post(thread.channel, message, thread_ts=thread.ts)
+    await after_checkins(svc, user_id=user_id, kr_ids=[kr_id])
     return message

@@ -10,6 +10,7 @@ from bot.okr.numbers import ParseError, parse_number
 from bot.okr.progress import format_value
 from bot.okr.types import CheckInSource, Confidence, KRKind
 from bot.services import checkin_core as core
+from bot.services.checkin_effects import after_checkins
 from bot.services.context import Services
 from bot.services.errors import InvalidInput, NotFound
 from storage import cycles, okrs
@@ -183,6 +184,7 @@ async def submit(svc: Services, *, user_id: str, sub: Submission) -> CheckInReco
         message = CheckInRecorded((core.line(kr, row),), heading=heading)
     thread = entry.ts if entry and entry.ts else None
     await svc.notifier.post(entry.channel if thread else user_id, message, thread_ts=thread)
+    await after_checkins(svc, user_id=user_id, kr_ids=[kr.id])
     return message
 
 
@@ -196,6 +198,7 @@ async def no_change(svc: Services, *, user_id: str, kr_id: int, where: Delivery 
         )
         message = CheckInRecorded((core.line(kr, row),), heading="No change recorded")
     await svc.notifier.post(where.channel if where else user_id, message, thread_ts=where.ts if where else None)
+    await after_checkins(svc, user_id=user_id, kr_ids=[kr_id])
     return message
 
 
@@ -211,4 +214,5 @@ async def undo_checkin(svc: Services, *, user_id: str, checkin_id: int, where: D
             ":leftwards_arrow_with_hook:",
         )
     await svc.notifier.post(where.channel if where else user_id, notice, thread_ts=where.ts if where else None)
+    await after_checkins(svc, user_id=user_id, kr_ids=[kr.id])
     return notice

@@ -35,6 +35,7 @@ class RecordedLine:
     text: str  # e.g. "42 / 100 (42%), at risk" (plain; renderers escape)
     comment: str = ""
     blockers: str = ""
+    kr_id: int = 0
 
 
 @dataclass(frozen=True)
