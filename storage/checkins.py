@@ -1,6 +1,7 @@
 """Check-in rows. "Live" means not undone; a KR's current value follows its latest live check-in."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -53,12 +54,38 @@ async def checkins_from_message(*, session: AsyncSession, channel: str, ts: str)
     return list((await session.exec(stmt.order_by(col(CheckIn.id)))).all())
 
 
-async def kr_ids_checked_in_since(*, session: AsyncSession, kr_ids: Iterable[int], since) -> set[int]:
-    """Which of the KRs have a live check-in created at or after `since`."""
+async def values_at(*, session: AsyncSession, kr_ids: Iterable[int], at: datetime) -> dict[int, float]:
+    """Each KR's value from its latest live check-in at or before `at` (KRs without one are absent)."""
+    ids = list(set(kr_ids))
+    if not ids:
+        return {}
+    live = (col(CheckIn.kr_id).in_(ids), col(CheckIn.undone_at).is_(None), col(CheckIn.created_at) <= at)
+    newest = select(CheckIn.kr_id, func.max(CheckIn.id).label("id")).where(*live).group_by(CheckIn.kr_id).subquery()
+    stmt = select(CheckIn.kr_id, CheckIn.value).join(newest, col(CheckIn.id) == newest.c.id)
+    return {kr_id: value for kr_id, value in (await session.exec(stmt)).all()}
+
+
+async def checked_in_since(*, session: AsyncSession, kr_ids: Iterable[int], since: datetime) -> set[int]:
+    """KR ids with a live check-in created at or after `since`."""
     ids = list(set(kr_ids))
     if not ids:
         return set()
     stmt = select(CheckIn.kr_id).where(
         col(CheckIn.kr_id).in_(ids), col(CheckIn.undone_at).is_(None), col(CheckIn.created_at) >= since
     )
-    return set((await session.exec(stmt)).all())
+    return set((await session.exec(stmt.distinct())).all())
+
+
+async def last_checkins(*, session: AsyncSession, kr_ids: Iterable[int]) -> dict[int, CheckIn]:
+    """The latest live check-in per KR."""
+    ids = list(set(kr_ids))
+    if not ids:
+        return {}
+    newest = (
+        select(func.max(CheckIn.id).label("id"))
+        .where(col(CheckIn.kr_id).in_(ids), col(CheckIn.undone_at).is_(None))
+        .group_by(CheckIn.kr_id)
+        .subquery()
+    )
+    rows = (await session.exec(select(CheckIn).join(newest, col(CheckIn.id) == newest.c.id))).all()
+    return {c.kr_id: c for c in rows}

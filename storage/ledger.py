@@ -75,6 +75,33 @@ async def reclaim(*, session: AsyncSession, ledger_id: int, from_status: str, at
     return (result.rowcount or 0) == 1
 
 
+async def claim_or_retry(
+    *, session: AsyncSession, recipient: str, kind: str, period: str, at: datetime, due_at: datetime | None = None
+) -> SendLedger | None:
+    """Claim the key, or win back a row whose earlier send failed; None if it is held, sent or skipped."""
+    row = await claim(session=session, recipient=recipient, kind=kind, period=period, at=at, due_at=due_at)
+    if row is not None:
+        return row
+    existing = await get_entry(session=session, recipient=recipient, kind=kind, period=period)
+    if existing is None or not await reclaim(session=session, ledger_id=existing.id, from_status="failed", at=at):
+        return None
+    await session.refresh(existing)
+    return existing
+
+
+async def latest_sent(
+    *, session: AsyncSession, recipient: str, kind: str, before: datetime | None = None
+) -> SendLedger | None:
+    """The most recently sent row for (recipient, kind), optionally sent strictly before `before`."""
+    stmt = select(SendLedger).where(
+        SendLedger.recipient == recipient, SendLedger.kind == kind, SendLedger.status == "sent"
+    )
+    if before is not None:
+        stmt = stmt.where(col(SendLedger.sent_at) < before)
+    stmt = stmt.order_by(col(SendLedger.sent_at).desc(), col(SendLedger.id).desc())
+    return (await session.exec(stmt)).first()
+
+
 async def finish(
     *,
     session: AsyncSession,

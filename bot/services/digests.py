@@ -24,7 +24,7 @@ from bot.services import okr_views
 from bot.services.context import Services
 from bot.services.errors import NotFound
 from bot.services.ports import DeliveryFailed
-from storage import cycles, digests, okrs, people, teams
+from storage import checkins, cycles, ledger, okrs, people, teams
 from storage.models import Cycle, KeyResult, SendLedger, Team
 
 log = logging.getLogger(__name__)
@@ -69,12 +69,12 @@ async def build_digest(
     objectives = await okr_views.team_objectives(session, cycle=cycle, team=team, today=today)
     krs = all_krs(objectives)
     ids = [kr.id for kr in krs]
-    previous = await digests.latest_sent(
+    previous = await ledger.latest_sent(
         session=session, recipient=team_recipient(team.id), kind=SendKind.DIGEST, before=sent_at or now
     )
-    base = await digests.values_at(session=session, kr_ids=ids, at=previous.sent_at) if previous else {}
+    base = await checkins.values_at(session=session, kr_ids=ids, at=previous.sent_at) if previous else {}
     deltas = tuple((kr.id, kr.current - base.get(kr.id, kr.start)) for kr in krs)
-    done = await digests.checked_in_since(session=session, kr_ids=ids, since=period_start(team, cycle, due_at))
+    done = await checkins.checked_in_since(session=session, kr_ids=ids, since=period_start(team, cycle, due_at))
     week, weeks = week_of_cycle(cycle.start, cycle.end, today)
     final = is_final_week(cycle.start, cycle.end, today)
     return DigestMessage(
@@ -129,15 +129,18 @@ async def _team_due(svc: Services, team: Team, cycle: Cycle, at: datetime) -> li
     if occ is None:
         return []
     async with svc.db.transaction() as session:
-        row = await digests.claim(
+        row = await ledger.claim_or_retry(
             session=session,
+            at=at,
             recipient=team_recipient(team.id),
             kind=SendKind.DIGEST,
             period=occ.period,
             due_at=occ.due_utc,
         )
         if row is not None and too_late:
-            await digests.mark_skipped(session=session, ledger_id=row.id, reason="too late after downtime")
+            await ledger.finish(
+                session=session, ledger_id=row.id, status="skipped", at=at, error="too late after downtime"
+            )
             return [f"digest for {team.name} ({occ.period}) skipped: more than {team.late_limit_hours}h late"]
     if row is None:
         return []
@@ -152,10 +155,10 @@ async def _send_team_digest(svc: Services, team: Team, cycle: Cycle, row: SendLe
         where = await svc.notifier.post(team.channel, message)
     except DeliveryFailed as exc:
         async with svc.db.transaction() as session:
-            await digests.mark_failed(session=session, ledger_id=row.id, error=exc.reason)
+            await ledger.finish(session=session, ledger_id=row.id, status="failed", at=at, error=exc.reason[:500])
         return f"digest for {team.name} ({row.period}) failed: {exc.reason}"
     async with svc.db.transaction() as session:
-        await digests.mark_sent(session=session, ledger_id=row.id, channel=where.channel, ts=where.ts, at=at)
+        await ledger.finish(session=session, ledger_id=row.id, status="sent", at=at, channel=where.channel, ts=where.ts)
     return f"digest for {team.name} ({row.period}) posted to {team.channel}"
 
 
@@ -176,7 +179,7 @@ async def refresh_posted_digests(svc: Services, *, kr_id: int) -> None:
             return
         edits: list[tuple[Delivery, DigestMessage]] = []
         for team in await _teams_showing(session, kr):
-            row = await digests.latest_sent(session=session, recipient=team_recipient(team.id), kind=SendKind.DIGEST)
+            row = await ledger.latest_sent(session=session, recipient=team_recipient(team.id), kind=SendKind.DIGEST)
             if row is None or row.due_at is None or not cycle.start <= row.due_at.date() <= cycle.end:
                 continue
             message = await build_digest(
@@ -207,7 +210,7 @@ async def preview_digest(svc: Services, *, user_id: str, team_name: str = "") ->
         occ = cadence.latest_due(digest_slot(team, cycle), tz, now, window=(cycle.start, cycle.end))
         # Before the first digest of the cycle, preview the one that is coming.
         due = occ.due_utc if occ else now
-        row = await digests.latest_sent(session=session, recipient=team_recipient(team.id), kind=SendKind.DIGEST)
+        row = await ledger.latest_sent(session=session, recipient=team_recipient(team.id), kind=SendKind.DIGEST)
         sent_at = row.sent_at if row is not None and occ is not None and row.period == occ.period else None
         message = await build_digest(session, team=team, cycle=cycle, due_at=due, sent_at=sent_at, now=now)
     return _with(message, preview=True)

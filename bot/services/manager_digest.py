@@ -13,7 +13,7 @@ from bot.services import permissions
 from bot.services.context import Services
 from bot.services.digests import all_krs, build_digest
 from bot.services.ports import DeliveryFailed
-from storage import digests, people, review_notes, teams
+from storage import ledger, people, review_notes, teams
 from storage.models import Cycle, ReviewThread, Team
 
 
@@ -29,8 +29,9 @@ async def send_manager_digests(svc: Services, *, team: Team, cycle: Cycle, occ: 
         managers = await teams.managers_of(session=session, team_id=team.id)
     for manager_id in managers:
         async with svc.db.transaction() as session:
-            row = await digests.claim(
+            row = await ledger.claim_or_retry(
                 session=session,
+                at=at,
                 recipient=manager_id,
                 kind=SendKind.MANAGER_DIGEST,
                 period=manager_period(team, occ),
@@ -61,12 +62,14 @@ async def _send(svc, manager_id, ledger_id, digest, sections, occ, at) -> str:
             )
     except DeliveryFailed as exc:
         async with svc.db.transaction() as session:
-            await digests.mark_failed(session=session, ledger_id=ledger_id, error=exc.reason)
+            await ledger.finish(session=session, ledger_id=ledger_id, status="failed", at=at, error=exc.reason[:500])
         return f"manager digest for {manager_id} failed: {exc.reason}"
     async with svc.db.transaction() as session:
         for thread in threads:
             await review_notes.add_thread(session=session, thread=thread)
-        await digests.mark_sent(session=session, ledger_id=ledger_id, channel=parent.channel, ts=parent.ts, at=at)
+        await ledger.finish(
+            session=session, ledger_id=ledger_id, status="sent", at=at, channel=parent.channel, ts=parent.ts
+        )
     return f"manager digest for {manager_id} sent with {len(threads)} review threads"
 
 

@@ -61,9 +61,7 @@ async def _claim(svc: Services, at: datetime) -> tuple[list[NudgePlan], list[str
             )
             if at < due or await _away(session, prompt.recipient, at):
                 continue
-            answered = await checkins.kr_ids_checked_in_since(
-                session=session, kr_ids=detail["krs"], since=prompt.sent_at
-            )
+            answered = await checkins.checked_in_since(session=session, kr_ids=detail["krs"], since=prompt.sent_at)
             missing = [kr_id for kr_id in detail["krs"] if kr_id not in answered]
             if not missing:
                 await _record_answered(session, prompt, row, at)

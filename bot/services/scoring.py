@@ -17,7 +17,7 @@ from bot.services import okr_views, permissions
 from bot.services.context import Services
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.ports import DeliveryFailed
-from storage import cycles, digests, okrs, people
+from storage import cycles, ledger, okrs, people
 
 SCORE_TIME = time(10, 0)
 
@@ -45,8 +45,8 @@ async def score_prompt_step(svc: Services, at: datetime) -> list[str]:
 
 async def _prompt(svc: Services, owner_id: str, cycle, owned, at: datetime, today) -> list[str]:
     async with svc.db.transaction() as session:
-        row = await digests.claim(
-            session=session, recipient=owner_id, kind=SendKind.SCORE_PROMPT, period=f"cycle{cycle.id}", due_at=at
+        row = await ledger.claim_or_retry(
+            session=session, at=at, recipient=owner_id, kind=SendKind.SCORE_PROMPT, period=f"cycle{cycle.id}", due_at=at
         )
         if row is None:
             return []
@@ -59,10 +59,10 @@ async def _prompt(svc: Services, owner_id: str, cycle, owned, at: datetime, toda
         where = await svc.notifier.post(owner_id, ScorePrompt(cycle_name=cycle.name, items=items))
     except DeliveryFailed as exc:
         async with svc.db.transaction() as session:
-            await digests.mark_failed(session=session, ledger_id=row.id, error=exc.reason)
+            await ledger.finish(session=session, ledger_id=row.id, status="failed", at=at, error=exc.reason[:500])
         return [f"score prompt for {owner_id} failed: {exc.reason}"]
     async with svc.db.transaction() as session:
-        await digests.mark_sent(session=session, ledger_id=row.id, channel=where.channel, ts=where.ts, at=at)
+        await ledger.finish(session=session, ledger_id=row.id, status="sent", at=at, channel=where.channel, ts=where.ts)
     return [f"score prompt sent to {owner_id} ({len(items)} KRs)"]
 
 
