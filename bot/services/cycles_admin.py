@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.okr.messages import Notice
 from bot.okr.progress import progress
 from bot.okr.types import CycleState, KRKind
-from bot.services import permissions
+from bot.services import home, permissions
 from bot.services.context import Services
 from bot.services.errors import InvalidInput, NotFound
 from storage import cycles, okrs
@@ -115,6 +115,26 @@ async def open_as(svc: Services, *, user_id: str, name: str, start: date, end: d
     permissions.require_admin(user_id=user_id, admins=svc.admins)
     change = await open_cycle(svc.db, name=name, start=start, end=end, carry_over=carry_over)
     return Notice(_sentence(change.describe()), ":calendar:")
+
+
+async def close_from_home(svc: Services, *, user_id: str) -> None:
+    """The Home tab's Close button: close, confirm by DM, redraw the admin's Home tab."""
+    await announce(svc, user_id=user_id, notice=await close_as(svc, user_id=user_id))
+
+
+def check_open_form(*, user_id: str, admins: frozenset[str], name: str, start: date | None, end: date | None) -> None:
+    """Validate the Open a cycle modal; field errors name the modal's fields."""
+    permissions.require_admin(user_id=user_id, admins=admins)
+    if not name.strip():
+        raise InvalidInput("Give the cycle a name, e.g. 2027-Q2.", field="name")
+    if start is None or end is None or end <= start:
+        raise InvalidInput("The end date must be after the start date.", field="end")
+
+
+async def announce(svc: Services, *, user_id: str, notice: Notice) -> None:
+    """After a cycle change from the Home tab: confirm by DM and redraw the admin's Home tab."""
+    await svc.notifier.post(user_id, notice)
+    await home.refresh_home(svc, user_id=user_id)
 
 
 def _sentence(text: str) -> str:

@@ -5,7 +5,6 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.okr import cadence
-from bot.okr.messages import Notice
 from bot.okr.messages.okr import KRView
 from bot.okr.messages.views import HomePage, ManagerOverview, PersonRef, ReviewPeople, TeamSummary
 from bot.okr.progress import rollup
@@ -13,7 +12,7 @@ from bot.okr.types import Cadence
 from bot.services import okr_views
 from bot.services.context import Services
 from bot.services.errors import PermissionDenied
-from bot.services.permissions import editable_kr_ids, require_admin
+from bot.services.permissions import editable_kr_ids
 from storage import cycles, okrs, people, teams
 from storage.models import Cycle, Team
 
@@ -126,10 +125,3 @@ async def review_people(svc: Services, *, user_id: str) -> ReviewPeople:
         found = await people.people_by_ids(session=session, ids=ids)
         refs = [PersonRef(id=p, name=(found[p].display_name if p in found else "") or p) for p in sorted(ids)]
         return ReviewPeople(people=tuple(refs[:90]))
-
-
-async def cycle_action_hint(svc: Services, *, user_id: str, action: str) -> None:
-    """Admins' Open/Close cycle buttons: point to /okr cycle until the cycle service is connected."""
-    require_admin(user_id=user_id, admins=svc.admins)
-    hint = f"To {action} a cycle, use `/okr cycle {action} <name>`."
-    await svc.notifier.post(user_id, Notice(text=hint, emoji=":repeat:"))

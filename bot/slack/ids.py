@@ -58,3 +58,13 @@ class DigestId(StrEnum):
     NOTE_VISIBILITY = "okr.notes.visibility"
     NOTE_VISIBILITY_INPUT = "okr.notes.visibility_input"
     SCORE_PICK = "okr.digest.score"  # static select per KR in the score prompt
+
+
+class CycleForm(StrEnum):
+    """The Home tab's Open a cycle modal."""
+
+    OPEN_MODAL = "okr.cycle.open_modal"
+    NAME = "okr.cycle.name"
+    START = "okr.cycle.start"
+    END = "okr.cycle.end"
+    CARRY = "okr.cycle.carry"

@@ -2,7 +2,9 @@
 
 from datetime import UTC, datetime
 
-from storage.models import ReviewNote
+from sqlmodel import select
+
+from storage.models import Cycle, ReviewNote
 from tests.scenario.view_seed import add_krs, check_in, seed, text_of
 
 
@@ -50,10 +52,54 @@ async def test_admin_section_only_for_admins(bot):
     view = await open_home(bot, "U0ADMIN")
     text = text_of(view["blocks"])
     assert "Admin" in text and "2027-Q1" in text and "active" in text
-    await bot.req.block_action("U0ADMIN", "okr.home.cycle_close", "1", view=view)
-    assert "/okr cycle close" in bot.dm("U0ADMIN")[-1].text
+    # a member who forges the click is refused and nothing changes
     await bot.req.block_action("U0MEMBER", "okr.home.cycle_close", "1", view=view)
     assert "admins" in bot.dm("U0MEMBER")[-1].text
+    assert await cycle_states(bot) == {"2027-Q1": "active"}
+    await bot.req.block_action("U0ADMIN", "okr.home.cycle_close", "1", view=view)
+    assert "Closed 2027-Q1" in bot.dm("U0ADMIN")[-1].text
+    assert await cycle_states(bot) == {"2027-Q1": "closed"}
+    assert "closed" in text_of(bot.fake.home_view("U0ADMIN")["blocks"]) or "No active cycle" in text_of(
+        bot.fake.home_view("U0ADMIN")["blocks"]
+    )
+
+
+async def cycle_states(bot) -> dict[str, str]:
+    async with bot.db.transaction() as sess:
+        return {c.name: c.state for c in (await sess.exec(select(Cycle))).all()}
+
+
+async def test_admin_opens_a_cycle_from_the_home_tab_with_field_errors_first(bot):
+    await seed(bot)
+    view = await open_home(bot, "U0ADMIN")
+    await bot.req.block_action("U0ADMIN", "okr.home.cycle_open", "1", view=view)
+    assert bot.fake.calls_to("views.open")[-1].args["view"]["callback_id"] == "okr.cycle.open_modal"
+
+    def form(name, start, end, carry):
+        return {
+            "okr.cycle.name": {"v": {"type": "plain_text_input", "value": name}},
+            "okr.cycle.start": {"v": {"type": "datepicker", "selected_date": start}},
+            "okr.cycle.end": {"v": {"type": "datepicker", "selected_date": end}},
+            "okr.cycle.carry": {"v": {"type": "checkboxes", "selected_options": [{"value": "carry"}] if carry else []}},
+        }
+
+    bad = await bot.req.view_submission(
+        "U0ADMIN", "okr.cycle.open_modal", form("2027-Q2", "2027-07-01", "2027-04-05", True)
+    )
+    assert bad.body["response_action"] == "errors" and "okr.cycle.end" in bad.body["errors"]
+    dup = await bot.req.view_submission(
+        "U0ADMIN", "okr.cycle.open_modal", form("2027-Q1", "2027-04-05", "2027-07-02", 0)
+    )
+    assert "already exists" in dup.body["errors"]["okr.cycle.name"]
+    assert await cycle_states(bot) == {"2027-Q1": "active"}
+
+    ok = await bot.req.view_submission(
+        "U0ADMIN", "okr.cycle.open_modal", form("2027-Q2", "2027-04-05", "2027-07-02", 1)
+    )
+    assert ok.status == 200 and not ok.body
+    assert await cycle_states(bot) == {"2027-Q1": "closed", "2027-Q2": "active"}
+    assert "Opened 2027-Q2" in bot.dm("U0ADMIN")[-1].text or "opened 2027-Q2" in bot.dm("U0ADMIN")[-1].text
+    assert "2027-Q2" in text_of(bot.fake.home_view("U0ADMIN")["blocks"])
 
 
 async def test_review_notes_button_lists_people_never_notes(bot):

@@ -6,6 +6,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -79,7 +80,18 @@ def _admin_section(page: HomePage) -> list[Block]:
     value = str(c.id) if c else ""
     buttons = [
         ButtonElement(text="Open a cycle", action_id=ViewAction.OPEN_CYCLE, value=value),
-        ButtonElement(text="Close this cycle", action_id=ViewAction.CLOSE_CYCLE, value=value, style="danger"),
+        ButtonElement(
+            text="Close this cycle",
+            action_id=ViewAction.CLOSE_CYCLE,
+            value=value,
+            style="danger",
+            confirm=ConfirmObject(
+                title="Close this cycle?",
+                text="Check-in prompts and digests stop until a new cycle is opened.",
+                confirm="Close it",
+                deny="Cancel",
+            ),
+        ),
     ]
     return [
         DividerBlock(),
