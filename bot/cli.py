@@ -209,7 +209,11 @@ def _cycle(settings, args) -> int:
 
 
 def _demo(settings, args) -> int:
+    import logging
+
     from bot.devtools.demo import run_demo
+
+    logging.getLogger().setLevel(logging.WARNING)  # the story is the output; problems still show
 
     asyncio.run(run_demo())
     return 0

@@ -44,7 +44,9 @@ def quiet_libraries(level: str = "INFO") -> None:
     # Migrations print a line per step at INFO; only problems matter on every start.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # aiosqlite logs every statement with its parameters at DEBUG.
-    for noisy in ("slack_bolt", "slack_sdk", "aiohttp.access", "aiosqlite"):
+    # aiohttp's access log repeats what our own one-line-per-event logs already say.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    for noisy in ("slack_bolt", "slack_sdk", "aiosqlite"):
         logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.INFO))
     # At INFO SQLAlchemy echoes every statement with its parameters, review-note bodies included.
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)

@@ -3,13 +3,13 @@
 Runs the real app (bot.app.build_app behind its aiohttp server, via tests.harness) against
 tests/fakes' FakeSlack, with a temporary SQLite database and examples/okrs.yaml. tests/ ships
 with the repository checkout, so the demo imports the fake from there rather than packaging it.
-Until the check-in loop lands, the week's check-ins are recorded straight into storage
-(demo data only; services have no demo code paths).
+Every step goes through the same paths as production: ticks at fixed instants, and people's
+answers as signed Slack requests into the real HTTP endpoint. Services have no demo branches.
 """
 
 import re
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -17,11 +17,16 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "okrs.yaml"
 NAMES: dict[str, str] = {}
+# The story's days; the scheduler ticks every 30 minutes through each, as `okrbot run` would every minute.
 WEEK = [
-    ("Monday 10:00 in each owner's timezone: check-in prompts", [(2027, 1, 4, 9), (2027, 1, 4, 15), (2027, 1, 4, 18)]),
-    ("Tuesday: nudges for anyone who has not answered", [(2027, 1, 5, 10), (2027, 1, 5, 18)]),
-    ("Thursday 15:00 New York: Platform's digest", [(2027, 1, 7, 20)]),
-    ("Friday 16:00 Berlin: Growth's digest and Maya's manager digest", [(2027, 1, 8, 15)]),
+    ("Monday: check-in prompts at 10:00 in each owner's own timezone", date(2027, 1, 4)),
+    (
+        "Tuesday: Platform's (biweekly) prompts at 09:30, and one nudge for anyone who has not answered",
+        date(2027, 1, 5),
+    ),
+    ("Wednesday", date(2027, 1, 6)),
+    ("Thursday: Platform's digest at 15:00 New York, and Carol's manager digest", date(2027, 1, 7)),
+    ("Friday: Growth's digest at 16:00 Berlin, and Maya's manager digest", date(2027, 1, 8)),
 ]
 
 
@@ -84,16 +89,27 @@ async def _week(fake, db_path: Path, data: dict, where: dict[str, str], out) -> 
         report = await import_okrs(bot.db, data, dry_run=False)
         out(f"Imported examples/okrs.yaml: {report.summary()}\n")
         seen = 0
-        for title, instants in WEEK:
-            if title.startswith("Thursday"):
-                await _week_checkins(bot)
+        for title, day in WEEK:
             out(f"=== {title} ===")
-            for parts in instants:
-                await bot.tick(datetime(*parts, tzinfo=UTC))
+            midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            for half_hours in range(48):
+                await bot.tick(midnight + timedelta(minutes=30 * half_hours))
             seen = _print_new(fake, where, seen, out)
+            if day.weekday() == 0:
+                out("=== Monday evening: Alice and Dave answer in their prompt threads ===")
+                for user, text in REPLIES:
+                    await _reply_in_prompt(bot, fake, user, text, out)
+                seen = _print_new(fake, where, seen, out)
         out("=== Maya replies in Bob's review thread ===")
-        await _review_reply(bot, fake)
+        await _review_reply(bot, fake, out)
         _print_new(fake, where, seen, out)
+
+
+# Scripted answers, sent exactly as Slack would deliver them: signed message.im events in the thread.
+REPLIES = [
+    ("U0ALICE", "1: 34 on track - new welcome email is live\n2: 4.2, at risk, pricing page still old"),
+    ("U0DAVE", "1: 7.5 at risk, waiting on the CI upgrade\n2: 8 on track"),
+]
 
 
 def _print_new(fake, where, seen: int, out) -> int:
@@ -105,16 +121,17 @@ def _print_new(fake, where, seen: int, out) -> int:
     return len(messages)
 
 
-async def _week_checkins(bot) -> None:
-    from tests.scenario.digest_seed import check_in, kr_id
+async def _reply_in_prompt(bot, fake, user: str, text: str, out) -> None:
+    prompt = fake.messages(user)[0]
+    bot.svc.clock = lambda: datetime(2027, 1, 4, 21, 0, tzinfo=UTC)  # Monday evening, after every prompt
+    out(f"{NAMES.get(user, user)} replies in the thread:\n    {text.replace(chr(10), chr(10) + '    ')}\n")
+    await bot.req.message_im(user, text, thread_ts=prompt.ts)
 
-    at = datetime(2027, 1, 5, 9, 30, tzinfo=UTC)
-    await check_in(bot, await kr_id(bot, "Activation"), 34, at, "on_track", "New welcome email is live")
-    await check_in(bot, await kr_id(bot, "Deploys per week"), 14, at, "at_risk", "Waiting on the CI upgrade")
 
-
-async def _review_reply(bot, fake) -> None:
+async def _review_reply(bot, fake, out) -> None:
     bob = next(
         m for m in fake.messages("U0MANAGER") if "*Bob*" in (m.blocks or [{}])[0].get("text", {}).get("text", "")
     )
-    await bot.req.message_im("U0MANAGER", "Bob unblocked the setup work this week.", thread_ts=bob.ts)
+    text = "Bob unblocked the setup work this week."
+    out(f"Maya replies in Bob's review thread (private):\n    {text}\n")
+    await bot.req.message_im("U0MANAGER", text, thread_ts=bob.ts)
