@@ -84,6 +84,7 @@ async def build_digest(
         summary=_summary(objectives, krs, final),
         missing=await _missing(session, krs, done),
         mention_missing=team.mention_missing,
+        first=previous is None,
     )
 
 

@@ -28,7 +28,7 @@ async def test_digest_shows_checkins_and_late_checkins_update_it_in_place(bot):
     await bot.tick(FRIDAY_DUE)
     (digest,) = bot.fake.messages("C0GROWTH")
     text = texts(digest)
-    assert "38% / 45%" in text and "at risk" in text and "▲ +8% since last digest" in text
+    assert "38% / 45%" in text and "at risk" in text and "▲ +8% since the start" in text  # the first digest
     assert "signup flow shipped" in text
     assert "*Not checked in yet:* Bob, Dave" in text
     assert "<@" not in text  # Growth does not mention people

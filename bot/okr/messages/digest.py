@@ -47,6 +47,7 @@ class DigestMessage:
     mention_missing: bool = False
     updated_at: str | None = None  # "HH:MM" in the team's zone once a late check-in edited it
     preview: bool = False  # /okr digest: shown only to the asker
+    first: bool = False  # no earlier digest this cycle: changes are measured from the start values
 
     def delta(self, kr_id: int) -> float | None:
         return dict(self.deltas).get(kr_id)

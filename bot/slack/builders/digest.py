@@ -35,7 +35,8 @@ def _ctx(text: str) -> ContextBlock:
 
 def _delta_text(m: DigestMessage, v: KRView) -> str:
     d = m.delta(v.id)
-    return "" if d is None else f"{format_delta(d, v.unit)} since last digest"
+    since = "since the start" if m.first else "since last digest"
+    return "" if d is None else f"{format_delta(d, v.unit)} {since}"
 
 
 def _score_text(m: DigestMessage, v: KRView) -> str:
