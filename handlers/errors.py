@@ -3,17 +3,29 @@
 import logging
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.logs import new_correlation_id
 from bot.services.errors import OkrError
+from bot.slack.mrkdwn import esc
 
 log = logging.getLogger("okrbot.errors")
 
 
-async def on_error(error: Exception, body: dict, client: AsyncWebClient, respond: AsyncRespond | None = None) -> None:
+async def on_error(
+    error: Exception,
+    body: dict,
+    client: AsyncWebClient,
+    respond: AsyncRespond | None = None,
+    response: BoltResponse | None = None,
+) -> None:
     if isinstance(error, OkrError):
-        text = f":warning: {error.message}"
+        text = f":warning: {esc(error.message)}"  # messages quote user input (team names, values)
+        if response is not None:
+            # An expected refusal the person is told about below: answer Slack 200, not Bolt's default 500
+            # (with process_before_response a 500 makes Slack add its own error, and retry events).
+            response.status, response.body = 200, ""
     else:
         cid = new_correlation_id()
         log.exception("unhandled error (ref %s)", cid, exc_info=error)

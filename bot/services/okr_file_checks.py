@@ -147,6 +147,13 @@ def _str(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+def _name(value: Any) -> str | None:
+    """A team reference as the file model will read it: the model turns a bare number (team: 7) into "7"."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return _str(value)
+
+
 def parent_index(objectives: list[tuple[str | None, str | None]], parent: str) -> int | list[int] | None:
     """Which objective `parent` names: by ref first, then by title. A list means the title is ambiguous."""
     by_ref = [i for i, (ref, _) in enumerate(objectives) if ref == parent]
@@ -165,7 +172,7 @@ def cross_check(raw: dict, *, known_teams: Iterable[str] = ()) -> list[str]:
     errors += _duplicates(objectives, "objectives", "ref", "objective ref")
     names = {n.lower() for _, t in teams if (n := _str(t.get("name")))} | {n.lower() for n in known_teams}
     for i, obj in objectives:
-        team = _str(obj.get("team"))
+        team = _name(obj.get("team"))
         if team and team.lower() not in names:
             errors.append(f"objectives[{i}].team: unknown team {team!r}; add it under teams:")
         krs = _dicts(obj.get("key_results"))
@@ -174,7 +181,7 @@ def cross_check(raw: dict, *, known_teams: Iterable[str] = ()) -> list[str]:
         for j, kr in krs:
             contributing = kr.get("teams") if isinstance(kr.get("teams"), list) else []
             for k, name in enumerate(contributing):
-                if _str(name) and _str(name).lower() not in names:
+                if _name(name) and _name(name).lower() not in names:
                     errors.append(f"objectives[{i}].key_results[{j}].teams[{k}]: unknown team {name!r}")
     by_team: dict[str, list[tuple[int, dict]]] = {}
     for i, obj in objectives:

@@ -27,7 +27,7 @@ from bot.services.ports import DeliveryFailed
 from storage import cycles, ledger, people, schedule, teams
 from storage.models import Cycle, KeyResult, Person, Team
 
-BATCH = 50  # prompts sent concurrently per batch; the notifier's semaphore bounds requests in flight
+BATCH = 50  # prompts claimed and sent per batch; the notifier's semaphore bounds requests in flight
 STALE_CLAIM = timedelta(minutes=10)
 MAX_ASKED = 20  # two blocks per KR keeps a prompt inside Slack's 50-block limit
 DIRECTORY = "directory"
@@ -96,30 +96,40 @@ async def refresh_directory(svc: Services, at: datetime) -> list[str]:
 
 
 async def send_prompts(svc: Services, at: datetime) -> list[str]:
-    """Claim every prompt due now, send them concurrently in bounded batches, record each outcome."""
-    plans, lines = await _claim_due(svc, at)
-    for start in range(0, len(plans), BATCH):
-        lines += await asyncio.gather(*(_deliver(svc, plan, at) for plan in plans[start : start + BATCH]))
+    """Claim the prompts due now one batch at a time, send each batch concurrently, record each outcome."""
+    lines: list[str] = []
+    after: str | None = ""
+    while after is not None:
+        # Claim a batch only when it is about to be sent: a crash then leaves at most one batch 'claimed'
+        # (the at-most-once window), not every prompt of the tick that had not gone out yet.
+        plans, claimed_lines, after = await _claim_due(svc, at, after=after)
+        lines += claimed_lines
+        lines += await asyncio.gather(*(_deliver(svc, plan, at) for plan in plans))
     return lines + await _stale(svc, at)
 
 
-async def _claim_due(svc: Services, at: datetime) -> tuple[list[Plan], list[str]]:
+async def _claim_due(svc: Services, at: datetime, *, after: str) -> tuple[list[Plan], list[str], str | None]:
+    """Claim up to BATCH prompts of owners (by id) after `after`; also say where the next batch starts."""
     plans: list[Plan] = []
     lines: list[str] = []
     async with svc.db.transaction() as session:
         cycle = await cycles.active_cycle(session=session)
         if cycle is None:
-            return [], []
+            return [], [], None
         by_owner = owners_of(await schedule.live_krs_with_team(session=session, cycle_id=cycle.id))
+        pending = sorted(owner_id for owner_id in by_owner if owner_id > after)
         team_by_id = {t.id: t for t in await teams.list_teams(session=session)}
-        folks = await people.people_by_ids(session=session, ids=by_owner.keys())
+        folks = await people.people_by_ids(session=session, ids=pending)
         folks |= await people.people_by_ids(session=session, ids={p.delegate_id for p in folks.values()} - {None})
-        for owner_id, (krs, team_id) in by_owner.items():
+        for owner_id in pending:
+            krs, team_id = by_owner[owner_id]
             step = _OwnerStep(session, svc, at, cycle, team_by_id[team_id], folks)
             plan, line = await step.run(folks[owner_id], krs)
             plans += [plan] if plan else []
             lines += [line] if line else []
-    return plans, lines
+            if len(plans) == BATCH:
+                return plans, lines, owner_id
+    return plans, lines, None
 
 
 @dataclass

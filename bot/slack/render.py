@@ -35,5 +35,5 @@ def render_view(message) -> View:
 
 @render.register
 def _notice(message: Notice) -> Rendered:
-    text = f"{message.emoji} {message.text}".strip()
-    return Rendered(text=text, blocks=[SectionBlock(text=esc(text))])
+    text = esc(f"{message.emoji} {message.text}".strip())  # the fallback is mrkdwn too: escape it like the block
+    return Rendered(text=text, blocks=[SectionBlock(text=text)])

@@ -73,8 +73,9 @@ def build_checkin_prompt(p: CheckInPrompt) -> Rendered:
             elements=[ButtonElement(text="Remind me tomorrow", action_id=Action.SNOOZE, value=str(p.ledger_id))],
         )
     )
-    lines = [f"{i.number}. {i.kr.title}: {value_text(i.kr)}" for i in p.items]
-    text = f"Weekly check-in{' (covering for ' + p.covering_for + ')' if p.covering_for else ''}: " + "; ".join(lines)
+    # The fallback text is mrkdwn too (notifications, screen readers): escape it like the blocks.
+    lines = [f"{i.number}. {esc(i.kr.title)}: {value_text(i.kr)}" for i in p.items]
+    text = f"Weekly check-in{cover}: " + "; ".join(lines)
     return Rendered(text=shorten(text, 3000), blocks=blocks)
 
 
@@ -84,7 +85,7 @@ def build_checkin_nudge(n: CheckInNudge) -> Rendered:
     blocks = [SectionBlock(text=f":bell: A reminder: these are still waiting for a check-in{cover}.")]
     for item in n.missing:
         blocks += _item_blocks(item, n.ledger_id)
-    text = "Reminder: still waiting for " + ", ".join(f"{i.number}. {i.kr.title}" for i in n.missing)
+    text = "Reminder: still waiting for " + ", ".join(f"{i.number}. {esc(i.kr.title)}" for i in n.missing)
     return Rendered(text=shorten(text, 3000), blocks=blocks)
 
 
@@ -105,7 +106,7 @@ def build_checkin_recorded(r: CheckInRecorded) -> Rendered:
             SectionBlock(block_id=f"ci.{n}", text=body[:3000]),
             ActionsBlock(block_id=f"ed.{n}", elements=buttons),
         ]
-    text = f"{r.heading}: " + "; ".join(f"{x.kr_title}: {x.text}" for x in r.lines)
+    text = f"{r.heading}: " + "; ".join(f"{esc(x.kr_title)}: {esc(x.text)}" for x in r.lines)
     return Rendered(text=shorten(text, 3000), blocks=[SectionBlock(text=f"*{esc(r.heading)}*"), *blocks[:48]])
 
 
@@ -127,7 +128,7 @@ def build_reply_not_understood(r: ReplyNotUnderstood) -> Rendered:
             options=_choice_options(r.choices, r.pending_id),
         )
     blocks.append(ActionsBlock(block_id="use", elements=[element]))
-    text = "I couldn't record that: " + " ".join(r.problems) + f" Reply like: {r.example}"
+    text = "I couldn't record that: " + esc(" ".join(r.problems)) + f" Reply like: {esc(r.example)}"
     return Rendered(text=shorten(text, 3000), blocks=blocks)
 
 

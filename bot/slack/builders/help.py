@@ -35,4 +35,4 @@ def build_unknown(word: str, guess: str | None, subcommands) -> Rendered:
     hint = f" Did you mean `/okr {guess}`?" if guess else ""
     text = f"I don't know `/okr {esc(word)}`.{hint}"
     blocks = [SectionBlock(text=text), SectionBlock(text=_lines(subcommands)[:3000])]
-    return Rendered(text=f"I don't know /okr {word}.{hint}", blocks=blocks)
+    return Rendered(text=f"I don't know /okr {esc(word)}.{hint}", blocks=blocks)

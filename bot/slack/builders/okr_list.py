@@ -74,7 +74,7 @@ def build_kr_list(msg: KRList) -> Rendered:
     for i, v in enumerate(msg.krs):
         blocks += kr_blocks(v, key=f"kr{i}", editable=v.id in msg.editable, objective=True)
     blocks += more_blocks(msg.page)
-    return Rendered(text=f"{msg.title}: {msg.page.total} key results", blocks=blocks)
+    return Rendered(text=f"{esc(msg.title)}: {msg.page.total} key results", blocks=blocks)
 
 
 def objective_blocks(o: ObjectiveView, *, key: str, can_manage: bool) -> list[Block]:
@@ -97,7 +97,7 @@ def build_team_page(msg: TeamPage) -> Rendered:
         for j, v in enumerate(o.krs):
             blocks += kr_blocks(v, key=f"o{i}k{j}", editable=v.id in msg.editable)
     blocks += more_blocks(msg.page)
-    return Rendered(text=f"Team {msg.team_name}: {len(msg.objectives)} objectives", blocks=blocks)
+    return Rendered(text=f"Team {esc(msg.team_name)}: {len(msg.objectives)} objectives", blocks=blocks)
 
 
 @render.register
@@ -105,4 +105,4 @@ def build_team_picker(msg: TeamPicker) -> Rendered:
     options = [Option(text=shorten(t.name, 75), value=str(t.id)) for t in msg.teams[:100]]
     select = StaticSelectElement(placeholder="Pick a team", action_id=ViewAction.PICK_TEAM, options=options)
     blocks = [SectionBlock(block_id="pick", text="You're in several teams. Which one?", accessory=select)]
-    return Rendered(text="Which team? " + ", ".join(t.name for t in msg.teams), blocks=blocks)
+    return Rendered(text="Which team? " + ", ".join(esc(t.name) for t in msg.teams), blocks=blocks)
