@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 import bot.slack.builders  # noqa: F401  (registers every message renderer)
 import handlers
 from bot.config import Settings
+from bot.http_guard import reject_malformed
 from bot.logs import new_correlation_id
 from bot.services.context import Services
 from bot.slack.client import build_client
@@ -62,6 +63,7 @@ def build_app(settings: Settings, services: Services, *, process_before_response
 def build_web(app: AsyncApp) -> web.Application:
     """aiohttp app: POST /slack/events for everything Slack sends, GET /healthz for probes."""
     web_app = app.web_app(path="/slack/events", port=0)
+    web_app.middlewares.append(reject_malformed)
 
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"ok": True})

@@ -25,8 +25,9 @@ async def on_review_notes(ack, body, context, client) -> None:
     await client.views_open(trigger_id=body["trigger_id"], view=build_review_people(people).to_dict())
 
 
-async def on_open_cycle(ack, body, client) -> None:
+async def on_open_cycle(ack, body, context, client) -> None:
     await ack()
+    cycles_admin.require_cycle_admin(context["svc"], user_id=body["user"]["id"])
     await client.views_open(trigger_id=body["trigger_id"], view=build_open_cycle_modal().to_dict())
 
 

@@ -117,6 +117,11 @@ async def open_as(svc: Services, *, user_id: str, name: str, start: date, end: d
     return Notice(_sentence(change.describe()), ":calendar:")
 
 
+def require_cycle_admin(svc: Services, *, user_id: str) -> None:
+    """The Home tab's Open a cycle button: only admins get the form (not just a refusal on submit)."""
+    permissions.require_admin(user_id=user_id, admins=svc.admins)
+
+
 async def close_from_home(svc: Services, *, user_id: str) -> None:
     """The Home tab's Close button: close, confirm by DM, redraw the admin's Home tab."""
     await announce(svc, user_id=user_id, notice=await close_as(svc, user_id=user_id))
