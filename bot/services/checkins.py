@@ -116,8 +116,8 @@ async def _anyone_kr(session, cycle_id: int, wanted: str) -> KeyResult | None:
 
 async def validate(svc: Services, *, user_id: str, metadata: str, values: dict[str, str | None]) -> Submission:
     """Check a modal submission; InvalidInput names the field (block id) so Slack shows it in place."""
-    meta = json.loads(metadata or "{}")
-    kr_id = meta.get("kr") or (int(values["kr"]) if values.get("kr") else None)
+    meta = _metadata(metadata)
+    kr_id = meta.get("kr") or (int(values["kr"]) if (values.get("kr") or "").isdigit() else None)
     if kr_id is None:
         raise InvalidInput("Pick a key result.", field="kr")
     async with svc.db.transaction() as session:
@@ -134,6 +134,17 @@ async def validate(svc: Services, *, user_id: str, metadata: str, values: dict[s
         ledger_id=meta.get("ledger"),
         checkin_id=meta.get("ci"),
     )
+
+
+def _metadata(raw: str | None) -> dict:
+    """The modal's private_metadata; we wrote it, but a stale or tampered modal must not crash the submit."""
+    try:
+        meta = json.loads(raw or "{}")
+    except ValueError:
+        meta = None
+    if not isinstance(meta, dict):
+        raise InvalidInput("This form is out of date: close it and start the check-in again.", field="value")
+    return meta
 
 
 def _value(kr: KeyResult, text: str) -> float:

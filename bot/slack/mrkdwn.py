@@ -30,3 +30,24 @@ def shorten(text: str | None, limit: int) -> str:
 
 def mention(user_id: str) -> str:
     return f"<@{user_id}>"
+
+
+SECTION_LIMIT = 3000  # Slack's cap on a section's text
+
+
+def clip(mrkdwn: str, limit: int = SECTION_LIMIT) -> str:
+    """Cut already-built mrkdwn to `limit` without splitting an entity (`&amp;`) or a `<...>` token.
+
+    Builders escape user text first and then assemble; a plain slice could leave `&am` behind,
+    which Slack would show as garbage, or half of a mention.
+    """
+    if len(mrkdwn) <= limit:
+        return mrkdwn
+    cut = mrkdwn[: limit - 1]
+    amp, semi = cut.rfind("&"), cut.rfind(";")
+    if amp > semi:
+        cut = cut[:amp]
+    lt, gt = cut.rfind("<"), cut.rfind(">")
+    if lt > gt:
+        cut = cut[:lt]
+    return cut + "…"

@@ -28,7 +28,7 @@ from bot.okr.messages.okr import KRView
 from bot.okr.types import Confidence, KRKind
 from bot.slack.builders.okr import confidence_text, expected_text, percent, value_text
 from bot.slack.ids import Action, Block, Callback
-from bot.slack.mrkdwn import esc, shorten
+from bot.slack.mrkdwn import clip, esc, shorten
 from bot.slack.render import Rendered, render, render_view
 
 CONFIDENCE_OPTIONS = [Option(value=c.value, text=c.label) for c in Confidence]
@@ -50,7 +50,7 @@ def _item_blocks(item: PromptItem, ledger_id: int) -> list:
         ButtonElement(text="No change", action_id=Action.NO_CHANGE, value=value),
     ]
     return [
-        SectionBlock(block_id=f"kr.{item.number}", text=_kr_text(item.number, item.kr)[:3000]),
+        SectionBlock(block_id=f"kr.{item.number}", text=clip(_kr_text(item.number, item.kr))),
         ActionsBlock(block_id=f"act.{item.number}", elements=buttons),
     ]
 
@@ -64,7 +64,7 @@ def build_checkin_prompt(p: CheckInPrompt) -> Rendered:
         blocks += _item_blocks(item, p.ledger_id)
     if p.recent:
         done = "\n".join(f"• {esc(v.title)}: {value_text(v)}" for v in p.recent)
-        blocks.append(SectionBlock(text=f":white_check_mark: Already updated recently:\n{done}"[:3000]))
+        blocks.append(SectionBlock(text=clip(f":white_check_mark: Already updated recently:\n{done}")))
     hint = f"Or reply in this thread, e.g. `{esc(p.example.splitlines()[0])}`" if p.example else ""
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=hint or "Reply in this thread.")]))
     blocks.append(
@@ -103,7 +103,7 @@ def build_checkin_recorded(r: CheckInRecorded) -> Rendered:
             ButtonElement(text="Undo", action_id=Action.UNDO_CHECKIN, value=str(line.checkin_id)),
         ]
         blocks += [
-            SectionBlock(block_id=f"ci.{n}", text=body[:3000]),
+            SectionBlock(block_id=f"ci.{n}", text=clip(body)),
             ActionsBlock(block_id=f"ed.{n}", elements=buttons),
         ]
     text = f"{r.heading}: " + "; ".join(f"{esc(x.kr_title)}: {esc(x.text)}" for x in r.lines)
@@ -115,7 +115,7 @@ def build_reply_not_understood(r: ReplyNotUnderstood) -> Rendered:
     problems = "\n".join(f"• {esc(p)}" for p in r.problems)
     example = "\n".join(esc(x) for x in r.example.splitlines())
     body = f":thinking_face: I couldn't record that, so nothing was saved:\n{problems}"
-    blocks = [SectionBlock(text=body[:3000]), SectionBlock(text=f"You can reply like this:\n```{example}```"[:3000])]
+    blocks = [SectionBlock(text=clip(body)), SectionBlock(text=clip(f"You can reply like this:\n```{example}```"))]
     if len(r.choices) == 1:
         only = r.choices[0]
         element = ButtonElement(

@@ -2,7 +2,7 @@
 
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
-from bot.slack.mrkdwn import esc
+from bot.slack.mrkdwn import clip, esc
 from bot.slack.render import Rendered
 
 
@@ -19,7 +19,7 @@ def _lines(subcommands) -> str:
 def build_help(subcommands) -> Rendered:
     blocks = [
         HeaderBlock(text="okrbot: OKRs in Slack"),
-        SectionBlock(text=_lines(subcommands)[:3000]),
+        SectionBlock(text=clip(_lines(subcommands))),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
@@ -34,5 +34,5 @@ def build_help(subcommands) -> Rendered:
 def build_unknown(word: str, guess: str | None, subcommands) -> Rendered:
     hint = f" Did you mean `/okr {guess}`?" if guess else ""
     text = f"I don't know `/okr {esc(word)}`.{hint}"
-    blocks = [SectionBlock(text=text), SectionBlock(text=_lines(subcommands)[:3000])]
+    blocks = [SectionBlock(text=text), SectionBlock(text=clip(_lines(subcommands)))]
     return Rendered(text=f"I don't know /okr {esc(word)}.{hint}", blocks=blocks)

@@ -21,7 +21,7 @@ from bot.okr.types import Pacing
 from bot.slack.builders.okr import PACING_EMOJI, percent
 from bot.slack.builders.okr_list import kr_blocks
 from bot.slack.ids import ViewAction, ViewCallback
-from bot.slack.mrkdwn import esc, mention, shorten
+from bot.slack.mrkdwn import clip, esc, mention, shorten
 from bot.slack.render import render_view
 
 
@@ -55,7 +55,7 @@ def _teams_section(page: HomePage) -> list[Block]:
     if not page.teams:
         return []
     text = "\n".join(summary_text(s) for s in page.teams)
-    return [DividerBlock(), HeaderBlock(text="Your teams"), SectionBlock(text=text[:3000])]
+    return [DividerBlock(), HeaderBlock(text="Your teams"), SectionBlock(text=clip(text))]
 
 
 def _manager_text(m: ManagerOverview) -> str:
@@ -67,7 +67,7 @@ def _manager_section(page: HomePage) -> list[Block]:
     if not page.managed:
         return []
     blocks: list[Block] = [DividerBlock(), HeaderBlock(text="Teams you manage")]
-    blocks += [SectionBlock(text=_manager_text(m)[:3000]) for m in page.managed]
+    blocks += [SectionBlock(text=clip(_manager_text(m))) for m in page.managed]
     notes = ButtonElement(text="Review notes", action_id=ViewAction.REVIEW_NOTES, value="notes")
     return [*blocks, ActionsBlock(block_id="manager", elements=[notes])]
 

@@ -19,7 +19,7 @@ from bot.okr.messages.okr import KRView, ObjectiveView
 from bot.okr.messages.views import KRList, Page, TeamPage, TeamPicker
 from bot.slack.builders.okr import kr_line, objective_line
 from bot.slack.ids import Action, ViewAction
-from bot.slack.mrkdwn import esc, shorten
+from bot.slack.mrkdwn import clip, esc, shorten
 from bot.slack.render import Rendered, render
 
 HEADER_LIMIT = 150
@@ -41,7 +41,7 @@ def kr_blocks(v: KRView, *, key: str, editable: bool, objective: bool = False) -
     buttons = [ButtonElement(text="Update", action_id=Action.UPDATE_KR, value=str(v.id))]
     if editable:
         buttons.append(ButtonElement(text="Edit", action_id=ViewAction.EDIT_KR, value=str(v.id)))
-    return [SectionBlock(block_id=f"{key}.s", text=text[:3000]), ActionsBlock(block_id=f"{key}.a", elements=buttons)]
+    return [SectionBlock(block_id=f"{key}.s", text=clip(text)), ActionsBlock(block_id=f"{key}.a", elements=buttons)]
 
 
 def more_blocks(page: Page) -> list[Block]:
@@ -78,7 +78,7 @@ def build_kr_list(msg: KRList) -> Rendered:
 
 
 def objective_blocks(o: ObjectiveView, *, key: str, can_manage: bool) -> list[Block]:
-    text = objective_line(o)[:3000]
+    text = clip(objective_line(o))
     if can_manage and not o.shared_from:
         button = ButtonElement(text="Edit", action_id=ViewAction.EDIT_OBJECTIVE, value=str(o.id))
         return [SectionBlock(block_id=key, text=text, accessory=button)]
