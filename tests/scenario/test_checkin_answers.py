@@ -205,3 +205,20 @@ async def test_manager_may_check_in_for_the_team(bot, prompted):
     )
     (ci,) = await checkins(bot)
     assert (ci.author_id, ci.value) == ("U0MANAGER", 35)
+
+
+@pytest.mark.parametrize("metadata", ["not json", "[1, 2]"])
+async def test_a_stale_or_tampered_modal_gets_a_field_error_not_a_crash(bot, prompted, metadata):
+    await bot.req.block_action(
+        "U0ALICE", "okr.checkin.update", button(prompted, "okr.checkin.update"), message=prompted
+    )
+    resp = await bot.req.view_submission(
+        "U0ALICE",
+        MODAL,
+        {"value": {"value": "42"}, "confidence": {"confidence": select_value("on_track")}},
+        private_metadata=metadata,
+    )
+    assert resp.status == 200
+    assert resp.body["response_action"] == "errors"
+    assert "out of date" in resp.body["errors"]["value"]
+    assert await checkins(bot) == []
