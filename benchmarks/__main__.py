@@ -8,6 +8,7 @@ import time
 
 # name -> module; each module has `async def run(tiny: bool) -> Result`.
 BENCHMARKS = {
+    "fanout": "benchmarks.bench_fanout",
     "serve": "benchmarks.bench_serve",
 }
 

@@ -45,6 +45,8 @@ def test_settings(fake: FakeSlack, db_path, **overrides) -> Settings:
         "DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
         "SLACK_API_URL": fake.base_url,
         "OKRBOT_ADMINS": "U0ADMIN",
+        # Unpaced: the pacer would only add wall time to stories (tests/unit/test_pacer.py covers it).
+        "SLACK_MAX_MESSAGES_PER_SECOND": "0",
     }
     values.update(overrides)
     return Settings(**values)
