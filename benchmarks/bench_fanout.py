@@ -42,6 +42,23 @@ async def prompt_everyone(svc: Services, zones: list[str]) -> float:
     return spent
 
 
+def meter_fake(fake: FakeSlack) -> list[float]:
+    """Accumulate the CPU seconds the fake spends handling calls (it validates every block with slack_sdk's
+    models): real Slack does that work on its own servers, so it is reported apart from okrbot's time."""
+    spent = [0.0]
+    inner = fake.dispatch
+
+    def dispatch(method: str, args: dict) -> dict:
+        started = time.perf_counter()
+        try:
+            return inner(method, args)
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    fake.dispatch = dispatch
+    return spent
+
+
 def deliveries(fake: FakeSlack, org: Org) -> tuple[int, int, int]:
     """(people prompted, duplicates, lost): from what the fake Slack actually accepted."""
     ok = [c for c in fake.calls_to("chat.postMessage") if c.status == 200 and c.response.get("ok")]
@@ -58,6 +75,7 @@ async def run(tiny: bool) -> Result:
         org = build_org(Path(tmp) / "org.db", teams=teams, krs_per_team=per_team, checkins_per_kr=2, zones=ZONE)
         result = Result("fanout", "Fan-out overhead: Monday prompts, no rate limit", {"owners": org.people})
         async with FakeSlack() as fake:
+            fake_cpu = meter_fake(fake)
             svc = services(fake, org, messages_per_second=0)  # unpaced: this measures our own overhead
             try:
                 seconds = await prompt_everyone(svc, ZONE)
@@ -65,9 +83,12 @@ async def run(tiny: bool) -> Result:
                 await svc.db.dispose()
             prompted, dups, lost = deliveries(fake, org)
     result.add("prompts sent", prompted)
-    result.add("tick time (s)", round(seconds, 2))
+    result.add("tick time (s), incl. the in-process fake Slack", round(seconds, 2))
+    result.add("  of which the fake Slack's handling (s)", round(fake_cpu[0], 2))
     rate = prompted / seconds
+    own = prompted / max(seconds - fake_cpu[0], 1e-9)
     result.add("prompts/s end to end", round(rate, 1), ">= 1,000/s", vs_target=round(rate / 1000, 2))
+    result.add("prompts/s, okrbot's own time", round(own, 1), ">= 1,000/s", own_vs_target=round(own / 1000, 2))
     result.add("duplicates", dups, "0")
     result.add("lost", lost, "0")
     return result
