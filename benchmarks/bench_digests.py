@@ -15,6 +15,7 @@ from sqlalchemy import event
 from benchmarks.bench_fanout import meter_fake, services
 from benchmarks.org import ZONES, Org, build_org
 from benchmarks.report import Result
+from bot.runtime import close
 from bot.services.digests import digest_step
 from tests.fakes.slack_api import FakeSlack
 
@@ -41,7 +42,7 @@ async def digest_all(fake: FakeSlack, org: Org, zones: list[str]) -> tuple[float
             await digest_step(svc, at)
         seconds = time.perf_counter() - started
     finally:
-        await svc.db.dispose()
+        await close(svc)
     return seconds, statements[0], len(team_posts(fake)) - posted_before
 
 

@@ -14,6 +14,7 @@ from benchmarks.org import Org, build_org, monday_instants
 from benchmarks.report import Result
 from bot.app import build_services
 from bot.config import Settings
+from bot.runtime import close
 from bot.services.context import Services
 from bot.services.tick import run_tick
 from tests.fakes.slack_api import FakeSlack
@@ -80,7 +81,7 @@ async def run(tiny: bool) -> Result:
             try:
                 seconds = await prompt_everyone(svc, ZONE)
             finally:
-                await svc.db.dispose()
+                await close(svc)
             prompted, dups, lost = deliveries(fake, org)
     result.add("prompts sent", prompted)
     result.add("tick time (s), incl. the in-process fake Slack", round(seconds, 2))

@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from benchmarks.bench_fanout import ZONE, deliveries, prompt_everyone, services
 from benchmarks.org import build_org
 from benchmarks.report import Result
+from bot.runtime import close
 from tests.fakes.slack_api import FakeSlack
 
 OPEN_PER_MIN = 50  # conversations.open, Tier 3
@@ -31,7 +32,7 @@ async def run(tiny: bool) -> Result:
             try:
                 seconds = await prompt_everyone(svc, ZONE)
             finally:
-                await svc.db.dispose()
+                await close(svc)
             prompted, dups, lost = deliveries(fake, org)
             limited = fake.rate_limited_count
         async with FakeSlack() as fake:

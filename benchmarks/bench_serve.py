@@ -19,6 +19,7 @@ from benchmarks.bench_fanout import prompt_everyone, services
 from benchmarks.org import ZONES, Org, build_org
 from benchmarks.report import Result
 from benchmarks.serve_process import SIGNING_SECRET, peak_rss_mb, serve
+from bot.runtime import close
 from bot.slack.ids import Action
 from tests.fakes.signing import SlackRequests
 from tests.fakes.slack_api import FakeSlack
@@ -39,7 +40,7 @@ async def run(tiny: bool) -> Result:
             try:
                 await prompt_everyone(svc, ZONES)
             finally:
-                await svc.db.dispose()
+                await close(svc)
             prompts = {u: m for u in org.owners() if (m := next(iter(fake.messages(u)), None))}
             # Unpaced: the fake enforces no limit, and this measures okrbot's own capacity. In production the
             # thread confirmations would drain at SLACK_MAX_MESSAGES_PER_SECOND after the check-ins are stored.

@@ -30,6 +30,12 @@ async def add_thread(*, session: AsyncSession, thread: ReviewThread) -> ReviewTh
     return thread
 
 
+async def add_threads(*, session: AsyncSession, threads: list[ReviewThread]) -> None:
+    """Insert many threads in one flush (SQLAlchemy batches the INSERTs)."""
+    session.add_all(threads)
+    await session.flush()
+
+
 async def thread_at(*, session: AsyncSession, channel: str, ts: str) -> ReviewThread | None:
     stmt = select(ReviewThread).where(ReviewThread.channel == channel, ReviewThread.ts == ts)
     return (await session.exec(stmt)).first()

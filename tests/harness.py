@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.app import build_app, build_services, build_web
 from bot.config import Settings
+from bot.runtime import close
 from bot.services.context import Services
 from bot.services.tick import TickReport, run_tick
 from tests.fakes.signing import SlackRequests
@@ -69,4 +70,4 @@ async def running_bot(
         yield Harness(fake, svc, f"http://127.0.0.1:{port}", settings)
     finally:
         await runner.cleanup()
-        await svc.db.dispose()
+        await close(svc)

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+import aiohttp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -41,6 +42,18 @@ def build_client(token: str, base_url: str, *, timeout: int = 30) -> AsyncWebCli
             AsyncConnectionErrorRetryHandler(max_retry_count=ERROR_RETRIES),
         ],
     )
+
+
+def share_session(client: AsyncWebClient) -> None:
+    """Give the client one keep-alive aiohttp session (call inside the running loop). Without it slack_sdk opens
+    a new session and TCP connection for every call, which is most of a big fan-out's client-side cost."""
+    if client.session is None or client.session.closed:
+        client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=client.timeout))
+
+
+async def close_session(client: AsyncWebClient) -> None:
+    if client.session is not None and not client.session.closed:
+        await client.session.close()
 
 
 def on_rate_limited(client: AsyncWebClient, listener: Callable[[str], None]) -> None:

@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.okr.messages import Delivery
 from bot.services.ports import DeliveryFailed, UserInfo
-from bot.slack.client import on_rate_limited
+from bot.slack.client import close_session, on_rate_limited, share_session
 from bot.slack.pacer import Pacer
 from bot.slack.render import render, render_view
 
@@ -41,7 +41,12 @@ class SlackNotifier:
         if method == "chat.postMessage" and self.pacer is not None:
             self.pacer.rate_limited_by_slack()
 
+    async def aclose(self) -> None:
+        """Close the client's shared HTTP session (at shutdown)."""
+        await close_session(self.client)
+
     async def _call(self, method: str, **kwargs) -> dict:
+        share_session(self.client)
         paced = self.pacer is not None and method == "chat.postMessage"
         if paced:
             await self.pacer.acquire(kwargs.get("channel"))
