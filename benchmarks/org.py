@@ -49,10 +49,18 @@ def monday_instants(zones: list[str] = ZONES) -> list[datetime]:
 
 
 def build_org(
-    path: Path, *, teams: int, krs_per_team: int, checkins_per_kr: int, seed: int = 7, zones: list[str] = ZONES
+    path: Path,
+    *,
+    teams: int,
+    krs_per_team: int,
+    checkins_per_kr: int,
+    seed: int = 7,
+    zones: list[str] = ZONES,
+    managers: bool = True,
 ) -> Org:
     """Teams of `krs_per_team` people, each owning one KR; objectives of 5 KRs; people and teams spread
-    over `zones` (one zone puts every prompt at the same instant)."""
+    over `zones` (one zone puts every prompt at the same instant). The first person of each team is its
+    manager unless `managers` is False (then the digest step posts team digests only, no manager digests)."""
     rnd = random.Random(seed)
     engine = create_engine(f"sqlite:///{path}")
     SQLModel.metadata.create_all(engine)
@@ -75,7 +83,7 @@ def build_org(
             pid += 1
             uid = f"U{pid:07d}"
             people.append((uid, f"Person {pid}", zones[pid % len(zones)]))
-            members.append((t, uid, "manager" if k == 0 else "member"))
+            members.append((t, uid, "manager" if k == 0 and managers else "member"))
             kid += 1
             current = rnd.uniform(0, 100)
             krs.append((kid, f"KR {kid}: grow metric {kid} to 100", uid, oid, current, k % 5))

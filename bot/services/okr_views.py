@@ -54,11 +54,10 @@ async def team_objectives(session: AsyncSession, *, cycle: Cycle, team: Team, to
 
     Only the KRs this team's view needs are loaded (its objectives, objectives it shares KRs from, and their
     aligned descendants for the roll-up), so a digest costs the same whatever the size of the rest of the org."""
-    all_objs = await okrs.objectives_in_cycle(session=session, cycle_id=cycle.id)
-    live = [o for o in all_objs if not o.archived]
+    links = await okrs.objective_links(session=session, cycle_id=cycle.id)
     shared = await okrs.shared_key_results_for_team(session=session, cycle_id=cycle.id, team_id=team.id)
-    roots = {o.id for o in live if o.team_id == team.id} | {kr.objective_id for kr in shared}
-    used = [o for o in live if o.id in _with_descendants(live, roots)]
+    roots = {i for i, _parent, team_id in links if team_id == team.id} | {kr.objective_id for kr in shared}
+    used = await okrs.objectives_in_order(session=session, ids=_with_descendants(links, roots))
     by_obj = await okrs.key_results_for_objectives(session=session, objective_ids=[o.id for o in used])
     views = await kr_views(session, krs=[kr for o in used for kr in by_obj[o.id]], cycle=cycle, today=today)
     by_id = {v.id: v for v in views}
@@ -72,12 +71,12 @@ async def team_objectives(session: AsyncSession, *, cycle: Cycle, team: Team, to
     return out
 
 
-def _with_descendants(objs: list[Objective], roots: set[int]) -> set[int]:
-    """`roots` and every objective aligned under them, at any depth (alignment cycles are tolerated)."""
+def _with_descendants(links: list[tuple[int, int | None, int]], roots: set[int]) -> set[int]:
+    """`roots` and every live objective aligned under them, at any depth (alignment cycles are tolerated)."""
     children: dict[int, list[int]] = {}
-    for o in objs:
-        if o.parent_id is not None:
-            children.setdefault(o.parent_id, []).append(o.id)
+    for objective_id, parent_id, _team in links:
+        if parent_id is not None:
+            children.setdefault(parent_id, []).append(objective_id)
     found, todo = set(roots), list(roots)
     while todo:
         for child in children.get(todo.pop(), []):
