@@ -1,1 +1,1 @@
-"""Speed, scale and memory measurements. Reported, never asserted: see benchmarks/README.md."""
+"""Speed, scale and memory measurements. Reported, never asserted: see docs/performance.md."""

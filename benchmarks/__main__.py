@@ -8,6 +8,9 @@ import time
 
 # name -> module; each module has `async def run(tiny: bool) -> Result`.
 BENCHMARKS = {
+    "fanout": "benchmarks.bench_fanout",
+    "fanout_limits": "benchmarks.bench_fanout_limits",
+    "digests": "benchmarks.bench_digests",
     "serve": "benchmarks.bench_serve",
 }
 

@@ -7,7 +7,7 @@ through the real app and Slack client.
 import random
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine
@@ -35,9 +35,32 @@ class Org:
     def person(self, i: int) -> str:
         return f"U{i:07d}"
 
+    def owners(self) -> list[str]:
+        """Every person; each owns exactly one KR."""
+        return [self.person(i) for i in range(1, self.people + 1)]
 
-def build_org(path: Path, *, teams: int, krs_per_team: int, checkins_per_kr: int, seed: int = 7) -> Org:
-    """Teams of `krs_per_team` people, each owning one KR; objectives of 5 KRs."""
+
+def monday_instants(zones: list[str] = ZONES) -> list[datetime]:
+    """The cycle's first Monday 10:00 in each zone, in UTC: when that zone's prompts are due."""
+    from zoneinfo import ZoneInfo
+
+    local = datetime.combine(CYCLE_START, time(10, 0))
+    return sorted({local.replace(tzinfo=ZoneInfo(z)).astimezone(UTC) for z in zones})
+
+
+def build_org(
+    path: Path,
+    *,
+    teams: int,
+    krs_per_team: int,
+    checkins_per_kr: int,
+    seed: int = 7,
+    zones: list[str] = ZONES,
+    managers: bool = True,
+) -> Org:
+    """Teams of `krs_per_team` people, each owning one KR; objectives of 5 KRs; people and teams spread
+    over `zones` (one zone puts every prompt at the same instant). The first person of each team is its
+    manager unless `managers` is False (then the digest step posts team digests only, no manager digests)."""
     rnd = random.Random(seed)
     engine = create_engine(f"sqlite:///{path}")
     SQLModel.metadata.create_all(engine)
@@ -52,15 +75,15 @@ def build_org(path: Path, *, teams: int, krs_per_team: int, checkins_per_kr: int
     people, members, team_rows, objectives, krs, checkins = [], [], [], [], [], []
     pid = kid = oid = cid = 0
     for t in range(1, teams + 1):
-        team_rows.append((t, f"Team {t}", f"C{t:07d}", ZONES[t % len(ZONES)]))
+        team_rows.append((t, f"Team {t}", f"C{t:07d}", zones[t % len(zones)]))
         for k in range(krs_per_team):
             if k % 5 == 0:
                 oid += 1
                 objectives.append((oid, f"Objective {oid} of team {t}", t, 1, k // 5))
             pid += 1
             uid = f"U{pid:07d}"
-            people.append((uid, f"Person {pid}", ZONES[pid % len(ZONES)]))
-            members.append((t, uid, "manager" if k == 0 else "member"))
+            people.append((uid, f"Person {pid}", zones[pid % len(zones)]))
+            members.append((t, uid, "manager" if k == 0 and managers else "member"))
             kid += 1
             current = rnd.uniform(0, 100)
             krs.append((kid, f"KR {kid}: grow metric {kid} to 100", uid, oid, current, k % 5))

@@ -29,8 +29,9 @@ def peak_rss_mb(pid: int) -> float:
 
 
 @asynccontextmanager
-async def serve(db_url: str, slack_api_url: str, token: str):
-    """Yields (base_url, process, seconds_until_healthz)."""
+async def serve(db_url: str, slack_api_url: str, token: str, **env_overrides: str):
+    """Yields (base_url, process, seconds_until_healthz); `env_overrides` are extra settings, e.g.
+    SLACK_MAX_MESSAGES_PER_SECOND="0"."""
     port = free_port()
     env = {
         **os.environ,
@@ -39,6 +40,7 @@ async def serve(db_url: str, slack_api_url: str, token: str):
         "SLACK_API_URL": slack_api_url,
         "DATABASE_URL": db_url,
         "LOG_LEVEL": "WARNING",
+        **env_overrides,
     }
     env.pop("SLACK_APP_TOKEN", None)
     started = time.perf_counter()

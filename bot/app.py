@@ -23,7 +23,7 @@ def build_services(settings: Settings, *, client: AsyncWebClient | None = None, 
     client = client or slack_client(settings)
     return Services(
         db=db or Database(settings.database_url),
-        notifier=SlackNotifier(client),
+        notifier=SlackNotifier(client, messages_per_second=settings.slack_max_messages_per_second),
         directory=SlackDirectory(client),
         admins=settings.admins,
     )

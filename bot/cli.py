@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="one OKR week against a local Slack stand-in, printed as people read it")
 
+    bench = sub.add_parser("bench", help="run the benchmarks (source checkout only; same as python -m benchmarks)")
+    bench.add_argument("names", nargs="*", help="which benchmarks (default: all)")
+    bench.add_argument("--tiny", action="store_true", help="smallest sizes: only checks that each still works")
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply Alembic migrations")
@@ -208,6 +212,21 @@ def _cycle(settings, args) -> int:
     return 0
 
 
+def _bench(settings, args) -> int:
+    from pathlib import Path
+
+    # benchmarks/ and tests/ (the fake Slack) ship with the checkout, not the package: import them from there.
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "benchmarks" / "__main__.py").is_file() or not (root / "tests" / "fakes").is_dir():
+        print("okrbot: bench runs from a source checkout (it needs benchmarks/ and tests/fakes/)", file=sys.stderr)
+        return 2
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    from benchmarks.__main__ import main as bench_main
+
+    return bench_main([*args.names, *(["--tiny"] if args.tiny else [])])
+
+
 def _demo(settings, args) -> int:
     import logging
 
@@ -227,6 +246,7 @@ COMMANDS = {
     "export": _export,
     "cycle": _cycle,
     "demo": _demo,
+    "bench": _bench,
     "db": _db,
 }
 

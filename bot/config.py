@@ -20,6 +20,7 @@ WHERE = {
     "SLACK_API_URL": "leave unset for Slack; tests point it at the fake Slack",
     "OKRBOT_ADMINS": "comma-separated Slack user ids, e.g. U012ABC,U034DEF",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+    "SLACK_MAX_MESSAGES_PER_SECOND": "optional; messages/s okrbot posts per workspace (default 5, 0 = unpaced)",
 }
 
 
@@ -33,6 +34,10 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(default=SLACK_API_DEFAULT, validation_alias="SLACK_API_URL")
     admins: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), validation_alias="OKRBOT_ADMINS")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+    # Ceiling of the sender's chat.postMessage pacer (bot/slack/pacer.py); 0 turns pacing off.
+    slack_max_messages_per_second: float = Field(
+        default=5.0, ge=0, le=1000, validation_alias="SLACK_MAX_MESSAGES_PER_SECOND"
+    )
 
     @field_validator("slack_bot_token")
     @classmethod

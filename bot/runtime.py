@@ -10,6 +10,7 @@ from bot.app import build_app, build_services, build_web
 from bot.config import Settings
 from bot.scheduler import build_scheduler
 from bot.services.tick import TickReport, run_tick
+from bot.slack.sender import SlackNotifier
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,14 @@ async def run_one_tick(settings: Settings, at: datetime) -> TickReport:
     try:
         return await run_tick(svc, at)
     finally:
-        await svc.db.dispose()
+        await close(svc)
+
+
+async def close(svc) -> None:
+    """Release the database engine and the Slack client's shared HTTP session."""
+    if isinstance(svc.notifier, SlackNotifier):
+        await svc.notifier.aclose()
+    await svc.db.dispose()
 
 
 async def serve_http(settings: Settings, *, host: str, port: int, scheduler: bool) -> None:
@@ -39,7 +47,7 @@ async def serve_http(settings: Settings, *, host: str, port: int, scheduler: boo
         if sched:
             sched.shutdown(wait=False)
         await runner.cleanup()
-        await svc.db.dispose()
+        await close(svc)
 
 
 async def serve_socket_mode(settings: Settings) -> None:
@@ -57,4 +65,4 @@ async def serve_socket_mode(settings: Settings) -> None:
         await handler.start_async()
     finally:
         sched.shutdown(wait=False)
-        await svc.db.dispose()
+        await close(svc)

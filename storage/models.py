@@ -8,7 +8,7 @@ portable to PostgreSQL.
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, DateTime, String, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, String, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -218,7 +218,13 @@ class SendLedger(SQLModel, table=True):
     """One row per scheduled send; the unique key is what makes sends exactly-once."""
 
     __tablename__ = "send_ledger"
-    __table_args__ = (UniqueConstraint("recipient", "kind", "period"),)
+    __table_args__ = (
+        UniqueConstraint("recipient", "kind", "period"),
+        # A thread reply finds its prompt by (channel, ts); the tick reads a kind's rows per period. Without
+        # these, both scan the whole ledger, which grows by one row per person per week.
+        Index("ix_send_ledger_channel_ts", "channel", "ts"),
+        Index("ix_send_ledger_kind_period", "kind", "period"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     recipient: str = Field(max_length=64)  # a Slack user id, or "team:<id>"
     kind: str = Field(max_length=32)  # prompt | nudge | digest | manager_digest | score_prompt

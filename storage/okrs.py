@@ -38,6 +38,23 @@ async def objectives_in_cycle(*, session: AsyncSession, cycle_id: int) -> list[O
     return list((await session.exec(stmt)).all())
 
 
+async def objective_links(*, session: AsyncSession, cycle_id: int) -> list[tuple[int, int | None, int]]:
+    """(id, parent_id, team_id) of every live objective of the cycle: the alignment tree, without loading rows."""
+    stmt = select(Objective.id, Objective.parent_id, Objective.team_id).where(
+        Objective.cycle_id == cycle_id, col(Objective.archived).is_(False)
+    )
+    return [(i, parent, team) for i, parent, team in (await session.exec(stmt)).all()]
+
+
+async def objectives_in_order(*, session: AsyncSession, ids: Iterable[int]) -> list[Objective]:
+    """The given objectives, ordered by position (as objectives_in_cycle)."""
+    wanted = list(set(ids))
+    if not wanted:
+        return []
+    stmt = select(Objective).where(col(Objective.id).in_(wanted)).order_by(col(Objective.position), col(Objective.id))
+    return list((await session.exec(stmt)).all())
+
+
 async def key_results_for_objectives(
     *, session: AsyncSession, objective_ids: Iterable[int], include_archived: bool = False
 ) -> dict[int, list[KeyResult]]:

@@ -1,5 +1,6 @@
 """Review notes and review threads. Only bot.services.review_notes reads these tables."""
 
+from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,6 +29,13 @@ async def add_thread(*, session: AsyncSession, thread: ReviewThread) -> ReviewTh
     session.add(thread)
     await session.flush()
     return thread
+
+
+async def add_threads(*, session: AsyncSession, threads: list[ReviewThread]) -> None:
+    """Insert many threads in one executemany (the ORM would send one INSERT ... RETURNING per row)."""
+    if threads:
+        rows = [t.model_dump(exclude={"id"}) for t in threads]
+        await session.exec(insert(ReviewThread), params=rows)
 
 
 async def thread_at(*, session: AsyncSession, channel: str, ts: str) -> ReviewThread | None:

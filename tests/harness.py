@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.app import build_app, build_services, build_web
 from bot.config import Settings
+from bot.runtime import close
 from bot.services.context import Services
 from bot.services.tick import TickReport, run_tick
 from tests.fakes.signing import SlackRequests
@@ -45,6 +46,8 @@ def test_settings(fake: FakeSlack, db_path, **overrides) -> Settings:
         "DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
         "SLACK_API_URL": fake.base_url,
         "OKRBOT_ADMINS": "U0ADMIN",
+        # Unpaced: the pacer would only add wall time to stories (tests/unit/test_pacer.py covers it).
+        "SLACK_MAX_MESSAGES_PER_SECOND": "0",
     }
     values.update(overrides)
     return Settings(**values)
@@ -67,4 +70,4 @@ async def running_bot(
         yield Harness(fake, svc, f"http://127.0.0.1:{port}", settings)
     finally:
         await runner.cleanup()
-        await svc.db.dispose()
+        await close(svc)

@@ -65,8 +65,7 @@ async def _send(svc, manager_id, ledger_id, digest, sections, occ, at) -> str:
             await ledger.finish(session=session, ledger_id=ledger_id, status="failed", at=at, error=exc.reason[:500])
         return f"manager digest for {manager_id} failed: {exc.reason}"
     async with svc.db.transaction() as session:
-        for thread in threads:
-            await review_notes.add_thread(session=session, thread=thread)
+        await review_notes.add_threads(session=session, threads=threads)
         await ledger.finish(
             session=session, ledger_id=ledger_id, status="sent", at=at, channel=parent.channel, ts=parent.ts
         )
@@ -79,11 +78,9 @@ async def person_sections(
     """One section per member and KR owner of the team whom this manager manages (not themselves)."""
     krs = [kr for o in digest.objectives if not o.shared_from for kr in o.krs]
     candidates = set(await teams.members_of(session=session, team_id=team.id)) | {kr.owner_id for kr in krs}
-    subjects = [
-        pid
-        for pid in sorted(candidates - {manager_id})
-        if await permissions.manages_person(session, manager_id=manager_id, person_id=pid)
-    ]
+    others = sorted(candidates - {manager_id})
+    managed = await permissions.managed_among(session, manager_id=manager_id, person_ids=others)
+    subjects = [pid for pid in others if pid in managed]
     known = await people.people_by_ids(session=session, ids=[*subjects, manager_id])
     zone = cadence.safe_zone(known[manager_id].tz if manager_id in known else None, team.timezone)
     missing = {m.id for m in digest.missing}

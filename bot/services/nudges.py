@@ -18,7 +18,7 @@ from bot.services.context import Services
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.okr_views import kr_views
 from bot.services.ports import DeliveryFailed
-from storage import checkins, cycles, ledger, okrs, people, teams
+from storage import checkins, cycles, ledger, ledger_bulk, okrs, people, teams
 from storage.models import SendLedger
 
 SNOOZE = timedelta(hours=24)
@@ -44,14 +44,18 @@ async def _claim(svc: Services, at: datetime) -> tuple[list[NudgePlan], list[str
     plans, lines = [], []
     async with svc.db.transaction() as session:
         cycle = await cycles.active_cycle(session=session)
-        for prompt in await ledger.entries(session=session, kind=SendKind.PROMPT, status="sent", since=at - LOOKBACK):
+        # Bulk reads: this runs every minute over every prompt of the last 8 days (10,000s in a big org).
+        prompts = await ledger.entries(session=session, kind=SendKind.PROMPT, status="sent", since=at - LOOKBACK)
+        team_by_id = {t.id: t for t in await teams.list_teams(session=session)} if prompts else {}
+        nudges = await ledger_bulk.rows_for_periods(
+            session=session, kind=SendKind.NUDGE, periods={p.period for p in prompts}
+        )
+        for prompt in prompts:
             detail = json.loads(prompt.detail or "{}")
-            team = await teams.get_team(session=session, team_id=detail.get("team") or 0)
+            team = team_by_id.get(detail.get("team") or 0)
             if cycle is None or team is None or team.nudge_hours <= 0 or prompt.sent_at is None:
                 continue
-            row = await ledger.get_entry(
-                session=session, recipient=prompt.recipient, kind=SendKind.NUDGE, period=prompt.period
-            )
+            row = nudges.get((prompt.recipient, prompt.period))
             if row is not None and row.status not in ("snoozed", "failed"):
                 continue
             due = (

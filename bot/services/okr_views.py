@@ -50,21 +50,40 @@ async def kr_views(
 
 
 async def team_objectives(session: AsyncSession, *, cycle: Cycle, team: Team, today: date) -> list[ObjectiveView]:
-    """A team's objectives with KRs, aligned children rolled up, and other teams' shared KRs appended."""
-    all_objs = await okrs.objectives_in_cycle(session=session, cycle_id=cycle.id)
-    live = [o for o in all_objs if not o.archived]
-    by_obj = await okrs.key_results_for_objectives(session=session, objective_ids=[o.id for o in live])
-    views = await kr_views(session, krs=[kr for o in live for kr in by_obj[o.id]], cycle=cycle, today=today)
-    by_id = {v.id: v for v in views}
-    progress = _rolled_up_progress(live, by_obj, by_id)
-    team_names = {t.id: t.name for t in await teams.list_teams(session=session)}
-    out = [_objective_view(o, by_obj, by_id, progress, team_names) for o in live if o.team_id == team.id]
+    """A team's objectives with KRs, aligned children rolled up, and other teams' shared KRs appended.
+
+    Only the KRs this team's view needs are loaded (its objectives, objectives it shares KRs from, and their
+    aligned descendants for the roll-up), so a digest costs the same whatever the size of the rest of the org."""
+    links = await okrs.objective_links(session=session, cycle_id=cycle.id)
     shared = await okrs.shared_key_results_for_team(session=session, cycle_id=cycle.id, team_id=team.id)
-    for obj in [o for o in live if o.id in {kr.objective_id for kr in shared}]:
+    roots = {i for i, _parent, team_id in links if team_id == team.id} | {kr.objective_id for kr in shared}
+    used = await okrs.objectives_in_order(session=session, ids=_with_descendants(links, roots))
+    by_obj = await okrs.key_results_for_objectives(session=session, objective_ids=[o.id for o in used])
+    views = await kr_views(session, krs=[kr for o in used for kr in by_obj[o.id]], cycle=cycle, today=today)
+    by_id = {v.id: v for v in views}
+    progress = _rolled_up_progress(used, by_obj, by_id)
+    team_names = {t.id: t.name for t in await teams.list_teams(session=session)}
+    out = [_objective_view(o, by_obj, by_id, progress, team_names) for o in used if o.team_id == team.id]
+    for obj in [o for o in used if o.id in {kr.objective_id for kr in shared}]:
         keep = [kr for kr in by_obj[obj.id] if kr.id in {s.id for s in shared}]
         view = _objective_view(obj, {obj.id: keep}, by_id, progress, team_names)
         out.append(ObjectiveView(**{**view.__dict__, "shared_from": team_names.get(obj.team_id, "")}))
     return out
+
+
+def _with_descendants(links: list[tuple[int, int | None, int]], roots: set[int]) -> set[int]:
+    """`roots` and every live objective aligned under them, at any depth (alignment cycles are tolerated)."""
+    children: dict[int, list[int]] = {}
+    for objective_id, parent_id, _team in links:
+        if parent_id is not None:
+            children.setdefault(parent_id, []).append(objective_id)
+    found, todo = set(roots), list(roots)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
 
 
 def _objective_view(o: Objective, by_obj, by_id, progress, team_names) -> ObjectiveView:

@@ -11,7 +11,7 @@
 | write or read review notes about a person | that person's managers, admins |
 """
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.errors import PermissionDenied
@@ -65,6 +65,17 @@ async def manages_person(session: AsyncSession, *, manager_id: str, person_id: s
         return False
     rows = await session.exec(select(TeamMember.team_id).where(TeamMember.person_id == person_id))
     return any(team_id in managed for team_id in rows.all())
+
+
+async def managed_among(session: AsyncSession, *, manager_id: str, person_ids: list[str]) -> set[str]:
+    """Those of `person_ids` whom `manager_id` manages (see manages_person), in two queries for any number."""
+    managed = {t.id for t in await teams.teams_managed_by(session=session, person_id=manager_id)}
+    if not managed or not person_ids:
+        return set()
+    stmt = select(TeamMember.person_id).where(
+        col(TeamMember.person_id).in_(person_ids), col(TeamMember.team_id).in_(managed)
+    )
+    return set((await session.exec(stmt)).all())
 
 
 async def can_see_notes_about(

@@ -17,17 +17,19 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.okr.cadence import Slot, due_now, parse_hhmm, safe_zone
+from bot.okr.cadence import Occurrence, Slot, due_now, parse_hhmm, safe_zone
+from bot.okr.messages import Delivery
 from bot.okr.messages.checkin import CheckInPrompt, PromptItem
 from bot.okr.replies import KRRef, build_example
 from bot.okr.types import Cadence, SendKind
 from bot.services.context import Services
 from bot.services.okr_views import kr_views
 from bot.services.ports import DeliveryFailed
-from storage import cycles, ledger, people, schedule, teams
+from storage import cycles, ledger, ledger_bulk, people, schedule, teams
 from storage.models import Cycle, KeyResult, Person, Team
 
-BATCH = 50  # prompts claimed and sent per batch; the notifier's semaphore bounds requests in flight
+BATCH = 50  # prompts in flight at once; the notifier's semaphore and pacer bound the requests themselves
+RECORD_EVERY = 50  # sent prompts recorded per ledger transaction (one commit per prompt serialised on SQLite)
 STALE_CLAIM = timedelta(minutes=10)
 MAX_ASKED = 20  # two blocks per KR keeps a prompt inside Slack's 50-block limit
 DIRECTORY = "directory"
@@ -96,144 +98,193 @@ async def refresh_directory(svc: Services, at: datetime) -> list[str]:
 
 
 async def send_prompts(svc: Services, at: datetime) -> list[str]:
-    """Claim the prompts due now one batch at a time, send each batch concurrently, record each outcome."""
-    lines: list[str] = []
-    after: str | None = ""
-    while after is not None:
+    """Find every prompt due now in bulk, then claim, send and record them one batch at a time."""
+    cycle, asks, lines = await _due_asks(svc, at)
+    for start in range(0, len(asks), BATCH):
         # Claim a batch only when it is about to be sent: a crash then leaves at most one batch 'claimed'
         # (the at-most-once window), not every prompt of the tick that had not gone out yet.
-        plans, claimed_lines, after = await _claim_due(svc, at, after=after)
-        lines += claimed_lines
-        lines += await asyncio.gather(*(_deliver(svc, plan, at) for plan in plans))
+        async with svc.db.transaction() as session:
+            chunk = asks[start : start + BATCH]
+            won = await _claim(session, chunk, at)
+            plans = await _plans(session, cycle, [a for a in chunk if (a[0].owner.id, a[0].occ.period) in won], won)
+        lines += await _deliver_all(svc, plans, at)
     return lines + await _stale(svc, at)
 
 
-async def _claim_due(svc: Services, at: datetime, *, after: str) -> tuple[list[Plan], list[str], str | None]:
-    """Claim up to BATCH prompts of owners (by id) after `after`; also say where the next batch starts."""
-    plans: list[Plan] = []
-    lines: list[str] = []
+@dataclass(frozen=True)
+class _Due:
+    """An owner whose latest prompt occurrence has come, before the ledger is consulted."""
+
+    owner: Person
+    to: str
+    covering: str
+    occ: Occurrence
+    too_late: bool
+    krs: list[KeyResult]
+    team: Team
+
+
+async def _due_asks(svc: Services, at: datetime) -> tuple[Cycle | None, list, list[str]]:
+    """A fixed number of queries whatever the number of owners: bulk reads and one ledger read; skips recorded."""
     async with svc.db.transaction() as session:
         cycle = await cycles.active_cycle(session=session)
         if cycle is None:
-            return [], [], None
+            return None, [], []
         by_owner = owners_of(await schedule.live_krs_with_team(session=session, cycle_id=cycle.id))
-        pending = sorted(owner_id for owner_id in by_owner if owner_id > after)
         team_by_id = {t.id: t for t in await teams.list_teams(session=session)}
-        folks = await people.people_by_ids(session=session, ids=pending)
+        folks = await people.people_by_ids(session=session, ids=by_owner.keys())
         folks |= await people.people_by_ids(session=session, ids={p.delegate_id for p in folks.values()} - {None})
-        for owner_id in pending:
-            krs, team_id = by_owner[owner_id]
-            step = _OwnerStep(session, svc, at, cycle, team_by_id[team_id], folks)
-            plan, line = await step.run(folks[owner_id], krs)
-            plans += [plan] if plan else []
-            lines += [line] if line else []
-            if len(plans) == BATCH:
-                return plans, lines, owner_id
-    return plans, lines, None
-
-
-@dataclass
-class _OwnerStep:
-    session: object
-    svc: Services
-    at: datetime
-    cycle: Cycle
-    team: Team
-    folks: dict[str, Person]
-
-    async def run(self, owner: Person, krs: list[KeyResult]) -> tuple[Plan | None, str]:
-        """Decide this owner's prompt for now: nothing, a logged skip, or a claimed send."""
-        today = self.at.astimezone(zone_for(owner, self.team)).date()
-        to, covering = recipient_of(owner, self.folks, today)
-        zone = zone_for(self.folks.get(to or owner.id), self.team)
-        late_limit = timedelta(hours=self.team.late_limit_hours)
-        window = (self.cycle.start, self.cycle.end)
-        occ, too_late = due_now(slot_for(self.team, self.cycle), zone, self.at, late_limit=late_limit, window=window)
-        if occ is None or to is None:
-            return None, ""
-        entry = await ledger.get_entry(
-            session=self.session, recipient=owner.id, kind=SendKind.PROMPT, period=occ.period
+        due = [
+            d
+            for owner_id, (krs, team_id) in by_owner.items()
+            if (d := _due_now(folks[owner_id], krs, team_by_id[team_id], cycle, folks, at))
+        ]
+        held = await ledger_bulk.entries_for_periods(
+            session=session, kind=SendKind.PROMPT, periods={d.occ.period for d in due}
         )
-        if entry is not None and entry.status != "failed":
-            return None, ""
-        if too_late:
-            late = (self.at - occ.due_utc).total_seconds() / 3600
-            why = f"{late:.1f}h late, over the {self.team.late_limit_hours}h limit"
-            return None, await self._skip(entry, owner.id, occ, why)
-        recent_since = self.at - timedelta(days=self.team.recent_checkin_days)
-        due = [kr for kr in krs if not (kr.last_checkin_at and kr.last_checkin_at >= recent_since)][:MAX_ASKED]
-        if not due:
-            why = f"every KR was checked in within the last {self.team.recent_checkin_days} days"
-            return None, await self._skip(entry, owner.id, occ, why)
-        detail = json.dumps(
-            {"krs": [kr.id for kr in due], "to": to, "for": owner.id if covering else None, "team": self.team.id}
-        )
-        row_id = await self._claim(entry, owner.id, occ, detail)
-        if row_id is None:
-            return None, ""
-        message = await self._message(
-            row_id, due, [kr for kr in krs if kr.id not in {d.id for d in due}], occ.local_date, covering
-        )
-        return Plan(row_id, to, owner.id, occ.period, message), ""
+        asks, lines = [], []
+        for d in due:
+            entry = held.get((d.owner.id, d.occ.period))
+            if entry is not None and entry[1] != "failed":
+                continue
+            recent_since = at - timedelta(days=d.team.recent_checkin_days)
+            asked = [kr for kr in d.krs if not (kr.last_checkin_at and kr.last_checkin_at >= recent_since)]
+            why = _skip_reason(d, asked[:MAX_ASKED], at)
+            if why:
+                lines += await _skip(session, d, entry, why, at)
+            else:
+                asks.append((d, entry, asked[:MAX_ASKED]))
+    return cycle, asks, lines
 
-    async def _skip(self, entry, owner_id: str, occ, why: str) -> str:
+
+def _due_now(owner: Person, krs: list[KeyResult], team: Team, cycle: Cycle, folks, at: datetime) -> _Due | None:
+    """The owner's occurrence due now and who receives it, or None (not due, or away without a delegate)."""
+    today = at.astimezone(zone_for(owner, team)).date()
+    to, covering = recipient_of(owner, folks, today)
+    zone = zone_for(folks.get(to or owner.id), team)
+    late_limit = timedelta(hours=team.late_limit_hours)
+    occ, too_late = due_now(slot_for(team, cycle), zone, at, late_limit=late_limit, window=(cycle.start, cycle.end))
+    if occ is None or to is None:
+        return None
+    return _Due(owner, to, covering, occ, too_late, krs, team)
+
+
+def _skip_reason(d: _Due, asked: list[KeyResult], at: datetime) -> str:
+    if d.too_late:
+        late = (at - d.occ.due_utc).total_seconds() / 3600
+        return f"{late:.1f}h late, over the {d.team.late_limit_hours}h limit"
+    if not asked:
+        return f"every KR was checked in within the last {d.team.recent_checkin_days} days"
+    return ""
+
+
+async def _skip(session, d: _Due, entry, why: str, at: datetime) -> list[str]:
+    if entry is not None:
+        await ledger.finish(session=session, ledger_id=entry[0], status="skipped", at=at, error=why)
+    else:
+        row = {"recipient": d.owner.id, "kind": SendKind.PROMPT, "period": d.occ.period, "status": "skipped"}
+        won = await ledger_bulk.claim_many(
+            session=session, rows=[{**row, "due_at": d.occ.due_utc, "error": why}], at=at
+        )
+        if not won:
+            return []
+    return [f"skipped prompt for {d.owner.id} ({d.occ.period}): {why}"]
+
+
+async def _claim(session, asks: list, at: datetime) -> dict[tuple[str, str], int]:
+    """Claim the new rows in bulk and re-claim failed ones one by one; returns the ledger ids we won."""
+    won: dict[tuple[str, str], int] = {}
+    rows = []
+    for d, entry, asked in asks:
         if entry is not None:
-            await ledger.finish(session=self.session, ledger_id=entry.id, status="skipped", at=self.at, error=why)
+            if await ledger.reclaim(session=session, ledger_id=entry[0], from_status="failed", at=at):
+                won[(d.owner.id, d.occ.period)] = entry[0]
+            continue
+        detail = {"krs": [kr.id for kr in asked], "to": d.to, "for": d.owner.id if d.covering else None}
+        rows.append(
+            {
+                "recipient": d.owner.id,
+                "kind": SendKind.PROMPT,
+                "period": d.occ.period,
+                "due_at": d.occ.due_utc,
+                "detail": json.dumps({**detail, "team": d.team.id}),
+            }
+        )
+    won |= await ledger_bulk.claim_many(session=session, rows=rows, at=at)
+    return won
+
+
+async def _plans(session, cycle: Cycle, asks: list, won: dict[tuple[str, str], int]) -> list[Plan]:
+    """Build every claimed prompt; KR views in one batch per local date (expected progress depends on it)."""
+    by_date: dict = {}
+    for d, _entry, asked in asks:
+        by_date.setdefault(d.occ.local_date, []).append((d, asked))
+    plans = []
+    for day, group in by_date.items():
+        krs = {kr.id: kr for d, _ in group for kr in d.krs}
+        views = {v.id: v for v in await kr_views(session, krs=list(krs.values()), cycle=cycle, today=day)}
+        for d, asked in group:
+            row_id = won[(d.owner.id, d.occ.period)]
+            asked_ids = {kr.id for kr in asked}
+            recent = [views[kr.id] for kr in d.krs if kr.id not in asked_ids]
+            message = _message(row_id, [views[kr.id] for kr in asked], recent, d.covering)
+            plans.append(Plan(row_id, d.to, d.owner.id, d.occ.period, message))
+    return plans
+
+
+def _message(row_id: int, asked_views, recent, covering: str) -> CheckInPrompt:
+    asked = tuple(PromptItem(i, v) for i, v in enumerate(asked_views, start=1))
+    refs = [KRRef(i.number, i.kr.title, i.kr.kind, i.kr.unit, i.kr.current, i.kr.confidence) for i in asked]
+    return CheckInPrompt(row_id, asked, tuple(recent), covering, build_example(refs))
+
+
+async def _deliver_all(svc: Services, plans: list[Plan], at: datetime) -> list[str]:
+    """Send with at most BATCH in flight (a sliding window, so one slow send never stalls a whole batch);
+    outcomes are recorded RECORD_EVERY at a time in one transaction each."""
+    gate = asyncio.Semaphore(BATCH)
+    done: list[tuple[Plan, Delivery | DeliveryFailed]] = []
+    lines: list[str] = []
+    recording = asyncio.Lock()
+
+    async def record() -> None:
+        async with recording:
+            batch, done[:] = list(done), []
+            lines.extend(await _record(svc, batch, at) if batch else [])
+
+    async def one(plan: Plan) -> None:
+        async with gate:
+            try:
+                outcome: Delivery | DeliveryFailed = await svc.notifier.post(plan.recipient, plan.message)
+            except DeliveryFailed as exc:
+                outcome = exc
+        done.append((plan, outcome))
+        if len(done) >= RECORD_EVERY:
+            await record()
+
+    await asyncio.gather(*(one(plan) for plan in plans))
+    await record()
+    return lines
+
+
+async def _record(svc: Services, batch: list[tuple[Plan, Delivery | DeliveryFailed]], at: datetime) -> list[str]:
+    # Crash window: until this commits, Slack has these messages but their rows still say 'claimed'.
+    # Such rows are never resent automatically (at-most-once for this window); see the module docstring.
+    outcomes, lines = [], []
+    for plan, out in batch:
+        if isinstance(out, DeliveryFailed):
+            outcomes.append({"ledger_id": plan.ledger_id, "status": "failed", "error": out.reason})
+            lines.append(f"prompt for {plan.owner} ({plan.period}) failed: {out.reason}; a later tick retries it")
         else:
-            row = await ledger.claim(
-                session=self.session,
-                recipient=owner_id,
-                kind=SendKind.PROMPT,
-                period=occ.period,
-                at=self.at,
-                status="skipped",
-                due_at=occ.due_utc,
-                error=why,
-            )
-            if row is None:
-                return ""
-        return f"skipped prompt for {owner_id} ({occ.period}): {why}"
-
-    async def _claim(self, entry, owner_id: str, occ, detail: str) -> int | None:
-        if entry is not None:
-            won = await ledger.reclaim(session=self.session, ledger_id=entry.id, from_status="failed", at=self.at)
-            return entry.id if won else None
-        row = await ledger.claim(
-            session=self.session,
-            recipient=owner_id,
-            kind=SendKind.PROMPT,
-            period=occ.period,
-            at=self.at,
-            due_at=occ.due_utc,
-            detail=detail,
-        )
-        return row.id if row else None
-
-    async def _message(self, row_id: int, due, recent, today, covering: str) -> CheckInPrompt:
-        views = await kr_views(self.session, krs=due + recent, cycle=self.cycle, today=today)
-        asked = tuple(PromptItem(i, v) for i, v in enumerate(views[: len(due)], start=1))
-        refs = [KRRef(i.number, i.kr.title, i.kr.kind, i.kr.unit, i.kr.current, i.kr.confidence) for i in asked]
-        return CheckInPrompt(row_id, asked, tuple(views[len(due) :]), covering, build_example(refs))
-
-
-async def _deliver(svc: Services, plan: Plan, at: datetime) -> str:
-    try:
-        where = await svc.notifier.post(plan.recipient, plan.message)
-    except DeliveryFailed as exc:
-        async with svc.db.transaction() as session:
-            await ledger.finish(session=session, ledger_id=plan.ledger_id, status="failed", at=at, error=exc.reason)
-        return f"prompt for {plan.owner} ({plan.period}) failed: {exc.reason}; a later tick retries it"
-    # Crash window: if we die right here, Slack has the message but the row still says 'claimed'.
-    # That row is never resent automatically (at-most-once for this window); see the module docstring.
+            outcomes.append({"ledger_id": plan.ledger_id, "status": "sent", "channel": out.channel, "ts": out.ts})
+            to = f" to {plan.recipient} (covering)" if plan.recipient != plan.owner else ""
+            lines.append(f"sent prompt for {plan.owner}{to} ({plan.period}, {len(plan.message.items)} KRs)")
     async with svc.db.transaction() as session:
-        await ledger.finish(
-            session=session, ledger_id=plan.ledger_id, status="sent", at=at, channel=where.channel, ts=where.ts
-        )
-        person = await people.get_person(session=session, person_id=plan.recipient)
-        if person is not None and person.dm_channel != where.channel:
-            person.dm_channel = where.channel
-    to = f" to {plan.recipient} (covering)" if plan.recipient != plan.owner else ""
-    return f"sent prompt for {plan.owner}{to} ({plan.period}, {len(plan.message.items)} KRs)"
+        await ledger_bulk.finish_many(session=session, outcomes=outcomes, at=at)
+        dms = {plan.recipient: out.channel for plan, out in batch if isinstance(out, Delivery)}
+        for person in (await people.people_by_ids(session=session, ids=dms)).values():
+            if person.dm_channel != dms[person.id]:
+                person.dm_channel = dms[person.id]
+    return lines
 
 
 async def _stale(svc: Services, at: datetime) -> list[str]:

@@ -9,6 +9,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.okr.messages import Delivery
 from bot.services.ports import DeliveryFailed, UserInfo
+from bot.slack.client import close_session, on_rate_limited, share_session
+from bot.slack.pacer import Pacer
 from bot.slack.render import render, render_view
 
 log = logging.getLogger(__name__)
@@ -16,14 +18,38 @@ log = logging.getLogger(__name__)
 # Bounded fan-out: Slack allows "several hundred" posts a minute per workspace; more
 # parallel requests than this only buy 429s.
 MAX_CONCURRENCY = 16
+DEFAULT_MESSAGES_PER_SECOND = 5.0  # 300 a minute: inside Slack's "several hundred per minute per workspace"
+PER_CHANNEL_PER_SECOND = 1.0
 
 
 class SlackNotifier:
-    def __init__(self, client: AsyncWebClient, *, concurrency: int = MAX_CONCURRENCY) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        concurrency: int = MAX_CONCURRENCY,
+        messages_per_second: float | None = DEFAULT_MESSAGES_PER_SECOND,
+    ) -> None:
+        """`messages_per_second`: the chat.postMessage pacer's ceiling; None or 0 sends unpaced."""
         self.client = client
         self._gate = asyncio.Semaphore(concurrency)
+        self.pacer = Pacer(messages_per_second, per_channel=PER_CHANNEL_PER_SECOND) if messages_per_second else None
+        if self.pacer is not None:
+            on_rate_limited(client, self._rate_limited)
+
+    def _rate_limited(self, method: str) -> None:
+        if method == "chat.postMessage" and self.pacer is not None:
+            self.pacer.rate_limited_by_slack()
+
+    async def aclose(self) -> None:
+        """Close the client's shared HTTP session (at shutdown)."""
+        await close_session(self.client)
 
     async def _call(self, method: str, **kwargs) -> dict:
+        share_session(self.client)
+        paced = self.pacer is not None and method == "chat.postMessage"
+        if paced:
+            await self.pacer.acquire(kwargs.get("channel"))
         async with self._gate:
             try:
                 resp = await self.client.api_call(method, json=kwargs)
@@ -31,6 +57,8 @@ class SlackNotifier:
                 raise DeliveryFailed(f"{method}: {exc.response.get('error', exc.response.status_code)}") from None
             except (ClientError, TimeoutError, OSError) as exc:
                 raise DeliveryFailed(f"{method}: {type(exc).__name__}") from None
+        if paced:
+            self.pacer.sent()
         return resp.data if hasattr(resp, "data") else resp
 
     async def post(self, to: str, message, *, thread_ts: str | None = None) -> Delivery:

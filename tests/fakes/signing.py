@@ -48,8 +48,12 @@ class SlackRequests:
         path: str = "/slack/events",
         verification_token: str = "legacy-verification-token",
         clock: Callable[[], float] = time.time,
+        session: aiohttp.ClientSession | None = None,
     ):
+        """`session`: reuse one aiohttp session (keep-alive) for every request, e.g. in load generators;
+        by default each request opens and closes its own."""
         self.url = app_url.rstrip("/") + path
+        self.session = session
         self.signing_secret = signing_secret
         self.fake = fake  # a FakeSlack, or None (then trigger ids/response_urls are local and unreachable)
         self.verification_token = verification_token
@@ -94,7 +98,13 @@ class SlackRequests:
         }
         sent.update(headers or {})
         sent = {k: v for k, v in sent.items() if v}  # drop removed/empty headers
-        async with aiohttp.ClientSession() as http, http.post(self.url, data=data, headers=sent) as resp:
+        if self.session is not None:
+            return await self._post(self.session, data, sent)
+        async with aiohttp.ClientSession() as http:
+            return await self._post(http, data, sent)
+
+    async def _post(self, http: aiohttp.ClientSession, data: bytes, headers: dict) -> Response:
+        async with http.post(self.url, data=data, headers=headers) as resp:
             text = await resp.text()
             parsed: dict | str = json.loads(text) if resp.content_type == "application/json" and text else text
             return Response(resp.status, parsed, dict(resp.headers))

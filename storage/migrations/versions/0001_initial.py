@@ -83,6 +83,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("recipient", "kind", "period"),
     )
+    with op.batch_alter_table("send_ledger", schema=None) as batch_op:
+        batch_op.create_index("ix_send_ledger_channel_ts", ["channel", "ts"], unique=False)
+        batch_op.create_index("ix_send_ledger_kind_period", ["kind", "period"], unique=False)
+
     op.create_table(
         "team",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
@@ -358,6 +362,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_team_name"))
 
     op.drop_table("team")
+    with op.batch_alter_table("send_ledger", schema=None) as batch_op:
+        batch_op.drop_index("ix_send_ledger_kind_period")
+        batch_op.drop_index("ix_send_ledger_channel_ts")
+
     op.drop_table("send_ledger")
     op.drop_table("processed_event")
     op.drop_table("person")

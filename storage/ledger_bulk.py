@@ -1,0 +1,117 @@
+"""Bulk forms of the send-ledger operations (storage/ledger.py), for fan-outs of thousands of sends a tick.
+
+Same exactly-once rule: a row is claimed by the INSERT that creates it. On SQLite and PostgreSQL a batch is
+one `INSERT ... ON CONFLICT DO NOTHING RETURNING` built with the dialect's own insert() (GUIDE §2.8: the
+upsert of the dialect in use); rows already held by another tick or process are simply not returned.
+Other dialects fall back to one INSERT per row inside a savepoint, catching the IntegrityError.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import bindparam, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import SendLedger
+
+CHUNK = 500  # rows per statement: far below SQLite's bound-parameter limit
+
+
+async def entries_for_periods(
+    *, session: AsyncSession, kind: str, periods: Iterable[str]
+) -> dict[tuple[str, str], tuple[int, str]]:
+    """{(recipient, period): (id, status)} for every row of `kind` in the periods: one light query per tick
+    instead of one per person (the tick runs every minute and sees everyone's latest occurrence)."""
+    wanted = sorted(set(periods))
+    if not wanted:
+        return {}
+    stmt = select(SendLedger.id, SendLedger.recipient, SendLedger.period, SendLedger.status).where(
+        SendLedger.kind == kind, col(SendLedger.period).in_(wanted)
+    )
+    return {(recipient, period): (i, status) for i, recipient, period, status in (await session.exec(stmt)).all()}
+
+
+async def rows_for_periods(
+    *, session: AsyncSession, kind: str, periods: Iterable[str]
+) -> dict[tuple[str, str], SendLedger]:
+    """Like entries_for_periods, but the full rows (for callers that update them)."""
+    wanted = sorted(set(periods))
+    if not wanted:
+        return {}
+    stmt = select(SendLedger).where(SendLedger.kind == kind, col(SendLedger.period).in_(wanted))
+    return {(r.recipient, r.period): r for r in (await session.exec(stmt)).all()}
+
+
+async def claim_many(*, session: AsyncSession, rows: list[dict], at: datetime) -> dict[tuple[str, str], int]:
+    """Insert ledger rows (dicts of recipient, kind, period, status, due_at, detail, error); returns
+    {(recipient, period): id} for the rows THIS call created. Rows another claimer holds are left out."""
+    values = [_row(r, at) for r in rows]
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(session.bind.dialect.name)
+    won: dict[tuple[str, str], int] = {}
+    if insert is None:
+        for v in values:
+            try:
+                async with session.begin_nested():
+                    row = SendLedger(**v)
+                    session.add(row)
+            except IntegrityError:
+                continue
+            won[(row.recipient, row.period)] = row.id
+        return won
+    for start in range(0, len(values), CHUNK):
+        stmt = (
+            insert(SendLedger)
+            .values(values[start : start + CHUNK])
+            .on_conflict_do_nothing(index_elements=["recipient", "kind", "period"])
+            .returning(col(SendLedger.id), col(SendLedger.recipient), col(SendLedger.period))
+        )
+        for ledger_id, recipient, period in (await session.exec(stmt)).all():
+            won[(recipient, period)] = ledger_id
+    return won
+
+
+def _row(r: dict, at: datetime) -> dict:
+    status = r.get("status", "claimed")
+    return {
+        "recipient": r["recipient"],
+        "kind": r["kind"],
+        "period": r["period"],
+        "status": status,
+        "attempts": 1 if status == "claimed" else 0,
+        "claimed_at": at,
+        "due_at": r.get("due_at"),
+        "detail": r.get("detail"),
+        "error": r.get("error"),
+    }
+
+
+async def finish_many(*, session: AsyncSession, outcomes: list[dict], at: datetime) -> None:
+    """Record many claimed sends at once: dicts of ledger_id, status, channel, ts, error (see ledger.finish)."""
+    if not outcomes:
+        return
+    stmt = (
+        update(SendLedger)
+        .where(col(SendLedger.id) == bindparam("ledger_id"))
+        .values(
+            status=bindparam("new_status"),
+            channel=bindparam("new_channel"),
+            ts=bindparam("new_ts"),
+            error=bindparam("new_error"),
+            sent_at=bindparam("new_sent_at"),
+        )
+    )
+    params = [
+        {
+            "ledger_id": o["ledger_id"],
+            "new_status": o["status"],
+            "new_channel": o.get("channel"),
+            "new_ts": o.get("ts"),
+            "new_error": o.get("error"),
+            "new_sent_at": at if o["status"] == "sent" else None,
+        }
+        for o in outcomes
+    ]
+    await (await session.connection()).execute(stmt, params)
