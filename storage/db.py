@@ -4,8 +4,17 @@ Every unit of work runs in `Database.transaction()`. On SQLite we take the write
 up front (BEGIN IMMEDIATE): a deferred transaction that later upgrades to a write fails
 at once with "database is locked", whatever busy_timeout says. This is SQLAlchemy's
 documented aiosqlite recipe.
+
+Transactions also queue in the event loop, not in the connection pool: after Bolt has
+acked, a burst of requests each wants a connection, and a pool that runs dry makes them
+fail after pool_timeout (the work is lost, since Slack already got its 200). SQLite runs
+one writer at a time anyway, so in-process we let one transaction in at a time and the
+rest wait, in order, without a timeout and without SQLite's sleeping busy handler.
+Other processes (a second scheduler) still meet busy_timeout.
 """
 
+import asyncio
+import contextvars
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +24,9 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 BUSY_TIMEOUT_MS = 30_000
+POOL_SIZE = 5  # SQLAlchemy's default QueuePool size; concurrent transactions on other databases
+
+_inside: contextvars.ContextVar[bool] = contextvars.ContextVar("okrbot_in_transaction", default=False)
 
 
 def _install_sqlite_recipe(engine: AsyncEngine) -> None:
@@ -45,13 +57,22 @@ class Database:
         if self.engine.dialect.name == "sqlite":
             _install_sqlite_recipe(self.engine)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._gate = asyncio.Semaphore(1 if self.engine.dialect.name == "sqlite" else POOL_SIZE)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commit if the block succeeds, roll back if it raises."""
-        async with self._sessions() as session:
-            async with session.begin():
-                yield session
+        if _inside.get():
+            # A nested unit of work would wait for the one holding the gate forever (SQLite: its lock).
+            raise RuntimeError("Database.transaction() is not re-entrant; pass the session down instead")
+        async with self._gate:
+            token = _inside.set(True)
+            try:
+                async with self._sessions() as session:
+                    async with session.begin():
+                        yield session
+            finally:
+                _inside.reset(token)
 
     async def create_all(self) -> None:
         """Build the schema straight from the models (tests); production uses Alembic."""
