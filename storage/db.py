@@ -26,6 +26,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 BUSY_TIMEOUT_MS = 30_000
 POOL_SIZE = 5  # SQLAlchemy's default QueuePool size; concurrent transactions on other databases
 
+READ_ONLY = "okrbot_read_only"
+
 _inside: contextvars.ContextVar[bool] = contextvars.ContextVar("okrbot_in_transaction", default=False)
 
 
@@ -45,7 +47,8 @@ def _install_sqlite_recipe(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers (Database.read) take no write lock: in WAL mode they never block the writer.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -58,6 +61,7 @@ class Database:
             _install_sqlite_recipe(self.engine)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._gate = asyncio.Semaphore(1 if self.engine.dialect.name == "sqlite" else POOL_SIZE)
+        self._readers = asyncio.Semaphore(POOL_SIZE)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -70,6 +74,21 @@ class Database:
             try:
                 async with self._sessions() as session:
                     async with session.begin():
+                        yield session
+            finally:
+                _inside.reset(token)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only unit of work for views: it does not wait behind writers, and writers don't wait for it."""
+        if _inside.get():
+            raise RuntimeError("Database.read() inside another unit of work; pass the session down instead")
+        async with self._readers:
+            token = _inside.set(True)
+            try:
+                async with self._sessions() as session:
+                    async with session.begin():
+                        await session.connection(execution_options={READ_ONLY: True})
                         yield session
             finally:
                 _inside.reset(token)

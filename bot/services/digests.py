@@ -202,7 +202,7 @@ def _with(message: DigestMessage, **changes) -> DigestMessage:
 async def preview_digest(svc: Services, *, user_id: str, team_name: str = "") -> DigestMessage:
     """/okr digest [team]: this period's digest as it stands now (OKRs are public)."""
     now = svc.now()
-    async with svc.db.transaction() as session:
+    async with svc.db.read() as session:
         cycle = await cycles.active_cycle(session=session)
         if cycle is None:
             raise NotFound("There is no active OKR cycle.")

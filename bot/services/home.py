@@ -76,7 +76,7 @@ async def _next_prompt(session: AsyncSession, svc: Services, user_id: str, mine:
 
 async def build_home(svc: Services, *, user_id: str) -> HomePage:
     """Everything the person's Home tab shows, as plain data."""
-    async with svc.db.transaction() as session:
+    async with svc.db.read() as session:
         cycle = await cycles.active_cycle(session=session)
         admin = svc.is_admin(user_id)
         if cycle is None:
@@ -113,7 +113,7 @@ async def refresh_home(svc: Services, *, user_id: str) -> None:
 
 async def review_people(svc: Services, *, user_id: str) -> ReviewPeople:
     """The people a manager may keep review notes about: names only, never a note."""
-    async with svc.db.transaction() as session:
+    async with svc.db.read() as session:
         managed = await teams.teams_managed_by(session=session, person_id=user_id)
         if not managed and not svc.is_admin(user_id):
             raise PermissionDenied("Review notes are for managers: you don't manage a team.")

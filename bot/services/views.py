@@ -60,7 +60,7 @@ async def my_krs(svc: Services, *, user_id: str, offset: int = 0) -> KRList:
 
 async def person_krs(svc: Services, *, viewer_id: str, person_id: str, offset: int = 0) -> KRList:
     """Someone's KRs (everyone may view every OKR)."""
-    async with svc.db.transaction() as session:
+    async with svc.db.read() as session:
         cycle = await current_cycle(session)
         krs = await okrs.key_results_owned_by(session=session, person_id=person_id, cycle_id=cycle.id)
         mine = viewer_id == person_id
@@ -85,7 +85,7 @@ def is_at_risk(v: KRView) -> bool:
 
 async def at_risk(svc: Services, *, user_id: str, team_name: str = "", offset: int = 0) -> KRList:
     """KRs off pace or marked at risk / off track, in one team or all teams."""
-    async with svc.db.transaction() as session:
+    async with svc.db.read() as session:
         cycle = await current_cycle(session)
         krs = await okrs.live_key_results_in_cycle(session=session, cycle_id=cycle.id)
         label = "all teams"
@@ -121,7 +121,7 @@ async def team_view(
     svc: Services, *, user_id: str, name: str = "", team_id: int | None = None, offset: int = 0
 ) -> TeamPage | TeamPicker:
     """A team's objectives and KRs; without a name, the viewer's team, or a picker if they are in several."""
-    async with svc.db.transaction() as session:
+    async with svc.db.read() as session:
         cycle = await current_cycle(session)
         if team_id is not None:
             team = await teams.get_team(session=session, team_id=team_id)
