@@ -103,13 +103,16 @@ async def _amend_from_edit(svc: Services, msg: DmMessage, krs, drafts: list[Chec
 
 
 async def _not_understood(svc: Services, msg: DmMessage, entry: SendLedger, krs, exc: ParseError) -> None:
-    async with svc.db.transaction() as session:
-        pending = await schedule.add_pending_reply(
-            session=session,
-            reply=PendingReply(person_id=msg.user_id, ledger_id=entry.id, text=slack_unescape(msg.text).strip()),
-        )
+    text = slack_unescape(msg.text).strip()
+    pending_id = None
+    if text:  # keep the person's words so they can use them as a comment; a blank reply has none
+        async with svc.db.transaction() as session:
+            pending = await schedule.add_pending_reply(
+                session=session, reply=PendingReply(person_id=msg.user_id, ledger_id=entry.id, text=text)
+            )
+            pending_id = pending.id
     choices = tuple(KRChoice(kr.id, f"{i}. {kr.title}") for i, kr in enumerate(krs, start=1))
-    message = ReplyNotUnderstood(tuple(exc.problems), exc.example, pending.id, choices)
+    message = ReplyNotUnderstood(tuple(exc.problems), exc.example, pending_id, choices)
     await svc.notifier.post(msg.channel, message, thread_ts=msg.thread_ts)
 
 

@@ -38,7 +38,7 @@ class Row:
 
 
 ROWS = [
-    Row("reply-whitespace", "reply", "   \t ", "empty reply", pending=""),  # kept stripped: nothing to lose
+    Row("reply-whitespace", "reply", "   \t ", "empty reply", pending=None),  # nothing to keep, no Use as comment
     Row("reply-nan", "reply", "1: NaN", 'read a number in "NaN"', pending="1: NaN"),
     Row("reply-inf", "reply", "1: inf", 'read a number in "inf"', pending="1: inf"),
     Row("reply-1e309", "reply", "1: 1e309", "too large", pending="1: 1e309"),

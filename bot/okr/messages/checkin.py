@@ -54,7 +54,7 @@ class KRChoice:
 class ReplyNotUnderstood:
     problems: tuple[str, ...]
     example: str
-    pending_id: int
+    pending_id: int | None  # None: nothing worth keeping (a blank reply), so no "Use as comment"
     choices: tuple[KRChoice, ...]
 
 

@@ -116,6 +116,9 @@ def build_reply_not_understood(r: ReplyNotUnderstood) -> Rendered:
     example = "\n".join(esc(x) for x in r.example.splitlines())
     body = f":thinking_face: I couldn't record that, so nothing was saved:\n{problems}"
     blocks = [SectionBlock(text=clip(body)), SectionBlock(text=clip(f"You can reply like this:\n```{example}```"))]
+    text = "I couldn't record that: " + esc(" ".join(r.problems)) + f" Reply like: {esc(r.example)}"
+    if r.pending_id is None:
+        return Rendered(text=shorten(text, 3000), blocks=blocks)
     if len(r.choices) == 1:
         only = r.choices[0]
         element = ButtonElement(
@@ -128,7 +131,6 @@ def build_reply_not_understood(r: ReplyNotUnderstood) -> Rendered:
             options=_choice_options(r.choices, r.pending_id),
         )
     blocks.append(ActionsBlock(block_id="use", elements=[element]))
-    text = "I couldn't record that: " + esc(" ".join(r.problems)) + f" Reply like: {esc(r.example)}"
     return Rendered(text=shorten(text, 3000), blocks=blocks)
 
 
