@@ -173,7 +173,7 @@ async def _teams_showing(session: AsyncSession, kr: KeyResult) -> list[Team]:
 async def refresh_posted_digests(svc: Services, *, kr_id: int) -> None:
     """After a check-in on `kr_id` is recorded, edited or undone: edit this period's posted digests in place."""
     now = svc.now()
-    async with svc.db.transaction() as session:
+    async with svc.db.read() as session:
         kr = await okrs.get_key_result(session=session, kr_id=kr_id)
         cycle = await cycles.active_cycle(session=session)
         if kr is None or cycle is None:
