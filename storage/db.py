@@ -16,7 +16,7 @@ Other processes (a second scheduler) still meet busy_timeout.
 import asyncio
 import contextvars
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -63,32 +63,26 @@ class Database:
         self._gate = asyncio.Semaphore(1 if self.engine.dialect.name == "sqlite" else POOL_SIZE)
         self._readers = asyncio.Semaphore(POOL_SIZE)
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
         """One unit of work: commit if the block succeeds, roll back if it raises."""
-        if _inside.get():
-            # A nested unit of work would wait for the one holding the gate forever (SQLite: its lock).
-            raise RuntimeError("Database.transaction() is not re-entrant; pass the session down instead")
-        async with self._gate:
-            token = _inside.set(True)
-            try:
-                async with self._sessions() as session:
-                    async with session.begin():
-                        yield session
-            finally:
-                _inside.reset(token)
+        return self._unit(self._gate, read_only=False)
+
+    def read(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """A read-only unit of work for views: it does not wait behind writers, and writers don't wait for it."""
+        return self._unit(self._readers, read_only=True)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
-        """A read-only unit of work for views: it does not wait behind writers, and writers don't wait for it."""
+    async def _unit(self, gate: asyncio.Semaphore, *, read_only: bool) -> AsyncIterator[AsyncSession]:
         if _inside.get():
-            raise RuntimeError("Database.read() inside another unit of work; pass the session down instead")
-        async with self._readers:
+            # A nested unit of work would wait for the one holding the gate forever (SQLite: its lock).
+            raise RuntimeError("units of work are not re-entrant; pass the session down instead")
+        async with gate:
             token = _inside.set(True)
             try:
                 async with self._sessions() as session:
                     async with session.begin():
-                        await session.connection(execution_options={READ_ONLY: True})
+                        if read_only:
+                            await session.connection(execution_options={READ_ONLY: True})
                         yield session
             finally:
                 _inside.reset(token)

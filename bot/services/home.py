@@ -8,24 +8,15 @@ from bot.okr import cadence
 from bot.okr.messages.okr import KRView
 from bot.okr.messages.views import HomePage, ManagerOverview, PersonRef, ReviewPeople, TeamSummary
 from bot.okr.progress import rollup
-from bot.okr.types import Cadence
 from bot.services import okr_views
 from bot.services.context import Services
 from bot.services.errors import PermissionDenied
 from bot.services.permissions import editable_kr_ids
+from bot.services.prompts import slot_for
 from storage import cycles, okrs, people, teams
 from storage.models import Cycle, Team
 
 HOME_KR_LIMIT = 15  # two blocks each: leaves room for teams, manager and admin sections under 100
-
-
-def _slot(team: Team, cycle: Cycle) -> cadence.Slot:
-    return cadence.Slot(
-        weekday=team.checkin_day,
-        at=cadence.parse_hhmm(team.checkin_time),
-        cadence=Cadence(team.cadence),
-        anchor=cycle.start,
-    )
 
 
 def _summary(name: str, views: list[KRView]) -> TeamSummary:
@@ -46,7 +37,7 @@ async def _overview(session: AsyncSession, svc: Services, team: Team, cycle: Cyc
     """Who owns KRs in the team but has not checked in since this period's prompt (or the cycle start)."""
     now = svc.now()
     occurrence = cadence.latest_due(
-        _slot(team, cycle), cadence.safe_zone(team.timezone), now, window=(cycle.start, cycle.end)
+        slot_for(team, cycle), cadence.safe_zone(team.timezone), now, window=(cycle.start, cycle.end)
     )
     since = occurrence.due_utc if occurrence else datetime.combine(cycle.start, datetime.min.time(), now.tzinfo)
     views = await _team_views(session, svc, team, cycle)
@@ -70,7 +61,7 @@ async def _next_prompt(session: AsyncSession, svc: Services, user_id: str, mine:
         return None, "UTC"
     person = await people.get_person(session=session, person_id=user_id)
     tz = cadence.safe_zone(person.tz if person else None, mine[0].timezone)
-    nxt = cadence.next_due(_slot(mine[0], cycle), tz, svc.now(), window=(cycle.start, cycle.end))
+    nxt = cadence.next_due(slot_for(mine[0], cycle), tz, svc.now(), window=(cycle.start, cycle.end))
     return (nxt.due_utc if nxt else None), tz.key
 
 
