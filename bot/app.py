@@ -51,13 +51,30 @@ def build_app(settings: Settings, services: Services, *, process_before_response
     )
 
     @app.middleware
-    async def provide_services(context, next):
+    async def provide_services(body, context, next):
         new_correlation_id()
         context["svc"] = services
+        log.info("slack %s", describe(body))
         await next()
 
     handlers.register_all(app)
     return app
+
+
+def describe(body: dict) -> str:
+    """What a Slack request is, for the one log line per event: kinds and ids only, never user text."""
+    if body.get("command"):
+        sub = (body.get("text") or "").strip().split(" ", 1)[0]
+        return f"command {body['command']} {sub if sub.isalpha() else ''}".rstrip()
+    kind = body.get("type", "")
+    if kind == "block_actions":
+        return f"action {','.join(a.get('action_id', '') for a in body.get('actions') or [])}"
+    if kind in ("view_submission", "view_closed"):
+        return f"{kind} {(body.get('view') or {}).get('callback_id', '')}"
+    event = body.get("event") or {}
+    if event:
+        return f"event {event.get('type', '')} {event.get('subtype') or ''} {body.get('event_id', '')}".rstrip()
+    return kind or "request"
 
 
 def build_web(app: AsyncApp) -> web.Application:

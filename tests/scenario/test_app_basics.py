@@ -22,3 +22,11 @@ async def test_help_lists_subcommands_ephemerally(bot):
     assert call.args["response_type"] == "ephemeral"
     assert "okrbot help" in call.args["text"]
     bot.fake.assert_no_warnings()
+
+
+async def test_one_log_line_per_event_with_a_correlation_id_and_no_user_text(bot, caplog):
+    caplog.set_level("INFO", logger="bot.app")
+    await bot.req.command("/okr", text="note <@U0BOB|bob> SECRET-NOTE-TEXT", user_id="U0ALICE")
+    lines = [r for r in caplog.records if r.name == "bot.app"]
+    assert [r.getMessage() for r in lines] == ["slack command /okr note"]
+    assert "SECRET-NOTE-TEXT" not in caplog.text
