@@ -92,21 +92,16 @@ async def _checkin(inv: Invocation) -> None:
     await inv.client.views_open(trigger_id=inv.trigger_id, view=render_view(form))
 
 
-async def _reply(inv: Invocation, notice) -> None:
-    r = render(notice)
-    await inv.respond(text=r.text, blocks=r.blocks_json(), response_type="ephemeral")
-
-
 async def _away(inv: Invocation) -> None:
-    await _reply(inv, await away.go_away(inv.svc, user_id=inv.user_id, args=inv.args))
+    await inv.reply(await away.go_away(inv.svc, user_id=inv.user_id, args=inv.args))
 
 
 async def _back(inv: Invocation) -> None:
-    await _reply(inv, await away.come_back(inv.svc, user_id=inv.user_id))
+    await inv.reply(await away.come_back(inv.svc, user_id=inv.user_id))
 
 
 async def _next(inv: Invocation) -> None:
-    await _reply(inv, await away.next_prompt(inv.svc, user_id=inv.user_id))
+    await inv.reply(await away.next_prompt(inv.svc, user_id=inv.user_id))
 
 
 SUBCOMMANDS = [

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services.context import Services
 from bot.slack.builders.help import build_help, build_unknown
+from bot.slack.render import render
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,11 @@ class Invocation:
     trigger_id: str
     respond: AsyncRespond
     client: AsyncWebClient
+
+    async def reply(self, message) -> None:
+        """Answer the person who typed the command, and only them, with a rendered message."""
+        r = render(message)
+        await self.respond(text=r.text, blocks=r.blocks_json(), response_type="ephemeral")
 
 
 Handler = Callable[[Invocation], Awaitable[None]]

@@ -22,26 +22,19 @@ def parse_mention(args: str, usage: str) -> tuple[str, str]:
     return match.group(1), match.group(2).strip()
 
 
-async def _reply(inv: Invocation, message) -> None:
-    r = render(message)
-    await inv.respond(text=r.text, blocks=r.blocks_json(), response_type="ephemeral")
-
-
 async def digest_cmd(inv: Invocation) -> None:
-    await _reply(inv, await digests.preview_digest(inv.svc, user_id=inv.user_id, team_name=inv.args))
+    await inv.reply(await digests.preview_digest(inv.svc, user_id=inv.user_id, team_name=inv.args))
 
 
 async def note_cmd(inv: Invocation) -> None:
     subject, text = parse_mention(inv.args, "/okr note @person TEXT")
     body, visibility = review_notes.validate_note(text, None)
-    await _reply(inv, await review_notes.add_note(inv.svc, author_id=inv.user_id, subject_id=subject, body=body))
+    await inv.reply(await review_notes.add_note(inv.svc, author_id=inv.user_id, subject_id=subject, body=body))
 
 
 async def notes_cmd(inv: Invocation) -> None:
     subject, cycle = parse_mention(inv.args, "/okr notes @person [cycle]")
-    await _reply(
-        inv, await review_notes.list_notes(inv.svc, viewer_id=inv.user_id, subject_id=subject, cycle_name=cycle)
-    )
+    await inv.reply(await review_notes.list_notes(inv.svc, viewer_id=inv.user_id, subject_id=subject, cycle_name=cycle))
 
 
 def _date(text: str) -> date:
@@ -54,7 +47,7 @@ def _date(text: str) -> date:
 async def cycle_cmd(inv: Invocation) -> None:
     words = inv.args.split()
     if words[:1] == ["close"] and len(words) == 1:
-        await _reply(inv, await cycles_admin.close_as(inv.svc, user_id=inv.user_id))
+        await inv.reply(await cycles_admin.close_as(inv.svc, user_id=inv.user_id))
         return
     if words[:1] == ["open"] and len(words) in (4, 5) and words[4:] in ([], ["carry-over"]):
         notice = await cycles_admin.open_as(
@@ -65,7 +58,7 @@ async def cycle_cmd(inv: Invocation) -> None:
             end=_date(words[3]),
             carry_over=len(words) == 5,
         )
-        await _reply(inv, notice)
+        await inv.reply(notice)
         return
     raise InvalidInput("Use `/okr cycle open NAME START END [carry-over]` or `/okr cycle close`.")
 

@@ -8,26 +8,21 @@ from bot.slack.render import render
 from handlers.commands import Invocation, Subcommand
 
 
-async def _reply(inv: Invocation, message) -> None:
-    r = render(message)
-    await inv.respond(text=r.text, blocks=r.blocks_json(), response_type="ephemeral")
-
-
 async def mine(inv: Invocation) -> None:
-    await _reply(inv, await views.my_krs(inv.svc, user_id=inv.user_id))
+    await inv.reply(await views.my_krs(inv.svc, user_id=inv.user_id))
 
 
 async def team(inv: Invocation) -> None:
-    await _reply(inv, await views.team_view(inv.svc, user_id=inv.user_id, name=inv.args))
+    await inv.reply(await views.team_view(inv.svc, user_id=inv.user_id, name=inv.args))
 
 
 async def person(inv: Invocation) -> None:
     person_id = views.parse_mention(inv.args)
-    await _reply(inv, await views.person_krs(inv.svc, viewer_id=inv.user_id, person_id=person_id))
+    await inv.reply(await views.person_krs(inv.svc, viewer_id=inv.user_id, person_id=person_id))
 
 
 async def at_risk(inv: Invocation) -> None:
-    await _reply(inv, await views.at_risk(inv.svc, user_id=inv.user_id, team_name=inv.args))
+    await inv.reply(await views.at_risk(inv.svc, user_id=inv.user_id, team_name=inv.args))
 
 
 SUBCOMMANDS = [
