@@ -26,6 +26,7 @@ def build_services(settings: Settings, *, client: AsyncWebClient | None = None, 
         notifier=SlackNotifier(client, messages_per_second=settings.slack_max_messages_per_second),
         directory=SlackDirectory(client),
         admins=settings.admins,
+        hr=settings.hr,
     )
 
 

@@ -19,6 +19,7 @@ WHERE = {
     "DATABASE_URL": "an SQLAlchemy async URL, e.g. sqlite+aiosqlite:///okrbot.db",
     "SLACK_API_URL": "leave unset for Slack; tests point it at the fake Slack",
     "OKRBOT_ADMINS": "comma-separated Slack user ids, e.g. U012ABC,U034DEF",
+    "OKRBOT_HR": "comma-separated Slack user ids who may read and write review notes about anyone but themselves",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "SLACK_MAX_MESSAGES_PER_SECOND": "optional; messages/s okrbot posts per workspace (default 5, 0 = unpaced)",
 }
@@ -33,6 +34,7 @@ class Settings(BaseSettings):
     database_url: str = Field(default="sqlite+aiosqlite:///okrbot.db", validation_alias="DATABASE_URL")
     slack_api_url: str = Field(default=SLACK_API_DEFAULT, validation_alias="SLACK_API_URL")
     admins: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), validation_alias="OKRBOT_ADMINS")
+    hr: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), validation_alias="OKRBOT_HR")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     # Ceiling of the sender's chat.postMessage pacer (bot/slack/pacer.py); 0 turns pacing off.
     slack_max_messages_per_second: float = Field(
@@ -53,7 +55,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with xapp-")
         return v or None
 
-    @field_validator("admins", mode="before")
+    @field_validator("admins", "hr", mode="before")
     @classmethod
     def _split_admins(cls, v):
         if isinstance(v, str):

@@ -65,8 +65,8 @@ async def cycle_cmd(inv: Invocation) -> None:
 
 SUBCOMMANDS = [
     Subcommand("digest", digest_cmd, "/okr digest [team]", "preview this period's team digest, just for you"),
-    Subcommand("note", note_cmd, "/okr note @person TEXT", "add a private review note (their managers)"),
-    Subcommand("notes", notes_cmd, "/okr notes @person [cycle]", "read review notes (their managers, admins)"),
+    Subcommand("note", note_cmd, "/okr note @person TEXT", "add a private review note (their line managers, HR)"),
+    Subcommand("notes", notes_cmd, "/okr notes @person [cycle]", "read review notes (their line managers, HR)"),
     Subcommand("cycle", cycle_cmd, "/okr cycle open NAME START END [carry-over]", "open or close a cycle (admins)"),
 ]
 

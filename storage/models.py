@@ -52,6 +52,8 @@ class PersonBase(SQLModel):
     tz: str | None = None  # IANA name from Slack's users.list; None = unknown, fall back to the team's
     away_until: date | None = None
     delegate_id: str | None = Field(default=None, foreign_key="person.id")
+    # Line manager named in the OKR file's people: list. None = the managers of the teams they are a member of.
+    manager_id: str | None = Field(default=None, foreign_key="person.id")
 
 
 class Person(PersonBase, table=True):

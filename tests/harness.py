@@ -46,6 +46,7 @@ def test_settings(fake: FakeSlack, db_path, **overrides) -> Settings:
         "DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
         "SLACK_API_URL": fake.base_url,
         "OKRBOT_ADMINS": "U0ADMIN",
+        "OKRBOT_HR": "U0HR",
         # Unpaced: the pacer would only add wall time to stories (tests/unit/test_pacer.py covers it).
         "SLACK_MAX_MESSAGES_PER_SECOND": "0",
     }

@@ -18,6 +18,7 @@ class Services:
     notifier: Notifier
     directory: Directory
     admins: frozenset[str] = frozenset()
+    hr: frozenset[str] = frozenset()  # OKRBOT_HR: may read/write review notes about anyone but themselves
     clock: Callable[[], datetime] = field(default=utcnow)
 
     def now(self) -> datetime:

@@ -50,11 +50,16 @@ def upgrade() -> None:
         sa.Column("tz", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("away_until", sa.Date(), nullable=True),
         sa.Column("delegate_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("manager_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("dm_channel", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("tz_refreshed_at", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["delegate_id"],
+            ["person.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["manager_id"],
             ["person.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
