@@ -112,11 +112,11 @@ async def note_route(svc: Services, msg: DmMessage) -> bool:
         thread = await review_notes.thread_at(session=session, channel=msg.channel, ts=msg.thread_ts)
         if thread is None or thread.manager_id != msg.user_id:
             return False
-        if msg.edited:
-            note = await review_notes.note_from_message(session=session, channel=msg.channel, ts=msg.ts)
-            if note is not None:
+        note = await review_notes.note_from_message(session=session, channel=msg.channel, ts=msg.ts)
+        if note is not None:
+            if msg.edited:
                 note.body = _unescape(msg.text).strip() or note.body
-                return True
+            return True  # edited; or already kept, and this is the inbox redoing work a crash cut short
     body = _unescape(msg.text).strip()
     if not body:
         return True
