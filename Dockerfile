@@ -44,8 +44,9 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, sys, urllib.request; r = urllib.request.urlopen(os.environ['OKRBOT_HEALTHCHECK_URL'], timeout=4); sys.exit(0 if r.status == 200 else 1)"]
 
-# `docker stop` sends SIGINT: okrbot has no SIGTERM handler (SIGTERM ends Python on the spot), while SIGINT
-# cancels the main task and runs its clean-up: stop the scheduler, finish in-flight requests, close the database.
-STOPSIGNAL SIGINT
+# `docker stop` sends SIGTERM: okrbot stops accepting requests, drains running inbox work for up to
+# OKRBOT_DRAIN_SECONDS (20 s), and exits 0; what is left runs at the next start. Docker's default 10 s grace is
+# shorter than the drain, so run the container with `--stop-timeout 30` (compose.yaml sets stop_grace_period).
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["okrbot", "serve", "--host", "0.0.0.0", "--port", "3000"]

@@ -22,6 +22,10 @@ WHERE = {
     "OKRBOT_HR": "comma-separated Slack user ids who may read and write review notes about anyone but themselves",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "SLACK_MAX_MESSAGES_PER_SECOND": "optional; messages/s okrbot posts per workspace (default 5, 0 = unpaced)",
+    "OKRBOT_INBOX_WORKERS": "optional; kept requests worked on at once (default 8)",
+    "OKRBOT_INBOX_LIMIT": "optional; requests that may wait in the inbox before Slack is told to retry (default 10000)",
+    "OKRBOT_INBOX_LEASE_SECONDS": "optional; how long a worker's claim on a request lasts unrenewed (default 60)",
+    "OKRBOT_DRAIN_SECONDS": "optional; how long SIGTERM waits for running work (default 20)",
 }
 
 
@@ -40,6 +44,14 @@ class Settings(BaseSettings):
     slack_max_messages_per_second: float = Field(
         default=5.0, ge=0, le=1000, validation_alias="SLACK_MAX_MESSAGES_PER_SECOND"
     )
+
+    # The durable inbox (handlers/inbox.py): how many kept requests run at once, how many may wait
+    # (past that Slack gets a 503 and redelivers), how long a worker's claim lasts without renewal,
+    # and how long SIGTERM waits for running work before exiting (what is left runs at the next start).
+    inbox_workers: int = Field(default=8, ge=1, le=256, validation_alias="OKRBOT_INBOX_WORKERS")
+    inbox_limit: int = Field(default=10_000, ge=1, validation_alias="OKRBOT_INBOX_LIMIT")
+    inbox_lease_seconds: float = Field(default=60, ge=1, le=3600, validation_alias="OKRBOT_INBOX_LEASE_SECONDS")
+    drain_seconds: float = Field(default=20, ge=0, le=600, validation_alias="OKRBOT_DRAIN_SECONDS")
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -10,6 +10,7 @@ from bot.services.errors import InvalidInput
 from bot.slack.ids import DigestId
 from bot.slack.render import render, render_view
 from handlers.commands import Invocation, Subcommand
+from handlers.inbox import deferred
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$", re.S)
 
@@ -84,16 +85,25 @@ async def on_add_note(ack, body: dict, context, client) -> None:
     await client.views_open(trigger_id=body["trigger_id"], view=render_view(modal).to_dict())
 
 
-async def on_note_submit(ack, body: dict, view: dict, context) -> None:
+def _note_fields(view: dict) -> tuple[str, str]:
     values = view["state"]["values"]
     text = (values.get(DigestId.NOTE_BODY, {}).get(DigestId.NOTE_BODY_INPUT) or {}).get("value")
     choice = (values.get(DigestId.NOTE_VISIBILITY, {}).get(DigestId.NOTE_VISIBILITY_INPUT) or {}).get("selected_option")
+    return review_notes.validate_note(text, (choice or {}).get("value"))
+
+
+def note_errors(body: dict) -> dict[str, str] | None:
+    """The note modal's field errors, from the payload alone (before anything is kept)."""
     try:
-        note, visibility = review_notes.validate_note(text, (choice or {}).get("value"))
+        _note_fields(body["view"])
     except InvalidInput as exc:
-        await ack(response_action="errors", errors={exc.field or DigestId.NOTE_BODY: exc.message})
-        return
-    await ack()
+        return {exc.field or DigestId.NOTE_BODY: exc.message}
+    return None
+
+
+async def on_note_submit(ack, body: dict, view: dict, context) -> None:
+    """From the inbox, once note_errors found nothing to show in the modal."""
+    note, visibility = _note_fields(view)
     await review_notes.submit_note_modal(
         context["svc"],
         user_id=body["user"]["id"],
@@ -115,5 +125,5 @@ async def on_score(ack, body: dict, context, respond) -> None:
 
 def register(app: AsyncApp) -> None:
     app.action(DigestId.ADD_NOTE)(on_add_note)
-    app.view(DigestId.NOTE_MODAL)(on_note_submit)
-    app.action(DigestId.SCORE_PICK)(on_score)
+    app.view(DigestId.NOTE_MODAL)(deferred(on_note_submit, precheck=note_errors))
+    app.action(DigestId.SCORE_PICK)(deferred(on_score))

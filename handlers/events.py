@@ -3,6 +3,7 @@
 from slack_bolt.async_app import AsyncApp
 
 from bot.services.inbox import DmMessage, handle_dm
+from handlers.inbox import deferred
 
 # Subtypes we act on deliberately; everything else (joins, bot messages, deletions,
 # file shares without text...) is ignored. Bolt already drops the bot's own messages.
@@ -41,4 +42,4 @@ async def on_dm_message(event: dict, body: dict, context) -> None:
 
 
 def register(app: AsyncApp) -> None:
-    app.event("message")(on_dm_message)
+    app.event("message")(deferred(on_dm_message))

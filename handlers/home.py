@@ -9,11 +9,12 @@ from bot.services.errors import InvalidInput, OkrError
 from bot.slack.builders.cycle_modal import CARRY, build_open_cycle_modal
 from bot.slack.builders.home import build_review_people
 from bot.slack.ids import CycleForm, ViewAction
+from handlers.inbox import deferred
 
 FIELD_BLOCKS = {"name": CycleForm.NAME, "start": CycleForm.START, "end": CycleForm.END}
 
 
-async def on_home_opened(event: dict, context) -> None:
+async def on_home_opened(event: dict, body: dict, context) -> None:
     if event.get("tab", "home") != "home":
         return
     await home.refresh_home(context["svc"], user_id=event["user"])
@@ -63,8 +64,8 @@ async def on_close_cycle(ack, body, context) -> None:
 
 
 def register(app: AsyncApp) -> None:
-    app.event("app_home_opened")(on_home_opened)
+    app.event("app_home_opened")(deferred(on_home_opened))
     app.action(ViewAction.REVIEW_NOTES)(on_review_notes)
     app.action(ViewAction.OPEN_CYCLE)(on_open_cycle)
-    app.action(ViewAction.CLOSE_CYCLE)(on_close_cycle)
+    app.action(ViewAction.CLOSE_CYCLE)(deferred(on_close_cycle))
     app.view(CycleForm.OPEN_MODAL)(on_open_cycle_submit)

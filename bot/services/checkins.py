@@ -114,6 +114,28 @@ async def _anyone_kr(session, cycle_id: int, wanted: str) -> KeyResult | None:
     return hits[0] if hits else None
 
 
+def precheck(*, metadata: str, values: dict[str, str | None]) -> None:
+    """What can be refused from the submitted form alone, with no database call: run before the ack.
+
+    The form does not say whether its KR is done/not-done, so a value is accepted here if it reads as a
+    number or as one of the done/not-done answers; validate() then checks it against the KR itself.
+    """
+    meta = _metadata(metadata)
+    if not meta.get("kr") and not (values.get("kr") or "").isdigit():
+        raise InvalidInput("Pick a key result.", field="kr")
+    text = (values.get("value") or "").strip()
+    if text.lower().replace(" ", "_") in (*BINARY_VALUES, "1", "yes", "0", "no"):
+        return
+    if not text:
+        raise InvalidInput("Enter the current value, e.g. 42.", field="value")
+    try:
+        value = parse_number(text)
+    except ParseError as exc:
+        raise InvalidInput("; ".join(exc.problems), field="value", text=text) from None
+    if not math.isfinite(value):
+        raise InvalidInput("Enter a finite number.", field="value", text=text)
+
+
 async def validate(svc: Services, *, user_id: str, metadata: str, values: dict[str, str | None]) -> Submission:
     """Check a modal submission; InvalidInput names the field (block id) so Slack shows it in place."""
     meta = _metadata(metadata)

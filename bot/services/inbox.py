@@ -1,8 +1,8 @@
 """Messages people send the bot in its DMs: route each to the feature whose thread it is in.
 
-Slack retries an event delivery up to 3 times; the event id is claimed first, so a
-retry never has a second side effect. (If handling then fails, the retry is dropped
-too: we prefer a lost reply, which the person sees and can resend, to a doubled one.)
+Slack retries an event delivery up to 3 times; the durable inbox keeps each event id once
+(handlers/inbox.py), so a retry never has a second side effect. The inbox may redo a message
+whose work a crash cut short: each route recognises a message it already handled by its ts.
 """
 
 import logging
@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.services.context import Services
-from storage.events import claim_event
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +36,8 @@ def routes() -> list[Route]:
     return [checkin_replies.on_thread_reply, review_notes.note_route]
 
 
-async def first_delivery(svc: Services, event_id: str | None) -> bool:
-    """True the first time an event id is seen; events without an id are always new."""
-    if not event_id:
-        return True
-    async with svc.db.transaction() as session:
-        return await claim_event(session=session, event_id=event_id)
-
-
 async def handle_dm(svc: Services, msg: DmMessage) -> bool:
-    """Deduplicate, then hand the message to the feature that owns its thread."""
-    if not await first_delivery(svc, msg.event_id):
-        log.info("dropped a retried event")
-        return False
+    """Hand the message to the feature that owns its thread."""
     for route in routes():
         if await route(svc, msg):
             return True

@@ -122,6 +122,8 @@ async def note_route(svc: Services, msg: DmMessage) -> bool:
         thread = await review_notes.thread_at(session=session, channel=msg.channel, ts=msg.thread_ts)
         if thread is None or thread.manager_id != msg.user_id:
             return False
+        if not msg.edited and await review_notes.note_from_message(session=session, channel=msg.channel, ts=msg.ts):
+            return True  # already kept: the inbox is redoing a reply whose work a crash cut short
     body = _unescape(msg.text).strip()
     found, notice = await _edit_note(svc, msg, thread.subject_id, body) if msg.edited else (False, None)
     if not found and body:  # a new reply, or an edit of one that made no note (say it was too long)
