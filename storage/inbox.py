@@ -2,8 +2,9 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import InboxItem
@@ -23,7 +24,7 @@ async def add_item(*, session: AsyncSession, key: str, lane: str, payload: str, 
 
 async def count_open(*, session: AsyncSession) -> int:
     stmt = select(func.count()).select_from(InboxItem).where(InboxItem.state.in_(("pending", "claimed")))
-    return (await session.execute(stmt)).scalar_one()
+    return (await session.exec(stmt)).one()
 
 
 def _takeable(now: datetime):
@@ -42,25 +43,25 @@ async def ready(*, session: AsyncSession, now: datetime, limit: int) -> list[tup
     """
     oldest = func.min(InboxItem.id)
     stmt = select(oldest, InboxItem.lane).where(_takeable(now)).group_by(InboxItem.lane).order_by(oldest).limit(limit)
-    return [(row[0], row[1]) for row in await session.execute(stmt)]
+    return [(row[0], row[1]) for row in (await session.exec(stmt)).all()]
 
 
 async def claim(*, session: AsyncSession, item_id: int, owner: str, now: datetime, lease: timedelta) -> str | None:
     """Take one item if nobody holds it (compare-and-set, safe across processes); its payload, or None."""
-    result = await session.execute(
+    result = await session.exec(
         update(InboxItem)
         .where(InboxItem.id == item_id, _takeable(now))
         .values(state="claimed", owner=owner, lease_until=now + lease, attempts=InboxItem.attempts + 1)
     )
     if result.rowcount != 1:
         return None
-    return (await session.execute(select(InboxItem.payload).where(InboxItem.id == item_id))).scalar_one()
+    return (await session.exec(select(InboxItem.payload).where(InboxItem.id == item_id))).one()
 
 
 async def extend(*, session: AsyncSession, item_ids: list[int], owner: str, until: datetime) -> None:
     """Renew the lease of items this worker is still working on."""
     if item_ids:
-        await session.execute(
+        await session.exec(
             update(InboxItem)
             .where(InboxItem.id.in_(item_ids), InboxItem.owner == owner, InboxItem.state == "claimed")
             .values(lease_until=until)
@@ -69,7 +70,7 @@ async def extend(*, session: AsyncSession, item_ids: list[int], owner: str, unti
 
 async def finish(*, session: AsyncSession, item_id: int, owner: str, now: datetime, error: str | None = None) -> None:
     """Done (or failed for good, with why). The payload is dropped: it may hold note text."""
-    await session.execute(
+    await session.exec(
         update(InboxItem)
         .where(InboxItem.id == item_id, InboxItem.owner == owner)
         .values(
@@ -83,7 +84,7 @@ async def finish(*, session: AsyncSession, item_id: int, owner: str, now: dateti
 
 async def release(*, session: AsyncSession, item_id: int, owner: str, retry_at: datetime, error: str) -> None:
     """Give an item back to the queue, to be tried again at `retry_at` (the database or Slack was away)."""
-    await session.execute(
+    await session.exec(
         update(InboxItem)
         .where(InboxItem.id == item_id, InboxItem.owner == owner)
         .values(state="pending", owner=None, lease_until=None, available_at=retry_at, error=error[:ERROR_MAX])
@@ -92,7 +93,7 @@ async def release(*, session: AsyncSession, item_id: int, owner: str, retry_at: 
 
 async def forget_finished_before(*, session: AsyncSession, before: datetime) -> int:
     """Drop finished rows older than `before`; their keys only matter while Slack may still redeliver."""
-    result = await session.execute(
+    result = await session.exec(
         delete(InboxItem).where(InboxItem.state.in_(("done", "failed")), InboxItem.finished_at < before)
     )
     return result.rowcount or 0
