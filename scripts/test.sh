@@ -10,7 +10,8 @@ env -u OKRBOT_TEST_PG_URL .venv/bin/python -m pytest "$@"
 echo "test.sh: SQLite pass took $((SECONDS - started)) s"
 if [ "${OKRBOT_PG_PASS:-1}" != 0 ]; then
   trap 'bash scripts/pg.sh stop' EXIT
-  eval "$(bash scripts/pg.sh start)"
+  pg_env=$(bash scripts/pg.sh start)  # not inside eval "$(...)": that would hide a failed start
+  eval "$pg_env"
   started=$SECONDS
   .venv/bin/python -m pytest -n 2 tests/storage tests/scenario tests/reliability
   echo "test.sh: PostgreSQL pass took $((SECONDS - started)) s"
