@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 def build_services(settings: Settings, *, client: AsyncWebClient | None = None, db: Database | None = None) -> Services:
     client = client or slack_client(settings)
     return Services(
-        db=db or Database(settings.database_url),
+        db=db or Database.from_settings(settings),
         notifier=SlackNotifier(client, messages_per_second=settings.slack_max_messages_per_second),
         directory=SlackDirectory(client),
         admins=settings.admins,

@@ -79,12 +79,16 @@ def _day(text: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    from storage.db import DatabaseUnreachable, probe
+
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
         setup_logging(settings.log_level)
+        if args.command not in NO_DATABASE:
+            probe(settings.database_url, settings.database_connect_timeout)
         return COMMANDS[args.command](settings, args) or 0
-    except SettingsError as exc:
+    except (SettingsError, DatabaseUnreachable) as exc:
         print(f"okrbot: {exc}", file=sys.stderr)
         return 2
     except OkrError as exc:  # bad input file, unknown cycle: the message is written for the person
@@ -143,7 +147,7 @@ def _run(settings, args) -> int:
 async def _with_db(settings, work):
     from storage.db import Database
 
-    db = Database(settings.database_url)
+    db = Database.from_settings(settings)
     try:
         return await work(db)
     finally:
@@ -238,6 +242,7 @@ def _demo(settings, args) -> int:
     return 0
 
 
+NO_DATABASE = {"demo", "bench"}  # they bring their own
 COMMANDS = {
     "run": _run,
     "serve": _serve,

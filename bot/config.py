@@ -16,7 +16,9 @@ WHERE = {
     "SLACK_BOT_TOKEN": "OAuth & Permissions > Bot User OAuth Token (xoxb-...); create the app from manifest.yml",
     "SLACK_SIGNING_SECRET": "Basic Information > App Credentials > Signing Secret; create the app from manifest.yml",
     "SLACK_APP_TOKEN": "Slack app > Basic Information > App-Level Tokens, scope connections:write (xapp-...)",
-    "DATABASE_URL": "an SQLAlchemy async URL, e.g. sqlite+aiosqlite:///okrbot.db",
+    "DATABASE_URL": "a database URL, e.g. sqlite:///okrbot.db or postgresql://okrbot@db-host/okrbot",
+    "DATABASE_POOL_SIZE": "optional; PostgreSQL connections per process (default 5)",
+    "DATABASE_CONNECT_TIMEOUT": "optional; seconds to wait for the database server (default 10)",
     "SLACK_API_URL": "leave unset for Slack; tests point it at the fake Slack",
     "OKRBOT_ADMINS": "comma-separated Slack user ids, e.g. U012ABC,U034DEF",
     "OKRBOT_HR": "comma-separated Slack user ids who may read and write review notes about anyone but themselves",
@@ -36,6 +38,10 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
     database_url: str = Field(default="sqlite+aiosqlite:///okrbot.db", validation_alias="DATABASE_URL")
+    # PostgreSQL only (SQLite runs one writer at a time, see storage/db.py): connections each process keeps,
+    # and how long connecting, or waiting for a free pooled connection, may take before it is an error.
+    database_pool_size: int = Field(default=5, ge=1, le=100, validation_alias="DATABASE_POOL_SIZE")
+    database_connect_timeout: float = Field(default=10.0, gt=0, le=300, validation_alias="DATABASE_CONNECT_TIMEOUT")
     slack_api_url: str = Field(default=SLACK_API_DEFAULT, validation_alias="SLACK_API_URL")
     admins: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), validation_alias="OKRBOT_ADMINS")
     hr: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), validation_alias="OKRBOT_HR")
@@ -83,8 +89,12 @@ class Settings(BaseSettings):
     def _async_driver(cls, v: str) -> str:
         if "://" not in v:
             raise ValueError("is not a database URL")
-        if v.startswith("sqlite://"):
-            return v.replace("sqlite://", "sqlite+aiosqlite://", 1)
+        # Plain URLs, as a person writes them, get the async driver okrbot ships with.
+        for plain, driver in (("sqlite://", "sqlite+aiosqlite://"), ("postgresql://", "postgresql+asyncpg://")):
+            if v.startswith(plain):
+                return v.replace(plain, driver, 1)
+        if v.startswith("postgres://"):  # Heroku-style spelling, which SQLAlchemy does not accept
+            return v.replace("postgres://", "postgresql+asyncpg://", 1)
         return v
 
     @field_validator("slack_api_url")

@@ -18,6 +18,7 @@ from bot.services.context import Services
 from bot.services.tick import TickReport, run_tick
 from tests.fakes.signing import SlackRequests
 from tests.fakes.slack_api import FakeSlack
+from tests.pg import database_url
 
 SIGNING_SECRET = "test-signing-secret"
 
@@ -47,7 +48,7 @@ def test_settings(fake: FakeSlack, db_path, **overrides) -> Settings:
     values = {
         "SLACK_BOT_TOKEN": fake.token,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
+        "DATABASE_URL": database_url(db_path),  # that SQLite file, or a fresh PostgreSQL database
         "SLACK_API_URL": fake.base_url,
         "OKRBOT_ADMINS": "U0ADMIN",
         "OKRBOT_HR": "U0HR",

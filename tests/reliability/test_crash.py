@@ -16,6 +16,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from benchmarks.org import build_org
 from bot.app import build_services
 from bot.services import prompts
@@ -25,6 +27,7 @@ from tests.reliability.helpers import wait_for
 
 ROOT = Path(__file__).parents[2]
 MONDAY_10_UTC = datetime(2027, 1, 11, 10, 0, tzinfo=UTC)
+pytestmark = pytest.mark.sqlite_only(reason="builds the 500-person org as an SQLite file (benchmarks.org)")
 
 
 def org_of_500(path: Path):
