@@ -17,6 +17,7 @@ import pytest
 from alembic import command
 
 from bot.cli import main
+from storage import okrs
 from storage.migrate import alembic_config
 from tests.scenario.view_seed import seed
 
@@ -76,8 +77,6 @@ def export_csv(url: str, out: Path) -> int:
 
 
 async def _set_start(bot, kr_id: int, value: float) -> None:
-    from storage import okrs
-
     async with bot.db.transaction() as sess:
         kr = await okrs.get_key_result(session=sess, kr_id=kr_id)
         kr.start_value = value
