@@ -56,7 +56,8 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
-        self.engine = create_async_engine(url, echo=echo)
+        # hide_parameters: a failed statement is logged and raised without its values (review-note text).
+        self.engine = create_async_engine(url, echo=echo, hide_parameters=True)
         if self.engine.dialect.name == "sqlite":
             _install_sqlite_recipe(self.engine)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)

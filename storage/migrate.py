@@ -40,7 +40,7 @@ def ensure_current(url: str) -> None:
 
     heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
     sync_url = make_url(url).set(drivername=make_url(url).get_backend_name())
-    engine = create_engine(sync_url)
+    engine = create_engine(sync_url, hide_parameters=True)
     try:
         with engine.connect() as conn:
             current = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from bot.app import build_app, build_services, build_web
+from bot.app import build_app, build_services, build_web, web_runner
 from bot.config import Settings
 from bot.runtime import close
 from bot.services.context import Services
@@ -28,6 +28,7 @@ class Harness:
         self.db = svc.db
         self.app_url = app_url
         self.settings = settings
+        self.app = None  # the Bolt AsyncApp, for tests that dispatch to it directly
         self.req = SlackRequests(app_url, SIGNING_SECRET, fake=fake)
 
     async def tick(self, at: datetime) -> TickReport:
@@ -55,19 +56,22 @@ def test_settings(fake: FakeSlack, db_path, **overrides) -> Settings:
 
 @asynccontextmanager
 async def running_bot(
-    fake: FakeSlack, db_path, *, process_before_response: bool = True, **overrides
+    fake: FakeSlack, db_path, *, process_before_response: bool = True, web_options: dict | None = None, **overrides
 ) -> AsyncIterator[Harness]:
+    """`web_options`: keyword arguments for build_web (e.g. a short read_timeout); `overrides`: settings."""
     settings = test_settings(fake, db_path, **overrides)
     svc = build_services(settings)
     await svc.db.create_all()
     app = build_app(settings, svc, process_before_response=process_before_response)
-    runner = web.AppRunner(build_web(app))
+    runner = web_runner(build_web(app, settings, **(web_options or {})))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
     try:
-        yield Harness(fake, svc, f"http://127.0.0.1:{port}", settings)
+        harness = Harness(fake, svc, f"http://127.0.0.1:{port}", settings)
+        harness.app = app
+        yield harness
     finally:
         await runner.cleanup()
         await close(svc)
