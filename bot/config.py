@@ -31,6 +31,12 @@ WHERE = {
 }
 
 
+def _not_blank(v: SecretStr | None) -> SecretStr | None:
+    if v is not None and not v.get_secret_value().strip():
+        raise ValueError("is empty or only whitespace; set it, or remove the line")
+    return v
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -62,16 +68,26 @@ class Settings(BaseSettings):
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token_shape(cls, v: SecretStr | None) -> SecretStr | None:
+        _not_blank(v)
         if v is not None and not v.get_secret_value().startswith("xoxb-"):
             raise ValueError("must start with xoxb-")
         return v
 
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _signing_secret_set(cls, v: SecretStr | None) -> SecretStr | None:
+        # An empty secret once started a server that answered /healthz yet failed every Slack request.
+        return _not_blank(v)
+
     @field_validator("slack_app_token")
     @classmethod
     def _app_token_shape(cls, v: SecretStr | None) -> SecretStr | None:
-        if v is not None and v.get_secret_value() and not v.get_secret_value().startswith("xapp-"):
+        if v is not None and v.get_secret_value() == "":
+            return None  # `SLACK_APP_TOKEN=` means HTTP mode, as documented
+        _not_blank(v)
+        if v is not None and not v.get_secret_value().startswith("xapp-"):
             raise ValueError("must start with xapp-")
-        return v or None
+        return v
 
     @field_validator("admins", "hr", mode="before")
     @classmethod

@@ -107,7 +107,9 @@ class Database:
         self, url: str, *, echo: bool = False, pool_size: int = POOL_SIZE, connect_timeout: float = CONNECT_TIMEOUT_S
     ) -> None:
         self.url = url
-        self.engine = create_async_engine(url, echo=echo, **_pool_options(url, pool_size, connect_timeout))
+        # hide_parameters: a failed statement is logged and raised without its values (review-note text).
+        options = _pool_options(url, pool_size, connect_timeout)
+        self.engine = create_async_engine(url, echo=echo, hide_parameters=True, **options)
         if self.engine.dialect.name == "sqlite":
             _install_sqlite_recipe(self.engine)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)

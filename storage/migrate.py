@@ -48,7 +48,7 @@ async def _current_revisions(url: str) -> set[str]:
     from sqlalchemy.ext.asyncio import create_async_engine
     from sqlalchemy.pool import NullPool
 
-    engine = create_async_engine(url, poolclass=NullPool)
+    engine = create_async_engine(url, poolclass=NullPool, hide_parameters=True)
     try:
         async with engine.connect() as conn:
             return {row[0] for row in await conn.execute(text("SELECT version_num FROM alembic_version"))}
