@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 REPLAY = "okrbot_inbox_replay"  # context flag: this dispatch is a worker replaying a kept request
 INBOX = "okrbot_inbox"  # context key: the InboxWorker that keeps requests
-OUTCOME = "okrbot_inbox_outcome"  # set by a replayed listener that failed: "retry" or the error's class name
+OUTCOME = "okrbot_inbox_outcome"
+MAX_ATTEMPTS = 200  # set by a replayed listener that failed: "retry" or the error's class name
 
 
 def request_key(body: dict) -> str:
@@ -201,10 +202,15 @@ class InboxWorker:
     async def _process(self, item: inbox_store.Claimed) -> None:
         try:
             outcome = await self._replay(item)
-            if outcome == "retry":
+            if outcome == "retry" and item.attempts < MAX_ATTEMPTS:
+                # Back off, up to 5 minutes between attempts: about 17 hours of outage before giving up.
+                delay = timedelta(seconds=min(5 * item.attempts, 300))
                 await inbox_store.retry_later(
-                    self.svc, item_id=item.item_id, owner=self.owner, delay=timedelta(seconds=5), error="retry"
+                    self.svc, item_id=item.item_id, owner=self.owner, delay=delay, error="database unavailable"
                 )
+            elif outcome == "retry":
+                log.error("inbox: gave up on an item after %d attempts (database unavailable)", item.attempts)
+                await inbox_store.done(self.svc, item_id=item.item_id, owner=self.owner, error="gave up: database")
             else:
                 await inbox_store.done(self.svc, item_id=item.item_id, owner=self.owner, error=outcome)
         except Exception:  # could not record the outcome: the lease lapses and the item is redone

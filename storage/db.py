@@ -158,16 +158,23 @@ class Database:
         await self.engine.dispose()
 
 
-def db_unavailable(exc: BaseException) -> bool:
-    """True for failures that mean "the database is away or full", which a later attempt may not meet.
+# What SQLite and PostgreSQL say when the database is away, locked or full (not: a missing table, bad SQL).
+_AWAY = ("locked", "disk", "full", "unable to open", "connection", "server closed", "terminat", "timeout", "timed out")
 
-    OperationalError covers SQLite's disk I/O, full-disk and lock errors and a PostgreSQL restart;
-    a connection dropped mid-statement is flagged `connection_invalidated`; asyncpg raises a plain
-    ConnectionRefusedError when the server is down. (Not every OSError: a failed Slack call is one too,
-    and redoing a whole request because a send failed could repeat its stored effects.)
+
+def db_unavailable(exc: BaseException) -> bool:
+    """True for failures that mean "the database is away, busy or full", which a later attempt may not meet.
+
+    A connection dropped mid-statement is flagged `connection_invalidated`; asyncpg raises a plain
+    ConnectionRefusedError when the server is down; SQLite's disk I/O, full-disk and lock errors and a
+    PostgreSQL restart are OperationalErrors whose text says so. Other OperationalErrors (no such table)
+    are bugs a retry cannot fix. (Not every OSError either: a failed Slack call is one too, and redoing a
+    whole request because a send failed could repeat its stored effects.)
     """
     from sqlalchemy.exc import DBAPIError, OperationalError
 
-    if isinstance(exc, OperationalError | ConnectionRefusedError):
+    if isinstance(exc, ConnectionRefusedError):
         return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError) and any(word in str(exc.orig).lower() for word in _AWAY)

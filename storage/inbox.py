@@ -46,8 +46,10 @@ async def ready(*, session: AsyncSession, now: datetime, limit: int) -> list[tup
     return [(row[0], row[1]) for row in (await session.exec(stmt)).all()]
 
 
-async def claim(*, session: AsyncSession, item_id: int, owner: str, now: datetime, lease: timedelta) -> str | None:
-    """Take one item if nobody holds it (compare-and-set, safe across processes); its payload, or None."""
+async def claim(
+    *, session: AsyncSession, item_id: int, owner: str, now: datetime, lease: timedelta
+) -> tuple[str, int] | None:
+    """Take one item if nobody holds it (compare-and-set, safe across processes): (payload, attempts), or None."""
     result = await session.exec(
         update(InboxItem)
         .where(InboxItem.id == item_id, _takeable(now))
@@ -55,7 +57,8 @@ async def claim(*, session: AsyncSession, item_id: int, owner: str, now: datetim
     )
     if result.rowcount != 1:
         return None
-    return (await session.exec(select(InboxItem.payload).where(InboxItem.id == item_id))).one()
+    row = (await session.exec(select(InboxItem.payload, InboxItem.attempts).where(InboxItem.id == item_id))).one()
+    return row[0], row[1]
 
 
 async def extend(*, session: AsyncSession, item_ids: list[int], owner: str, until: datetime) -> None:

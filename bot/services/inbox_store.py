@@ -23,6 +23,7 @@ class Claimed:
     item_id: int
     lane: str
     payload: dict
+    attempts: int  # including this one
 
 
 async def keep(svc: Services, *, key: str, lane: str, payload: dict, limit: int) -> bool:
@@ -44,8 +45,8 @@ async def ready(svc: Services, *, limit: int = 200) -> list[tuple[int, str]]:
 async def claim(svc: Services, *, item_id: int, lane: str, owner: str, lease: timedelta) -> Claimed | None:
     """Take one item for this worker, or None if another worker got there first."""
     async with svc.db.transaction() as session:
-        raw = await inbox.claim(session=session, item_id=item_id, owner=owner, now=svc.now(), lease=lease)
-    return Claimed(item_id, lane, json.loads(raw)) if raw is not None else None
+        got = await inbox.claim(session=session, item_id=item_id, owner=owner, now=svc.now(), lease=lease)
+    return Claimed(item_id, lane, json.loads(got[0]), got[1]) if got is not None else None
 
 
 async def extend(svc: Services, *, item_ids: list[int], owner: str, lease: timedelta) -> None:
