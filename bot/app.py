@@ -11,7 +11,7 @@ import handlers
 from bot.config import Settings
 from bot.http_guard import reject_malformed
 from bot.logs import new_correlation_id
-from bot.services.context import Services
+from bot.services.kernel.context import Services
 from bot.slack.client import build_client
 from bot.slack.sender import SlackDirectory, SlackNotifier
 from storage.db import Database

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from bot.config import SettingsError, load_settings, require_slack, require_tokens
 from bot.logs import setup_logging
-from bot.services.errors import OkrError
+from bot.services.kernel.errors import OkrError
 
 NOTES_WARNING = (
     "WARNING: this export contains confidential performance-review notes. "
@@ -153,7 +153,7 @@ async def _with_db(settings, work):
 def _import(settings, args) -> int:
     from pathlib import Path
 
-    from bot.services.importer import import_okrs
+    from bot.services.okr_io.importer import import_okrs
     from storage.migrate import upgrade
 
     path = Path(args.file)
@@ -172,7 +172,7 @@ def _import(settings, args) -> int:
 def _export(settings, args) -> int:
     from pathlib import Path
 
-    from bot.services.exporter import export_okrs
+    from bot.services.okr_io.exporter import export_okrs
     from storage.migrate import upgrade
 
     if args.include_review_notes:
@@ -193,7 +193,7 @@ def _export(settings, args) -> int:
 
 
 def _cycle(settings, args) -> int:
-    from bot.services import cycles_admin
+    from bot.services.cycles import admin as cycles_admin
     from storage.migrate import upgrade
 
     upgrade(settings.database_url)

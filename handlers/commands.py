@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.services.context import Services
+from bot.services.kernel.context import Services
 from bot.slack.builders.help import build_help, build_unknown
 from bot.slack.render import render
 

@@ -2,7 +2,7 @@
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.services.inbox import DmMessage, handle_dm
+from bot.services.kernel.inbox import DmMessage, handle_dm
 
 # Subtypes we act on deliberately; everything else (joins, bot messages, deletions,
 # file shares without text...) is ignored. Bolt already drops the bot's own messages.

@@ -4,9 +4,10 @@ from datetime import date
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.services import cycles_admin, home
-from bot.services.errors import InvalidInput, OkrError
-from bot.slack.builders.cycle_modal import CARRY, build_open_cycle_modal
+from bot.services import home
+from bot.services.cycles import admin as cycles_admin
+from bot.services.kernel.errors import InvalidInput, OkrError
+from bot.slack.builders.cycles import CARRY, build_open_cycle_modal
 from bot.slack.builders.home import build_review_people
 from bot.slack.ids import CycleForm, ViewAction
 

@@ -1,4 +1,4 @@
-"""Review notes and review threads. Only bot.services.review_notes reads these tables."""
+"""Review notes and review threads. Only bot.services.notes reads these tables."""
 
 from sqlalchemy import insert
 from sqlmodel import col, select

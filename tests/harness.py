@@ -13,8 +13,8 @@ from aiohttp import web
 from bot.app import build_app, build_services, build_web
 from bot.config import Settings
 from bot.runtime import close
-from bot.services.context import Services
-from bot.services.tick import TickReport, run_tick
+from bot.services.kernel.context import Services
+from bot.services.kernel.tick import TickReport, run_tick
 from tests.fakes.signing import SlackRequests
 from tests.fakes.slack_api import FakeSlack
 

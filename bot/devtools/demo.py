@@ -82,7 +82,7 @@ async def run_demo(out=print) -> None:
 
 
 async def _week(fake, db_path: Path, data: dict, where: dict[str, str], out) -> None:
-    from bot.services.importer import import_okrs
+    from bot.services.okr_io.importer import import_okrs
     from tests.harness import running_bot
 
     async with running_bot(fake, db_path) as bot:

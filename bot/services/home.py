@@ -5,14 +5,14 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.okr import cadence
-from bot.okr.messages.okr import KRView
-from bot.okr.messages.views import HomePage, ManagerOverview, PersonRef, ReviewPeople, TeamSummary
+from bot.okr.messages.okrs import HomePage, ManagerOverview, PersonRef, ReviewPeople, TeamSummary
+from bot.okr.messages.read_models import KRView
 from bot.okr.progress import rollup
-from bot.services import okr_views
-from bot.services.context import Services
-from bot.services.errors import PermissionDenied
-from bot.services.permissions import editable_kr_ids
-from bot.services.prompts import slot_for
+from bot.services.checkins.prompts import slot_for
+from bot.services.kernel import read_models
+from bot.services.kernel.context import Services
+from bot.services.kernel.errors import PermissionDenied
+from bot.services.kernel.permissions import editable_kr_ids
 from storage import cycles, okrs, people, teams
 from storage.models import Cycle, Team
 
@@ -29,7 +29,7 @@ def _summary(name: str, views: list[KRView]) -> TeamSummary:
 
 
 async def _team_views(session: AsyncSession, svc: Services, team: Team, cycle: Cycle) -> list[KRView]:
-    objectives = await okr_views.team_objectives(session, cycle=cycle, team=team, today=svc.now().date())
+    objectives = await read_models.team_objectives(session, cycle=cycle, team=team, today=svc.now().date())
     return [kr for o in objectives if not o.shared_from for kr in o.krs]
 
 
@@ -78,14 +78,14 @@ async def build_home(svc: Services, *, user_id: str) -> HomePage:
         objs = await okrs.objectives_by_ids(session=session, ids={kr.objective_id for kr in krs})
         shown = krs[:HOME_KR_LIMIT]
         titles = {o.id: o.title for o in objs.values()}
-        my_views = await okr_views.kr_views(session, krs=shown, cycle=cycle, today=svc.now().date(), titles=titles)
+        my_views = await read_models.kr_views(session, krs=shown, cycle=cycle, today=svc.now().date(), titles=titles)
         mine = await teams.teams_of_person(session=session, person_id=user_id)
         summaries = [_summary(t.name, await _team_views(session, svc, t, cycle)) for t in mine[:10]]
         managed = await teams.teams_managed_by(session=session, person_id=user_id)
         next_at, tz = await _next_prompt(session, svc, user_id, mine, cycle)
         return HomePage(
             user_id=user_id,
-            cycle=okr_views.cycle_info(cycle),
+            cycle=read_models.cycle_info(cycle),
             my_krs=tuple(my_views),
             more_krs=len(krs) - len(shown),
             teams=tuple(summaries),

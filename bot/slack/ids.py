@@ -53,7 +53,7 @@ class DigestId(StrEnum):
 
     ADD_NOTE = "okr.digest.add_note"  # button on a person's section in a manager digest
     NOTE_MODAL = "okr.digest.note_modal"  # callback_id of the Add review note modal
-    NOTE_BODY = "okr.notes.body"  # block id; equals bot.services.review_notes.BODY_FIELD
+    NOTE_BODY = "okr.notes.body"  # block id; equals bot.services.notes.BODY_FIELD
     NOTE_BODY_INPUT = "okr.notes.body_input"
     NOTE_VISIBILITY = "okr.notes.visibility"
     NOTE_VISIBILITY_INPUT = "okr.notes.visibility_input"

@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.okr.messages import Delivery
-from bot.services.ports import DeliveryFailed, UserInfo
+from bot.services.kernel.ports import DeliveryFailed, UserInfo
 from bot.slack.client import close_session, on_rate_limited, share_session
 from bot.slack.pacer import Pacer
 from bot.slack.render import render, render_view

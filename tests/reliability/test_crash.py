@@ -18,8 +18,8 @@ from pathlib import Path
 
 from benchmarks.org import build_org
 from bot.app import build_services
-from bot.services import prompts
-from bot.services.tick import run_tick
+from bot.services.checkins import prompts
+from bot.services.kernel.tick import run_tick
 from tests import harness
 from tests.reliability.helpers import wait_for
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from bot.okr.replies import KRRef, ParseError, parse_reply
 from bot.okr.reply_words import slack_unescape
 from bot.okr.types import Confidence, KRKind
-from bot.services.errors import OkrError
-from bot.services.importer import import_okrs
+from bot.services.kernel.errors import OkrError
+from bot.services.okr_io.importer import import_okrs
 from storage.db import Database
 from tests.scenario.seed import okr_data
 

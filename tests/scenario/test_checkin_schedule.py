@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import build_services
 from bot.cli import main
-from bot.services.tick import run_tick
+from bot.services.kernel.tick import run_tick
 from tests.scenario.seed import MONDAY_10_BERLIN, ledger_rows, okr_data, seed
 
 ZONES = {"U0NY": "America/New_York", "U0BER": "Europe/Berlin", "U0SYD": "Australia/Sydney", "U0KOL": "Asia/Kolkata"}

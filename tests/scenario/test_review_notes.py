@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from bot.logs import quiet_libraries
-from bot.services.exporter import export_okrs
+from bot.services.okr_io.exporter import export_okrs
 from bot.slack.ids import DigestId
 from storage.models import ReviewNote, ReviewThread
 from tests.scenario.digest_seed import check_in, kr_id, seed, texts

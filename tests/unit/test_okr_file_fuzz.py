@@ -5,8 +5,8 @@ import copy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.services.errors import InvalidInput
-from bot.services.okr_file import load_okr_file
+from bot.services.kernel.errors import InvalidInput
+from bot.services.okr_io.okr_file import load_okr_file
 from tests.unit.test_okr_file import BASE
 
 KEYS = [

@@ -11,7 +11,7 @@ from slack_sdk.models.views import View
 
 from bot.okr.messages.notes import NoteList, NoteModal, SharedNote, SharedNoteIntro
 from bot.okr.types import NoteVisibility
-from bot.slack.builders.digest import MAX_BLOCKS
+from bot.slack.builders.digests import MAX_BLOCKS
 from bot.slack.ids import DigestId
 from bot.slack.mrkdwn import esc, shorten
 from bot.slack.render import Rendered, render, render_view

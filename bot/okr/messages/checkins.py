@@ -1,0 +1,76 @@
+"""Plain data for the check-in loop: the prompt, the nudge, confirmations, and the check-in form."""
+
+from dataclasses import dataclass, field
+
+from bot.okr.messages.read_models import KRView
+from bot.okr.types import Confidence, KRKind
+
+
+@dataclass(frozen=True)
+class PromptItem:
+    number: int  # 1..N, what thread replies refer to; 0 = already updated, not asked
+    kr: KRView
+
+
+@dataclass(frozen=True)
+class CheckInPrompt:
+    ledger_id: int
+    items: tuple[PromptItem, ...]  # asked, numbered 1..N
+    recent: tuple[KRView, ...] = ()  # checked in recently: shown, not asked
+    covering_for: str = ""  # display name of the away owner when this goes to their delegate
+    example: str = ""  # a reply built from these KRs
+
+
+@dataclass(frozen=True)
+class CheckInNudge:
+    ledger_id: int
+    missing: tuple[PromptItem, ...]
+    covering_for: str = ""
+
+
+@dataclass(frozen=True)
+class RecordedLine:
+    checkin_id: int
+    kr_title: str
+    text: str  # e.g. "42 / 100 (42%), at risk" (plain; renderers escape)
+    comment: str = ""
+    blockers: str = ""
+    kr_id: int = 0
+
+
+@dataclass(frozen=True)
+class CheckInRecorded:
+    lines: tuple[RecordedLine, ...]
+    heading: str = "Recorded"
+
+
+@dataclass(frozen=True)
+class KRChoice:
+    kr_id: int
+    label: str  # "2. Activation rate..."
+
+
+@dataclass(frozen=True)
+class ReplyNotUnderstood:
+    problems: tuple[str, ...]
+    example: str
+    pending_id: int | None  # None: nothing worth keeping (a blank reply), so no "Use as comment"
+    choices: tuple[KRChoice, ...]
+
+
+@dataclass(frozen=True)
+class CheckInForm:
+    """The check-in modal: one KR (prefilled), or a KR picker when the person owns several."""
+
+    metadata: str  # JSON context: kr id, source, prompt ledger id, check-in id being edited
+    kr_title: str = ""
+    kind: KRKind = KRKind.INCREASE
+    unit: str = ""
+    value: str = ""  # prefill, as text
+    confidence: Confidence | None = None
+    comment: str = ""
+    blockers: str = ""
+    choices: tuple[KRChoice, ...] = ()  # non-empty: show a KR picker
+    selected: int | None = None  # preselected KR id in the picker
+    editing: bool = False
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,235 @@
+"""Reading and checking OKR files: a strict YAML loader, readable error messages, cross-references.
+
+Pure functions. Cross-reference checks read the raw (unvalidated) data defensively, so
+a typo in one objective never hides an unknown team in another: every problem in the
+file is reported in one go.
+"""
+
+import difflib
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from bot.services.kernel.errors import InvalidInput
+
+
+class OkrFileInvalid(InvalidInput):
+    """An OKR file with problems; `errors` holds one message per problem, each starting with its path."""
+
+    def __init__(self, errors: list[str]) -> None:
+        count = f"{len(errors)} problems" if len(errors) != 1 else "1 problem"
+        super().__init__(f"The OKR file has {count}:\n" + "\n".join(f"  - {e}" for e in errors))
+        self.errors = errors
+
+
+# --- YAML -------------------------------------------------------------------------
+
+_INT, _FLOAT, _TIMESTAMP = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader minus YAML 1.1 surprises: `10:00` stays a string (not 600), dates stay strings
+    (pydantic reports bad ones with their path), and duplicate keys are errors, not silently dropped."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int | float | bool) and key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            if isinstance(key, str | int | float | bool):
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT, _TIMESTAMP)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _INT, re.compile(r"^[-+]?(?:0|[1-9][0-9_]*|0x[0-9a-fA-F][0-9a-fA-F_]*)$"), list("-+0123456789")
+)
+_Loader.add_implicit_resolver(
+    _FLOAT,
+    re.compile(r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9][0-9_]*|[-+]?\.(?:inf|Inf|INF))$"),
+    list("-+0123456789."),
+)
+
+
+def parse_text(text: str) -> Any:
+    """YAML (or JSON, which is YAML) to plain data; syntax errors name the line and column."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        context = f" ({exc.context})" if exc.context and exc.problem else ""
+        raise OkrFileInvalid([f"invalid YAML at {where}{exc.problem or exc.context}{context}"]) from None
+    except (yaml.YAMLError, ValueError, OverflowError, RecursionError) as exc:
+        raise OkrFileInvalid([f"invalid YAML: {exc}"]) from None
+
+
+# --- pydantic errors as path-prefixed messages --------------------------------------
+
+
+def _path(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_BY_TYPE = {
+    "missing": lambda e: "is required",
+    "literal_error": lambda e: f"{_short(e['input'])} is not one of {e['ctx']['expected']}",
+    "float_parsing": lambda e: f"{_short(e['input'])} is not a number",
+    "float_type": lambda e: f"{_short(e['input'])} is not a number",
+    "finite_number": lambda e: f"{_short(e['input'])} is not a finite number",
+    "int_parsing": lambda e: f"{_short(e['input'])} is not a whole number",
+    "int_type": lambda e: f"{_short(e['input'])} is not a whole number",
+    "int_from_float": lambda e: f"{_short(e['input'])} is not a whole number",
+    "bool_parsing": lambda e: f"{_short(e['input'])} is not true or false",
+    "bool_type": lambda e: f"{_short(e['input'])} is not true or false",
+    "string_type": lambda e: f"{_short(e['input'])} should be text",
+    "string_too_short": lambda e: "must not be empty",
+    "too_short": lambda e: "must not be empty",
+    "too_long": lambda e: f"is too long (at most {e['ctx']['max_length']})",
+    "string_too_long": lambda e: f"is too long (at most {e['ctx']['max_length']} characters)",
+    "list_type": lambda e: f"{_short(e['input'])} should be a list",
+    "model_type": lambda e: f"{_short(e['input'])} should be a mapping (key: value)",
+    "model_attributes_type": lambda e: f"{_short(e['input'])} should be a mapping (key: value)",
+    "greater_than_equal": lambda e: f"{_short(e['input'])} must be at least {e['ctx']['ge']}",
+    "less_than_equal": lambda e: f"{_short(e['input'])} must be at most {e['ctx']['le']}",
+}
+
+
+def format_errors(exc: ValidationError, *, vocabulary: Iterable[str] = ()) -> list[str]:
+    """One `path: message` line per pydantic error; unknown keys get a did-you-mean from `vocabulary`."""
+    out: list[str] = []
+    words = sorted(set(vocabulary))
+    for err in exc.errors(include_url=False):
+        loc, kind = list(err["loc"]), err["type"]
+        if kind == "extra_forbidden":
+            hint = difflib.get_close_matches(str(loc[-1]), words, n=1)
+            message = "unknown field" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+        elif kind in ("value_error", "assertion_error"):
+            message = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+            # model-level checks name their field as "field: message"
+            field = re.match(r"^([a-z_]+): (.*)$", message, re.S)
+            if field:
+                loc, message = [*loc, field[1]], field[2]
+        elif kind.startswith("date") or kind.startswith("datetime"):
+            message = f"{_short(err['input'])} is not a date (YYYY-MM-DD)"
+        else:
+            message = _BY_TYPE.get(kind, lambda e: e["msg"])(err)
+        line = f"{_path(loc)}: {message}"
+        if line not in out:
+            out.append(line)
+    return out
+
+
+# --- cross-references -------------------------------------------------------------
+
+
+def _dicts(value: Any) -> list[tuple[int, dict]]:
+    return [(i, v) for i, v in enumerate(value) if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _str(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _name(value: Any) -> str | None:
+    """A team reference as the file model will read it: the model turns a bare number (team: 7) into "7"."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return _str(value)
+
+
+def parent_index(objectives: list[tuple[str | None, str | None]], parent: str) -> int | list[int] | None:
+    """Which objective `parent` names: by ref first, then by title. A list means the title is ambiguous."""
+    by_ref = [i for i, (ref, _) in enumerate(objectives) if ref == parent]
+    if by_ref:
+        return by_ref[0]
+    by_title = [i for i, (_, title) in enumerate(objectives) if title == parent]
+    return by_title[0] if len(by_title) == 1 else (by_title or None)
+
+
+def cross_check(raw: dict, *, known_teams: Iterable[str] = ()) -> list[str]:
+    """Problems that span several parts of the file: duplicates and references."""
+    teams = _dicts(raw.get("teams"))
+    objectives = _dicts(raw.get("objectives"))
+    errors = _duplicates(teams, "teams", "name", "team name", fold=True)
+    errors += _duplicates(_dicts(raw.get("people")), "people", "id", "person id")
+    errors += _duplicates(objectives, "objectives", "ref", "objective ref")
+    names = {n.lower() for _, t in teams if (n := _str(t.get("name")))} | {n.lower() for n in known_teams}
+    for i, obj in objectives:
+        team = _name(obj.get("team"))
+        if team and team.lower() not in names:
+            errors.append(f"objectives[{i}].team: unknown team {team!r}; add it under teams:")
+        krs = _dicts(obj.get("key_results"))
+        errors += _duplicates(krs, f"objectives[{i}].key_results", "title", "key result title")
+        errors += _duplicates(krs, f"objectives[{i}].key_results", "ref", "key result ref")
+        for j, kr in krs:
+            contributing = kr.get("teams") if isinstance(kr.get("teams"), list) else []
+            for k, name in enumerate(contributing):
+                if _name(name) and _name(name).lower() not in names:
+                    errors.append(f"objectives[{i}].key_results[{j}].teams[{k}]: unknown team {name!r}")
+    by_team: dict[str, list[tuple[int, dict]]] = {}
+    for i, obj in objectives:
+        by_team.setdefault(str(_str(obj.get("team")) or "").lower(), []).append((i, obj))
+    for group in by_team.values():
+        errors += _duplicates(group, "objectives", "title", "objective title in this team")
+    return errors + _parent_errors(objectives, raw.get("objectives"))
+
+
+def _duplicates(items: list[tuple[int, dict]], where: str, key: str, what: str, *, fold: bool = False) -> list[str]:
+    seen: dict[str, int] = {}
+    errors = []
+    for i, item in items:
+        value = _str(item.get(key))
+        if value is None:
+            continue
+        norm = value.lower() if fold else value
+        if norm in seen:
+            errors.append(f"{where}[{i}].{key}: duplicate {what} {value!r} (also {where}[{seen[norm]}])")
+        else:
+            seen[norm] = i
+    return errors
+
+
+def _parent_errors(objectives: list[tuple[int, dict]], raw_list: Any) -> list[str]:
+    size = len(raw_list) if isinstance(raw_list, list) else 0
+    keys: list[tuple[str | None, str | None]] = [(None, None)] * size
+    for i, obj in objectives:
+        keys[i] = (_str(obj.get("ref")), _str(obj.get("title")))
+    parents: dict[int, int] = {}
+    errors = []
+    for i, obj in objectives:
+        parent = _str(obj.get("parent"))
+        if parent is None:
+            continue
+        found = parent_index(keys, parent)
+        if found is None:
+            errors.append(f"objectives[{i}].parent: unknown parent {parent!r}; use the ref or title of an objective")
+        elif isinstance(found, list):
+            errors.append(f"objectives[{i}].parent: {parent!r} matches several objectives; use a ref")
+        elif found == i:
+            errors.append(f"objectives[{i}].parent: an objective cannot be its own parent")
+        else:
+            parents[i] = found
+    for start in parents:
+        node, steps = parents[start], 0
+        while node in parents and node != start and steps <= len(parents):
+            node, steps = parents[node], steps + 1
+        if node == start:
+            errors.append(f"objectives[{start}].parent: the parent chain loops back to this objective")
+    return errors
