@@ -5,13 +5,14 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.okr import cadence
-from bot.okr.messages.okrs import HomePage, ManagerOverview, PersonRef, ReviewPeople, TeamSummary
+from bot.okr.messages.home import HomePage, ManagerOverview, PersonRef, ReviewPeople, TeamSummary
 from bot.okr.messages.read_models import KRView
 from bot.okr.progress import rollup
 from bot.services.checkins.prompts import slot_for
 from bot.services.kernel import read_models
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import PermissionDenied
+from bot.services.kernel.lookups import name_of
 from bot.services.kernel.permissions import editable_kr_ids
 from storage import cycles, okrs, people, teams
 from storage.models import Cycle, Team
@@ -51,7 +52,7 @@ async def _overview(session: AsyncSession, svc: Services, team: Team, cycle: Cyc
         team_id=team.id,
         team_name=team.name,
         summary=_summary(team.name, views),
-        missing=tuple((names[p].display_name if p in names else "") or p for p in missing),
+        missing=tuple(name_of(names.get(p), p) for p in missing),
         period_start=since,
     )
 
@@ -114,5 +115,5 @@ async def review_people(svc: Services, *, user_id: str) -> ReviewPeople:
             ids |= set(await teams.managers_of(session=session, team_id=team.id))
         ids.discard(user_id)
         found = await people.people_by_ids(session=session, ids=ids)
-        refs = [PersonRef(id=p, name=(found[p].display_name if p in found else "") or p) for p in sorted(ids)]
+        refs = [PersonRef(id=p, name=name_of(found.get(p), p)) for p in sorted(ids)]
         return ReviewPeople(people=tuple(refs[:90]))

@@ -8,9 +8,9 @@ from bot.okr.messages.forms import SettingsForm
 from bot.okr.types import Cadence
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import InvalidInput, NotFound
+from bot.services.kernel.lookups import find_team
 from bot.services.kernel.permissions import require_manage_team
 from bot.services.kernel.validate import Checker
-from bot.services.okrs.lists import find_team
 from storage import audit, teams
 from storage.models import Team
 

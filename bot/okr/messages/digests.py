@@ -1,11 +1,11 @@
-"""Plain data for team digests, manager digests and score prompts.
+"""Plain data for team digests and manager digests.
 
 Privacy by types: no dataclass in this module has a field that could hold a review note.
 Review-note messages live in bot.okr.messages.notes and are only sent to DMs, ephemerally
 or in modals.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.okr.messages.read_models import KRView, ObjectiveView
@@ -72,21 +72,3 @@ class PersonSection:
     last_checkin_at: datetime | None
     last_checkin_local: str  # e.g. "Mon 06 Jan 10:04", in the manager's zone; "" if never
     missing: bool  # some KR has no check-in this period
-
-
-@dataclass(frozen=True)
-class ScoreItem:
-    kr_id: int
-    title: str
-    objective_title: str
-    progress: float
-    suggested: float
-    score: float | None = None
-
-
-@dataclass(frozen=True)
-class ScorePrompt:
-    cycle_name: str
-    items: tuple[ScoreItem, ...]
-    guidance: str = "0.7 is a healthy score for a stretch goal."
-    scores: tuple[float, ...] = field(default=tuple(round(i / 10, 1) for i in range(11)))

@@ -16,6 +16,7 @@ from bot.okr.messages.checkins import CheckInNudge, PromptItem
 from bot.okr.types import SendKind
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import InvalidInput, NotFound, PermissionDenied
+from bot.services.kernel.lookups import name_of
 from bot.services.kernel.ports import DeliveryFailed
 from bot.services.kernel.read_models import kr_views
 from storage import checkins, cycles, ledger, ledger_bulk, okrs, people, teams
@@ -98,7 +99,7 @@ async def _name(session, person_id: str | None) -> str:
     if not person_id:
         return ""
     person = await people.get_person(session=session, person_id=person_id)
-    return (person.display_name if person else "") or person_id
+    return name_of(person, person_id)
 
 
 async def _record_answered(session, prompt: SendLedger, row: SendLedger | None, at: datetime) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime, time
 
 from bot.okr import cadence
 from bot.okr.messages import Notice
-from bot.okr.messages.digests import ScoreItem, ScorePrompt
+from bot.okr.messages.cycles import ScoreItem, ScorePrompt
 from bot.okr.progress import format_value, is_final_week, suggested_score
 from bot.okr.types import SendKind
 from bot.services.kernel import permissions, read_models

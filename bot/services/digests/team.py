@@ -23,6 +23,7 @@ from bot.okr.types import Cadence, Pacing, SendKind
 from bot.services.kernel import read_models
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import NotFound
+from bot.services.kernel.lookups import name_of
 from bot.services.kernel.ports import DeliveryFailed
 from storage import checkins, cycles, ledger, okrs, people, teams
 from storage.models import Cycle, KeyResult, SendLedger, Team
@@ -99,7 +100,7 @@ def _summary(objectives, krs: list[KRView], final: bool) -> DigestSummary:
 async def _missing(session: AsyncSession, krs: list[KRView], done: set[int]) -> tuple[MissingPerson, ...]:
     owners = sorted({kr.owner_id for kr in krs if kr.id not in done})
     known = await people.people_by_ids(session=session, ids=owners)
-    names = {pid: (known[pid].display_name if pid in known else "") or pid for pid in owners}
+    names = {pid: name_of(known.get(pid), pid) for pid in owners}
     return tuple(MissingPerson(pid, names[pid]) for pid in sorted(owners, key=lambda p: names[p].casefold()))
 
 

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.okr.messages.read_models import CycleInfo, KRView, ObjectiveView, kr_view
 from bot.okr.progress import rollup
+from bot.services.kernel.lookups import name_of
 from storage import checkins, okrs, people, teams
 from storage.models import Cycle, KeyResult, Objective, Team
 
@@ -31,7 +32,7 @@ async def kr_views(
             title=kr.title,
             kind=kr.kind,
             owner_id=kr.owner_id,
-            owner_name=(owners[kr.owner_id].display_name if kr.owner_id in owners else "") or kr.owner_id,
+            owner_name=name_of(owners.get(kr.owner_id), kr.owner_id),
             unit=kr.unit,
             start=kr.start_value,
             target=kr.target_value,

@@ -10,8 +10,8 @@ from bot.okr.types import KRKind
 from bot.services.kernel import permissions
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import NotFound, PermissionDenied
+from bot.services.kernel.lookups import current_cycle
 from bot.services.kernel.validate import Checker, kr_numbers
-from bot.services.okrs.lists import current_cycle
 from storage import audit, okrs, people, teams
 from storage.models import KeyResult, Objective
 

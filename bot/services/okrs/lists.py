@@ -2,26 +2,17 @@
 
 import re
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.okr.messages.okrs import PAGE_SIZE, KRList, Page, TeamChoice, TeamPage, TeamPicker
 from bot.okr.messages.read_models import KRView, ObjectiveView
 from bot.okr.types import Confidence, Pacing
 from bot.services.kernel import read_models
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import InvalidInput, NotFound
+from bot.services.kernel.lookups import current_cycle, find_team, name_of
 from bot.services.kernel.permissions import can_manage_team, editable_kr_ids
-from storage import cycles, okrs, people, teams
-from storage.models import Cycle, Team
+from storage import okrs, people, teams
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-
-
-async def current_cycle(session: AsyncSession) -> Cycle:
-    cycle = await cycles.active_cycle(session=session)
-    if cycle is None:
-        raise NotFound("There is no active OKR cycle yet. An okrbot admin can import one (`okrbot import`).")
-    return cycle
 
 
 def parse_mention(text: str) -> str:
@@ -65,7 +56,7 @@ async def person_krs(svc: Services, *, viewer_id: str, person_id: str, offset: i
         krs = await okrs.key_results_owned_by(session=session, person_id=person_id, cycle_id=cycle.id)
         mine = viewer_id == person_id
         person = await people.get_person(session=session, person_id=person_id)
-        name = (person.display_name if person else "") or person_id
+        name = name_of(person, person_id)
         return await _kr_list(
             svc,
             session,
@@ -107,14 +98,6 @@ async def at_risk(svc: Services, *, user_id: str, team_name: str = "", offset: i
             offset=offset,
             empty=f"Nothing is off pace or at risk in {label}. :tada:",
         )
-
-
-async def find_team(session: AsyncSession, name: str) -> Team:
-    team = await teams.get_team_by_name(session=session, name=name)
-    if team is None:
-        names = ", ".join(t.name for t in await teams.list_teams(session=session)) or "none yet"
-        raise NotFound(f"I don't know a team called “{name}”. Teams: {names}.")
-    return team
 
 
 async def team_view(

@@ -1,4 +1,4 @@
-"""Block Kit for team digests, manager digests, per-person review sections and score prompts.
+"""Block Kit for team digests, manager digests, and per-person review sections.
 
 Always within 50 blocks: a digest that would not fit in full is condensed to one section per
 objective, and beyond that the remaining objectives are summarised by count with a pointer.
@@ -11,12 +11,10 @@ from slack_sdk.models.blocks import (
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
-    Option,
     SectionBlock,
-    StaticSelectElement,
 )
 
-from bot.okr.messages.digests import DigestMessage, ManagerDigest, PersonSection, ScorePrompt
+from bot.okr.messages.digests import DigestMessage, ManagerDigest, PersonSection
 from bot.okr.messages.read_models import KRView
 from bot.okr.progress import format_delta, format_value
 from bot.okr.types import Pacing
@@ -180,27 +178,3 @@ def _person(s: PersonSection) -> Rendered:
     ]
     state = "missing this period" if s.missing else "checked in"
     return Rendered(text=f"{name}: {len(s.krs)} KRs, {state}. Reply in the thread for a review note.", blocks=blocks)
-
-
-def _score_block(item) -> SectionBlock:
-    options = [Option(text=f"{i / 10:.1f}", value=f"{item.kr_id}:{i / 10:.1f}") for i in range(11)]
-    chosen = item.score if item.score is not None else item.suggested
-    initial = next((o for o in options if o.value == f"{item.kr_id}:{chosen:.1f}"), None)
-    text = (
-        f"*{esc(shorten(item.title, 200))}*\n_{esc(shorten(item.objective_title, 200))}_\n"
-        f"progress {percent(item.progress)} · suggested score *{item.suggested:.1f}*"
-    )
-    select = StaticSelectElement(
-        action_id=DigestId.SCORE_PICK, placeholder="Score", options=options, initial_option=initial
-    )
-    return SectionBlock(block_id=f"score.{item.kr_id}", text=text, accessory=select)
-
-
-@render.register
-def _score_prompt(p: ScorePrompt) -> Rendered:
-    blocks = [
-        HeaderBlock(text=f"Time to score your KRs for {p.cycle_name}"[:150]),
-        _ctx(f"Pick a score from 0.0 to 1.0 for each key result. {p.guidance}"),
-        *[_score_block(i) for i in p.items[:45]],
-    ]
-    return Rendered(text=f"Time to score your {len(p.items)} KRs for {esc(p.cycle_name)}. {p.guidance}", blocks=blocks)

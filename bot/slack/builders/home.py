@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.okr.messages.okrs import HomePage, ManagerOverview, ReviewPeople, TeamSummary
+from bot.okr.messages.home import HomePage, ManagerOverview, ReviewPeople, TeamSummary
 from bot.okr.progress import progress_bar
 from bot.okr.types import Pacing
 from bot.slack.builders.lines import PACING_EMOJI, percent
