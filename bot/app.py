@@ -11,12 +11,30 @@ import handlers
 from bot.config import Settings
 from bot.http_guard import reject_malformed
 from bot.logs import new_correlation_id
-from bot.services.kernel.context import Services
+from bot.services import home, notes
+from bot.services.checkins import nudges, prompts, replies
+from bot.services.cycles import scoring
+from bot.services.digests import schedule as digest_schedule
+from bot.services.digests import team as team_digests
+from bot.services.kernel.context import Effect, Route, Services, Step
 from bot.slack.client import build_client
 from bot.slack.sender import SlackDirectory, SlackNotifier
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+
+
+# The dispatchers' plug-in lists (cosmicpython's bootstrap.py does the same): kernel.inbox, kernel.tick
+# and checkins.effects run what is listed here and import no feature themselves.
+DM_ROUTES: tuple[Route, ...] = (replies.on_thread_reply, notes.note_route)  # asked in order
+TICK_STEPS: tuple[Step, ...] = (
+    prompts.refresh_directory,
+    prompts.send_prompts,
+    nudges.send_nudges,
+    digest_schedule.digest_step,
+    scoring.score_prompt_step,
+)
+AFTER_CHECKIN: tuple[Effect, ...] = (team_digests.after_checkins, home.after_checkins)
 
 
 def build_services(settings: Settings, *, client: AsyncWebClient | None = None, db: Database | None = None) -> Services:
@@ -26,6 +44,9 @@ def build_services(settings: Settings, *, client: AsyncWebClient | None = None, 
         notifier=SlackNotifier(client, messages_per_second=settings.slack_max_messages_per_second),
         directory=SlackDirectory(client),
         admins=settings.admins,
+        routes=DM_ROUTES,
+        tick_steps=TICK_STEPS,
+        after_checkin=AFTER_CHECKIN,
     )
 
 

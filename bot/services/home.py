@@ -1,5 +1,6 @@
 """The App Home tab: my KRs, my teams, when I'm asked next; managers' and admins' sections. Never review notes."""
 
+import logging
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,8 +15,11 @@ from bot.services.kernel.context import Services
 from bot.services.kernel.errors import PermissionDenied
 from bot.services.kernel.lookups import name_of
 from bot.services.kernel.permissions import editable_kr_ids
+from bot.services.kernel.ports import DeliveryFailed
 from storage import cycles, okrs, people, teams
 from storage.models import Cycle, Team
+
+log = logging.getLogger(__name__)
 
 HOME_KR_LIMIT = 15  # two blocks each: leaves room for teams, manager and admin sections under 100
 
@@ -101,6 +105,14 @@ async def build_home(svc: Services, *, user_id: str) -> HomePage:
 async def refresh_home(svc: Services, *, user_id: str) -> None:
     """Rebuild and publish the person's Home tab (on app_home_opened and after their own check-ins)."""
     await svc.notifier.publish_home(user_id, await build_home(svc, user_id=user_id))
+
+
+async def after_checkins(svc: Services, *, user_id: str, kr_ids: tuple[int, ...]) -> None:
+    """After-check-in effect: refresh the person's Home tab. Best effort: the next visit shows the same state."""
+    try:
+        await refresh_home(svc, user_id=user_id)
+    except DeliveryFailed as exc:
+        log.warning("could not refresh a Home tab: %s", exc.reason)
 
 
 async def review_people(svc: Services, *, user_id: str) -> ReviewPeople:

@@ -1,6 +1,6 @@
 """Plain-words replies in a prompt's thread: parse, record, confirm; or explain and keep the text.
 
-Registered as a route in bot.services.inbox.routes(). A reply that cannot be parsed records
+Registered as a DM route in bot.app (DM_ROUTES). A reply that cannot be parsed records
 nothing: the bot answers with exactly what it could not read and an example built from the
 person's own KRs, and keeps the text (PendingReply) behind a "Use as comment" control.
 """

@@ -104,53 +104,7 @@ async def _missing(session: AsyncSession, krs: list[KRView], done: set[int]) -> 
     return tuple(MissingPerson(pid, names[pid]) for pid in sorted(owners, key=lambda p: names[p].casefold()))
 
 
-async def digest_step(svc: Services, at: datetime) -> list[str]:
-    """Tick step: post each team's digest (and its managers' digests) when due."""
-    lines: list[str] = []
-    async with svc.db.transaction() as session:
-        cycle = await cycles.active_cycle(session=session)
-        all_teams = [t for t in await teams.list_teams(session=session) if t.channel]
-    if cycle is None:
-        return lines
-    for team in all_teams:
-        lines += await _team_due(svc, team, cycle, at)
-    return lines
-
-
-async def _team_due(svc: Services, team: Team, cycle: Cycle, at: datetime) -> list[str]:
-    from bot.services.digests.managers import send_manager_digests
-
-    tz = cadence.safe_zone(team.timezone)
-    occ, too_late = cadence.due_now(
-        digest_slot(team, cycle),
-        tz,
-        at,
-        late_limit=timedelta(hours=team.late_limit_hours),
-        window=(cycle.start, cycle.end),
-    )
-    if occ is None:
-        return []
-    async with svc.db.transaction() as session:
-        row = await ledger.claim_or_retry(
-            session=session,
-            at=at,
-            recipient=team_recipient(team.id),
-            kind=SendKind.DIGEST,
-            period=occ.period,
-            due_at=occ.due_utc,
-        )
-        if row is not None and too_late:
-            await ledger.finish(
-                session=session, ledger_id=row.id, status="skipped", at=at, error="too late after downtime"
-            )
-            return [f"digest for {team.name} ({occ.period}) skipped: more than {team.late_limit_hours}h late"]
-    if row is None:
-        return []
-    lines = [await _send_team_digest(svc, team, cycle, row, at)]
-    return lines + await send_manager_digests(svc, team=team, cycle=cycle, occ=occ, at=at)
-
-
-async def _send_team_digest(svc: Services, team: Team, cycle: Cycle, row: SendLedger, at: datetime) -> str:
+async def send_team_digest(svc: Services, team: Team, cycle: Cycle, row: SendLedger, at: datetime) -> str:
     async with svc.db.transaction() as session:
         message = await build_digest(session, team=team, cycle=cycle, due_at=row.due_at, sent_at=None, now=at)
     try:
@@ -229,3 +183,9 @@ async def _team_for(session: AsyncSession, *, user_id: str, team_name: str) -> T
     if not mine:
         raise NotFound("You are not in a team; name one: `/okr digest TEAM`.")
     return mine[0]
+
+
+async def after_checkins(svc: Services, *, user_id: str, kr_ids: tuple[int, ...]) -> None:
+    """After-check-in effect: edit this period's posted digests that show these KRs (each best effort)."""
+    for kr_id in kr_ids:
+        await refresh_posted_digests(svc, kr_id=kr_id)

@@ -1,8 +1,13 @@
-"""What every service needs, built once by bot.app and handed down."""
+"""What every service needs, built once by bot.app (the composition root) and handed down.
 
-from collections.abc import Callable
+The three plug-in lists are wired there too, so the dispatchers that run them (kernel.inbox,
+kernel.tick, checkins.effects) import no feature: adding a feature never edits a dispatcher.
+"""
+
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.services.kernel.ports import Directory, Notifier
 from storage.db import Database
@@ -12,6 +17,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# A DM-thread route gets (svc, DmMessage) and returns True when the message was in one of its threads.
+Route = Callable[["Services", Any], Awaitable[bool]]
+# A tick step gets (svc, at) and returns one report line per thing it did.
+Step = Callable[["Services", datetime], Awaitable[list[str]]]
+# An after-check-in effect gets (svc, user_id=..., kr_ids=...) once the check-in's transaction has committed.
+Effect = Callable[..., Awaitable[None]]
+
+
 @dataclass
 class Services:
     db: Database
@@ -19,6 +32,9 @@ class Services:
     directory: Directory
     admins: frozenset[str] = frozenset()
     clock: Callable[[], datetime] = field(default=utcnow)
+    routes: tuple[Route, ...] = ()  # asked in order by kernel.inbox
+    tick_steps: tuple[Step, ...] = ()  # run in order by kernel.tick
+    after_checkin: tuple[Effect, ...] = ()  # run in order by checkins.effects
 
     def now(self) -> datetime:
         return self.clock()

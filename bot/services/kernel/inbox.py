@@ -1,12 +1,13 @@
 """Messages people send the bot in its DMs: route each to the feature whose thread it is in.
 
+The routes are a list wired by the composition root (bot.app) into Services.routes, asked in order.
+
 Slack retries an event delivery up to 3 times; the event id is claimed first, so a
 retry never has a second side effect. (If handling then fails, the retry is dropped
 too: we prefer a lost reply, which the person sees and can resend, to a doubled one.)
 """
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.services.kernel.context import Services
@@ -26,18 +27,6 @@ class DmMessage:
     edited: bool = False  # a message_changed event: `ts` is the original message's ts
 
 
-# A route returns True when the message was in one of its threads and it handled it.
-Route = Callable[[Services, DmMessage], Awaitable[bool]]
-
-
-def routes() -> list[Route]:
-    """Thread owners, asked in order. Imported lazily to keep features independent."""
-    from bot.services import notes
-    from bot.services.checkins import replies as checkin_replies
-
-    return [checkin_replies.on_thread_reply, notes.note_route]
-
-
 async def first_delivery(svc: Services, event_id: str | None) -> bool:
     """True the first time an event id is seen; events without an id are always new."""
     if not event_id:
@@ -51,7 +40,7 @@ async def handle_dm(svc: Services, msg: DmMessage) -> bool:
     if not await first_delivery(svc, msg.event_id):
         log.info("dropped a retried event")
         return False
-    for route in routes():
+    for route in svc.routes:
         if await route(svc, msg):
             return True
     return False
