@@ -10,11 +10,13 @@ import asyncio
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.okr.messages import Delivery, Notice
 from bot.okr.messages.checkins import CheckInNudge, PromptItem
 from bot.okr.types import SendKind
 from bot.services.kernel.context import Services
+from bot.services.kernel.delivery import deliver
 from bot.services.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.kernel.lookups import name_of
 from bot.services.kernel.ports import DeliveryFailed
@@ -129,16 +131,10 @@ async def _take(session, prompt: SendLedger, row: SendLedger | None, at: datetim
 
 
 async def _deliver(svc: Services, plan: NudgePlan, at: datetime) -> str:
-    try:
-        sent = await svc.notifier.post(plan.where.channel, plan.message, thread_ts=plan.where.ts)
-    except DeliveryFailed as exc:
-        async with svc.db.transaction() as session:
-            await ledger.finish(session=session, ledger_id=plan.ledger_id, status="failed", at=at, error=exc.reason)
-        return f"nudge for {plan.owner} failed: {exc.reason}; a later tick retries it"
-    async with svc.db.transaction() as session:
-        await ledger.finish(
-            session=session, ledger_id=plan.ledger_id, status="sent", at=at, channel=sent.channel, ts=sent.ts
-        )
+    send = partial(svc.notifier.post, plan.where.channel, plan.message, thread_ts=plan.where.ts)
+    outcome = await deliver(svc, ledger_id=plan.ledger_id, at=at, send=send)
+    if isinstance(outcome, DeliveryFailed):
+        return f"nudge for {plan.owner} failed: {outcome.reason}; a later tick retries it"
     return f"nudged {plan.owner} about {len(plan.message.missing)} KRs"
 
 

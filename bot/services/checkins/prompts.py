@@ -23,6 +23,7 @@ from bot.okr.messages.checkins import CheckInPrompt, PromptItem
 from bot.okr.replies import KRRef, build_example
 from bot.okr.types import Cadence, SendKind
 from bot.services.kernel.context import Services
+from bot.services.kernel.delivery import ledger_error
 from bot.services.kernel.ports import DeliveryFailed
 from bot.services.kernel.read_models import kr_views
 from storage import cycles, ledger, ledger_bulk, people, schedule, teams
@@ -272,7 +273,7 @@ async def _record(svc: Services, batch: list[tuple[Plan, Delivery | DeliveryFail
     outcomes, lines = [], []
     for plan, out in batch:
         if isinstance(out, DeliveryFailed):
-            outcomes.append({"ledger_id": plan.ledger_id, "status": "failed", "error": out.reason})
+            outcomes.append({"ledger_id": plan.ledger_id, "status": "failed", "error": ledger_error(out.reason)})
             lines.append(f"prompt for {plan.owner} ({plan.period}) failed: {out.reason}; a later tick retries it")
         else:
             outcomes.append({"ledger_id": plan.ledger_id, "status": "sent", "channel": out.channel, "ts": out.ts})

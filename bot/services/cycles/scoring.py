@@ -7,6 +7,7 @@ the final week (bot.okr.progress.is_final_week); the ledger (kind 'score_prompt'
 
 from collections import defaultdict
 from datetime import datetime, time
+from functools import partial
 
 from bot.okr import cadence
 from bot.okr.messages import Notice
@@ -15,6 +16,7 @@ from bot.okr.progress import format_value, is_final_week, suggested_score
 from bot.okr.types import SendKind
 from bot.services.kernel import permissions, read_models
 from bot.services.kernel.context import Services
+from bot.services.kernel.delivery import deliver
 from bot.services.kernel.errors import InvalidInput, NotFound
 from bot.services.kernel.ports import DeliveryFailed
 from storage import cycles, ledger, okrs, people
@@ -55,14 +57,10 @@ async def _prompt(svc: Services, owner_id: str, cycle, owned, at: datetime, toda
     items = tuple(
         ScoreItem(v.id, v.title, v.objective_title, v.progress, suggested_score(v.progress), v.score) for v in views
     )
-    try:
-        where = await svc.notifier.post(owner_id, ScorePrompt(cycle_name=cycle.name, items=items))
-    except DeliveryFailed as exc:
-        async with svc.db.transaction() as session:
-            await ledger.finish(session=session, ledger_id=row.id, status="failed", at=at, error=exc.reason[:500])
-        return [f"score prompt for {owner_id} failed: {exc.reason}"]
-    async with svc.db.transaction() as session:
-        await ledger.finish(session=session, ledger_id=row.id, status="sent", at=at, channel=where.channel, ts=where.ts)
+    send = partial(svc.notifier.post, owner_id, ScorePrompt(cycle_name=cycle.name, items=items))
+    outcome = await deliver(svc, ledger_id=row.id, at=at, send=send)
+    if isinstance(outcome, DeliveryFailed):
+        return [f"score prompt for {owner_id} failed: {outcome.reason}"]
     return [f"score prompt sent to {owner_id} ({len(items)} KRs)"]
 
 

@@ -7,11 +7,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.okr import cadence
 from bot.okr.cadence import Occurrence
+from bot.okr.messages import Delivery
 from bot.okr.messages.digests import DigestMessage, ManagerDigest, PersonSection
 from bot.okr.types import SendKind
 from bot.services.digests.team import all_krs, build_digest
 from bot.services.kernel import permissions
 from bot.services.kernel.context import Services
+from bot.services.kernel.delivery import deliver
 from bot.services.kernel.ports import DeliveryFailed
 from storage import ledger, people, review_notes, teams
 from storage.models import Cycle, ReviewThread, Team
@@ -46,9 +48,10 @@ async def send_manager_digests(svc: Services, *, team: Team, cycle: Cycle, occ: 
 
 
 async def _send(svc, manager_id, ledger_id, digest, sections, occ, at) -> str:
-    try:
+    threads: list[ReviewThread] = []
+
+    async def send() -> Delivery:
         parent = await svc.notifier.post(manager_id, ManagerDigest(digest=digest, people=len(sections)))
-        threads = []
         for section in sections:
             where = await svc.notifier.post(parent.channel, section)
             threads.append(
@@ -60,15 +63,14 @@ async def _send(svc, manager_id, ledger_id, digest, sections, occ, at) -> str:
                     period=occ.period,
                 )
             )
-    except DeliveryFailed as exc:
-        async with svc.db.transaction() as session:
-            await ledger.finish(session=session, ledger_id=ledger_id, status="failed", at=at, error=exc.reason[:500])
-        return f"manager digest for {manager_id} failed: {exc.reason}"
-    async with svc.db.transaction() as session:
+        return parent
+
+    async def keep_threads(session, _where: Delivery) -> None:
         await review_notes.add_threads(session=session, threads=threads)
-        await ledger.finish(
-            session=session, ledger_id=ledger_id, status="sent", at=at, channel=parent.channel, ts=parent.ts
-        )
+
+    outcome = await deliver(svc, ledger_id=ledger_id, at=at, send=send, on_sent=keep_threads)
+    if isinstance(outcome, DeliveryFailed):
+        return f"manager digest for {manager_id} failed: {outcome.reason}"
     return f"manager digest for {manager_id} sent with {len(threads)} review threads"
 
 

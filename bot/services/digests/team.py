@@ -11,6 +11,7 @@ A late check-in edits the posted digest in place until the next one is posted.
 
 import logging
 from datetime import datetime, time, timedelta
+from functools import partial
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,6 +23,7 @@ from bot.okr.progress import is_final_week, week_of_cycle
 from bot.okr.types import Cadence, Pacing, SendKind
 from bot.services.kernel import read_models
 from bot.services.kernel.context import Services
+from bot.services.kernel.delivery import deliver
 from bot.services.kernel.errors import NotFound
 from bot.services.kernel.lookups import name_of
 from bot.services.kernel.ports import DeliveryFailed
@@ -107,14 +109,9 @@ async def _missing(session: AsyncSession, krs: list[KRView], done: set[int]) -> 
 async def send_team_digest(svc: Services, team: Team, cycle: Cycle, row: SendLedger, at: datetime) -> str:
     async with svc.db.transaction() as session:
         message = await build_digest(session, team=team, cycle=cycle, due_at=row.due_at, sent_at=None, now=at)
-    try:
-        where = await svc.notifier.post(team.channel, message)
-    except DeliveryFailed as exc:
-        async with svc.db.transaction() as session:
-            await ledger.finish(session=session, ledger_id=row.id, status="failed", at=at, error=exc.reason[:500])
-        return f"digest for {team.name} ({row.period}) failed: {exc.reason}"
-    async with svc.db.transaction() as session:
-        await ledger.finish(session=session, ledger_id=row.id, status="sent", at=at, channel=where.channel, ts=where.ts)
+    outcome = await deliver(svc, ledger_id=row.id, at=at, send=partial(svc.notifier.post, team.channel, message))
+    if isinstance(outcome, DeliveryFailed):
+        return f"digest for {team.name} ({row.period}) failed: {outcome.reason}"
     return f"digest for {team.name} ({row.period}) posted to {team.channel}"
 
 
