@@ -49,8 +49,6 @@ def _parser() -> argparse.ArgumentParser:
     cyc_open.add_argument("--end", required=True, type=_day, help="last day, YYYY-MM-DD")
     cyc_open.add_argument("--carry-over", action="store_true", help="copy unfinished objectives and their KRs")
 
-    sub.add_parser("demo", help="one OKR week against a local Slack stand-in, printed as people read it")
-
     bench = sub.add_parser("bench", help="run the benchmarks (source checkout only; same as python -m benchmarks)")
     bench.add_argument("names", nargs="*", help="which benchmarks (default: all)")
     bench.add_argument("--tiny", action="store_true", help="smallest sizes: only checks that each still works")
@@ -227,17 +225,6 @@ def _bench(settings, args) -> int:
     return bench_main([*args.names, *(["--tiny"] if args.tiny else [])])
 
 
-def _demo(settings, args) -> int:
-    import logging
-
-    from bot.devtools.demo import run_demo
-
-    logging.getLogger().setLevel(logging.WARNING)  # the story is the output; problems still show
-
-    asyncio.run(run_demo())
-    return 0
-
-
 COMMANDS = {
     "run": _run,
     "serve": _serve,
@@ -245,7 +232,6 @@ COMMANDS = {
     "import": _import,
     "export": _export,
     "cycle": _cycle,
-    "demo": _demo,
     "bench": _bench,
     "db": _db,
 }

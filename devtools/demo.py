@@ -1,8 +1,8 @@
-"""`okrbot demo`: one OKR week against a local Slack stand-in, printed as people would read it.
+"""The demo (`bash scripts/demo.sh`): one OKR week against a local Slack stand-in, printed as people read it.
 
-Runs the real app (bot.app.build_app behind its aiohttp server, via tests.harness) against
-tests/fakes' FakeSlack, with a temporary SQLite database and examples/okrs.yaml. tests/ ships
-with the repository checkout, so the demo imports the fake from there rather than packaging it.
+Source checkout only: devtools/ is not in the wheel, so nothing installed imports tests/. It runs the
+real app (bot.app.build_app behind its aiohttp server, via tests.harness) against tests/fakes'
+FakeSlack, with a temporary SQLite database and examples/okrs.yaml.
 Every step goes through the same paths as production: ticks at fixed instants, and people's
 answers as signed Slack requests into the real HTTP endpoint. Services have no demo branches.
 """
@@ -14,7 +14,11 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from bot.services.okr_io.importer import import_okrs
+from tests.fakes.slack_api import FakeSlack
+from tests.harness import running_bot
+
+ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "okrs.yaml"
 NAMES: dict[str, str] = {}
 # The story's days; the scheduler ticks every 30 minutes through each, as `okrbot run` would every minute.
@@ -55,20 +59,7 @@ def show(message, where: dict[str, str], names: dict[str, str] | None = None) ->
     return f"{head} · okrbot:\n{body}\n"
 
 
-def _use_checkout() -> None:
-    """The fake Slack lives in the checkout's tests/, which is not an installed package."""
-    import sys
-
-    if not (ROOT / "tests" / "fakes").is_dir():
-        raise SystemExit("okrbot demo runs from a source checkout (it needs tests/fakes and examples/).")
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-
-
 async def run_demo(out=print) -> None:
-    _use_checkout()
-    from tests.fakes.slack_api import FakeSlack
-
     data = yaml.safe_load(EXAMPLE.read_text())
     names = {p["id"]: p.get("name", p["id"]) for p in data["people"]}
     NAMES.update(names)
@@ -82,9 +73,6 @@ async def run_demo(out=print) -> None:
 
 
 async def _week(fake, db_path: Path, data: dict, where: dict[str, str], out) -> None:
-    from bot.services.okr_io.importer import import_okrs
-    from tests.harness import running_bot
-
     async with running_bot(fake, db_path) as bot:
         report = await import_okrs(bot.db, data, dry_run=False)
         out(f"Imported examples/okrs.yaml: {report.summary()}\n")
@@ -135,3 +123,15 @@ async def _review_reply(bot, fake, out) -> None:
     text = "Bob unblocked the setup work this week."
     out(f"Maya replies in Bob's review thread (private):\n    {text}\n")
     await bot.req.message_im("U0MANAGER", text, thread_ts=bob.ts)
+
+
+def main() -> None:
+    import asyncio
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)  # the story is the output; problems still show
+    asyncio.run(run_demo())
+
+
+if __name__ == "__main__":
+    main()
