@@ -1,6 +1,8 @@
 """Check-in listeners: prompt buttons, the check-in modal, and /okr checkin | away | back | next."""
 
 import json
+import re
+from datetime import date
 
 from slack_bolt.async_app import AsyncApp
 
@@ -11,7 +13,7 @@ from bot.services.checkins import replies as checkin_replies
 from bot.services.kernel.errors import InvalidInput
 from bot.slack.ids import Action, Block, Callback
 from bot.slack.render import render, render_view
-from handlers.commands import Invocation, Subcommand
+from handlers.commands import Invocation, Subcommand, parse_mention
 
 
 def _where(body: dict) -> Delivery | None:
@@ -94,8 +96,27 @@ async def _checkin(inv: Invocation) -> None:
     await inv.client.views_open(trigger_id=inv.trigger_id, view=render_view(form))
 
 
+_AWAY = re.compile(r"until\s+(?P<date>\S+)(?:\s+delegate\s+(?P<delegate><@[^>]*>))?\s*", re.I)
+
+
+def parse_away(args: str) -> tuple[date, str | None]:
+    """`until YYYY-MM-DD [delegate @person]` -> the date and the delegate's id; InvalidInput says what is wrong."""
+    match = _AWAY.fullmatch(args.strip())
+    if match is None:
+        raise InvalidInput(f"I couldn't read that. {away.USAGE}")
+    try:
+        until = date.fromisoformat(match["date"])
+    except ValueError:
+        raise InvalidInput(f"'{match['date']}' is not a date. {away.USAGE}") from None
+    if not match["delegate"]:
+        return until, None
+    delegate, _ = parse_mention(match["delegate"], f"I couldn't read that. {away.USAGE}")
+    return until, delegate
+
+
 async def _away(inv: Invocation) -> None:
-    await inv.reply(await away.go_away(inv.svc, user_id=inv.user_id, args=inv.args))
+    until, delegate = parse_away(inv.args)
+    await inv.reply(await away.go_away(inv.svc, user_id=inv.user_id, until=until, delegate=delegate))
 
 
 async def _back(inv: Invocation) -> None:

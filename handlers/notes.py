@@ -1,34 +1,22 @@
 """/okr note and /okr notes; the Add review note button and modal."""
 
-import re
-
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import notes
 from bot.services.kernel.errors import InvalidInput
 from bot.slack.ids import DigestId
 from bot.slack.render import render_view
-from handlers.commands import Invocation, Subcommand
-
-MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$", re.S)
-
-
-def parse_mention(args: str, usage: str) -> tuple[str, str]:
-    """`<@U123|name> rest` (the manifest sets should_escape) -> ("U123", "rest")."""
-    match = MENTION.match(args.strip())
-    if match is None:
-        raise InvalidInput(f"Mention the person: `{usage}`")
-    return match.group(1), match.group(2).strip()
+from handlers.commands import Invocation, Subcommand, parse_mention
 
 
 async def note_cmd(inv: Invocation) -> None:
-    subject, text = parse_mention(inv.args, "/okr note @person TEXT")
+    subject, text = parse_mention(inv.args, "Mention the person: `/okr note @person TEXT`")
     body, visibility = notes.validate_note(text, None)
     await inv.reply(await notes.add_note(inv.svc, author_id=inv.user_id, subject_id=subject, body=body))
 
 
 async def notes_cmd(inv: Invocation) -> None:
-    subject, cycle = parse_mention(inv.args, "/okr notes @person [cycle]")
+    subject, cycle = parse_mention(inv.args, "Mention the person: `/okr notes @person [cycle]`")
     await inv.reply(await notes.list_notes(inv.svc, viewer_id=inv.user_id, subject_id=subject, cycle_name=cycle))
 
 

@@ -26,11 +26,6 @@ NOTE_LIMIT = 3000
 BODY_FIELD = "okr.notes.body"
 
 
-def _unescape(text: str) -> str:
-    # Slack escapes &, < and > in message text; store what the person typed.
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
 def validate_note(body: str | None, visibility: str | None) -> tuple[str, NoteVisibility]:
     """Clean the modal/command input or raise InvalidInput naming the field."""
     text = (body or "").strip()
@@ -115,9 +110,9 @@ async def note_route(svc: Services, msg: DmMessage) -> bool:
         if msg.edited:
             note = await review_notes.note_from_message(session=session, channel=msg.channel, ts=msg.ts)
             if note is not None:
-                note.body = _unescape(msg.text).strip() or note.body
+                note.body = msg.text.strip() or note.body
                 return True
-    body = _unescape(msg.text).strip()
+    body = msg.text.strip()
     if not body:
         return True
     try:

@@ -5,7 +5,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.services.okrs import lists
 from bot.slack.ids import ViewAction
 from bot.slack.render import render
-from handlers.commands import Invocation, Subcommand
+from handlers.commands import Invocation, Subcommand, parse_mention
 
 
 async def mine(inv: Invocation) -> None:
@@ -17,7 +17,7 @@ async def team(inv: Invocation) -> None:
 
 
 async def person(inv: Invocation) -> None:
-    person_id = lists.parse_mention(inv.args)
+    person_id, _ = parse_mention(inv.args, "Mention someone, like `/okr @ann`.")
     await inv.reply(await lists.person_krs(inv.svc, viewer_id=inv.user_id, person_id=person_id))
 
 

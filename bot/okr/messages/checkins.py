@@ -1,6 +1,7 @@
 """Plain data for the check-in loop: the prompt, the nudge, confirmations, and the check-in form."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from bot.okr.messages.read_models import KRView
 from bot.okr.types import Confidence, KRKind
@@ -74,3 +75,11 @@ class CheckInForm:
     selected: int | None = None  # preselected KR id in the picker
     editing: bool = False
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AwayNotice:
+    """`/okr away` confirmed: away through `until` (inclusive); the delegate, if any, gets the prompts."""
+
+    until: date
+    delegate_id: str | None = None

@@ -5,36 +5,22 @@ person's own timezone); prompts resume from the 16th. With a delegate, the deleg
 prompts instead, in the delegate's timezone, labelled as covering for the person.
 """
 
-import re
 from datetime import date, datetime, time, timedelta
 
 from bot.okr.cadence import next_due
 from bot.okr.messages import Notice
+from bot.okr.messages.checkins import AwayNotice
 from bot.services.checkins.prompts import owners_of, slot_for, zone_for
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import InvalidInput, NotFound
 from storage import cycles, people, schedule, teams
 from storage.models import Team
 
-_AWAY = re.compile(r"until\s+(?P<date>\S+)(?:\s+delegate\s+<@(?P<delegate>[UW][A-Z0-9]+)(?:\|[^>]*)?>)?\s*", re.I)
 USAGE = "Use `/okr away until YYYY-MM-DD` or `/okr away until YYYY-MM-DD delegate @person`."
 
 
-def parse_away(args: str) -> tuple[date, str | None]:
-    """The date and optional delegate id from the command text; InvalidInput says what is wrong."""
-    match = _AWAY.fullmatch(args.strip())
-    if match is None:
-        raise InvalidInput(f"I couldn't read that. {USAGE}")
-    try:
-        until = date.fromisoformat(match["date"])
-    except ValueError:
-        raise InvalidInput(f"'{match['date']}' is not a date. {USAGE}") from None
-    return until, match["delegate"]
-
-
-async def go_away(svc: Services, *, user_id: str, args: str) -> Notice:
-    """Mark the person away through a date, optionally naming a delegate for their prompts."""
-    until, delegate = parse_away(args)
+async def go_away(svc: Services, *, user_id: str, until: date, delegate: str | None) -> AwayNotice:
+    """Mark the person away through a date (inclusive), optionally naming a delegate for their prompts."""
     if delegate == user_id:
         raise InvalidInput("You can't delegate to yourself; leave out the delegate instead.")
     async with svc.db.transaction() as session:
@@ -45,12 +31,7 @@ async def go_away(svc: Services, *, user_id: str, args: str) -> Notice:
         if delegate:
             await people.ensure_people(session=session, ids=[delegate])
         person.away_until, person.delegate_id = until, delegate
-    who = (
-        f" <@{delegate}> gets your check-in prompts meanwhile."
-        if delegate
-        else " No check-in prompts or nudges meanwhile."
-    )
-    return Notice(f"You're away through {until:%A %-d %B %Y}.{who} Use `/okr back` to return early.", ":palm_tree:")
+    return AwayNotice(until=until, delegate_id=delegate)
 
 
 async def come_back(svc: Services, *, user_id: str) -> Notice:

@@ -7,7 +7,6 @@ person's own KRs, and keeps the text (PendingReply) behind a "Use as comment" co
 
 from bot.okr.messages.checkins import CheckInRecorded, KRChoice, ReplyNotUnderstood
 from bot.okr.replies import CheckInDraft, KRRef, ParseError, parse_reply
-from bot.okr.reply_words import slack_unescape
 from bot.okr.types import CheckInSource, Confidence, KRKind
 from bot.services.checkins import core
 from bot.services.checkins.effects import after_checkins
@@ -103,7 +102,7 @@ async def _amend_from_edit(svc: Services, msg: DmMessage, krs, drafts: list[Chec
 
 
 async def _not_understood(svc: Services, msg: DmMessage, entry: SendLedger, krs, exc: ParseError) -> None:
-    text = slack_unescape(msg.text).strip()
+    text = msg.text.strip()
     pending_id = None
     if text:  # keep the person's words so they can use them as a comment; a blank reply has none
         async with svc.db.transaction() as session:

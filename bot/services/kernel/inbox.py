@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 class DmMessage:
     user_id: str
     channel: str
-    text: str  # as Slack sent it (mrkdwn-escaped); features unescape what they store
+    text: str  # what the person typed: the inbound adapter has undone the platform's escaping
     ts: str
     thread_ts: str | None
     event_id: str | None

@@ -1,7 +1,5 @@
 """Read-only OKR answers for /okr mine, team, @person and at-risk: plain data, a page at a time."""
 
-import re
-
 from bot.okr.messages.okrs import PAGE_SIZE, KRList, Page, TeamChoice, TeamPage, TeamPicker
 from bot.okr.messages.read_models import KRView, ObjectiveView
 from bot.okr.types import Confidence, Pacing
@@ -11,16 +9,6 @@ from bot.services.kernel.errors import InvalidInput, NotFound
 from bot.services.kernel.lookups import current_cycle, find_team, name_of
 from bot.services.kernel.permissions import can_manage_team, editable_kr_ids
 from storage import okrs, people, teams
-
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-
-
-def parse_mention(text: str) -> str:
-    """`<@U123|ann>` -> "U123"; anything else is a clear error."""
-    found = _MENTION.search(text or "")
-    if not found:
-        raise InvalidInput("Mention someone, like `/okr @ann`.")
-    return found.group(1)
 
 
 def _slice(items: list, offset: int) -> list:

@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.okr.messages.checkins import (
+    AwayNotice,
     CheckInForm,
     CheckInNudge,
     CheckInPrompt,
@@ -28,7 +29,7 @@ from bot.okr.messages.read_models import KRView
 from bot.okr.types import Confidence, KRKind
 from bot.slack.builders.lines import confidence_text, expected_text, percent, value_text
 from bot.slack.ids import Action, Block, Callback
-from bot.slack.mrkdwn import clip, esc, shorten
+from bot.slack.mrkdwn import clip, esc, mention, shorten
 from bot.slack.render import Rendered, render, render_view
 
 CONFIDENCE_OPTIONS = [Option(value=c.value, text=c.label) for c in Confidence]
@@ -183,3 +184,14 @@ def _value_block(f: CheckInForm) -> InputBlock:
     element = PlainTextInputElement(action_id=Block.VALUE, initial_value=f.value or None, placeholder="e.g. 42")
     hint = "A number; for done / not done KRs type done or not done." if f.choices else None
     return InputBlock(block_id=Block.VALUE, label=f"Current value{unit}"[:2000], element=element, hint=hint)
+
+
+@render.register
+def _away(n: AwayNotice) -> Rendered:
+    who = (
+        f" {mention(n.delegate_id)} gets your check-in prompts meanwhile."
+        if n.delegate_id
+        else " No check-in prompts or nudges meanwhile."
+    )
+    text = f":palm_tree: You're away through {n.until:%A %-d %B %Y}.{who} Use `/okr back` to return early."
+    return Rendered(text=text, blocks=[SectionBlock(text=text)])
