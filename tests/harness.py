@@ -40,8 +40,11 @@ class Harness:
 
 
 def test_settings(fake: FakeSlack, db_path, **overrides) -> Settings:
+    """Hermetic Settings: every value explicit, no ./.env (tests/conftest.py also clears the env vars)."""
     values = {
         "SLACK_BOT_TOKEN": fake.token,
+        "SLACK_APP_TOKEN": None,
+        "LOG_LEVEL": "INFO",
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
         "SLACK_API_URL": fake.base_url,
@@ -50,7 +53,7 @@ def test_settings(fake: FakeSlack, db_path, **overrides) -> Settings:
         "SLACK_MAX_MESSAGES_PER_SECOND": "0",
     }
     values.update(overrides)
-    return Settings(**values)
+    return Settings(_env_file=None, **values)
 
 
 @asynccontextmanager

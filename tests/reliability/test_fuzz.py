@@ -8,6 +8,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -39,6 +40,7 @@ KR_REFS = st.lists(
 REPLIES = st.one_of(st.text(max_size=300), st.lists(st.sampled_from(REPLY_WORDS), max_size=12).map(" ".join))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(text=REPLIES, refs=KR_REFS)
 def test_reply_parser_raises_only_parse_error(text, refs):
@@ -101,6 +103,7 @@ async def _dry_run(data) -> None:
             await db.dispose()
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=DOCUMENTS)
 def test_import_dry_run_raises_only_documented_errors(data):

@@ -2,6 +2,7 @@
 
 import copy
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,6 +70,7 @@ def test_arbitrary_text(text):
     _accepts_or_rejects_cleanly(text)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(["cycle", "teams", "objectives"]), st.integers(0, 3), st.sampled_from(KEYS), values)
 def test_one_corrupted_field_in_a_valid_file(section, index, key, value):

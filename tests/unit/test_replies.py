@@ -363,6 +363,7 @@ def _assert_valid(drafts, krs):
         assert draft.value is None or math.isfinite(draft.value)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 @given(reply_texts, kr_lists())
 def test_parse_reply_returns_valid_drafts_or_raises_parse_error(text, krs):
