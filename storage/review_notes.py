@@ -25,12 +25,6 @@ async def note_from_message(*, session: AsyncSession, channel: str, ts: str) -> 
     return (await session.exec(stmt)).first()
 
 
-async def add_thread(*, session: AsyncSession, thread: ReviewThread) -> ReviewThread:
-    session.add(thread)
-    await session.flush()
-    return thread
-
-
 async def add_threads(*, session: AsyncSession, threads: list[ReviewThread]) -> None:
     """Insert many threads in one executemany (the ORM would send one INSERT ... RETURNING per row)."""
     if threads:

@@ -11,7 +11,6 @@ class Action(StrEnum):
     EDIT_CHECKIN = "okr.checkin.edit"
     UNDO_CHECKIN = "okr.checkin.undo"
     USE_AS_COMMENT = "okr.checkin.use_as_comment"
-    PICK_KR = "okr.checkin.pick_kr"
 
 
 class Callback(StrEnum):

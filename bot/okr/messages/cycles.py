@@ -1,6 +1,6 @@
 """Plain data for the end-of-cycle score prompt."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -18,4 +18,3 @@ class ScorePrompt:
     cycle_name: str
     items: tuple[ScoreItem, ...]
     guidance: str = "0.7 is a healthy score for a stretch goal."
-    scores: tuple[float, ...] = field(default=tuple(round(i / 10, 1) for i in range(11)))

@@ -3,7 +3,7 @@
 These hold no review-note field on purpose: nothing that renders OKR status can carry a note.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.okr import progress as p
@@ -107,6 +107,4 @@ class ObjectiveView:
     krs: tuple[KRView, ...]
     progress: float  # weighted roll-up of its KRs and aligned children
     parent_id: int | None = None
-    owner_name: str = ""
     shared_from: str = ""  # set when the objective belongs to another team (shared KRs)
-    children: tuple[int, ...] = field(default=())

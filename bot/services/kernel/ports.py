@@ -24,9 +24,6 @@ class Notifier(Protocol):
     async def update(self, where: Delivery, message: Any) -> None:
         """Replace a posted message in place."""
 
-    async def ephemeral(self, channel: str, user: str, message: Any, *, thread_ts: str | None = None) -> None:
-        """Show a message only `user` can see."""
-
     async def publish_home(self, user: str, message: Any) -> None:
         """Replace the person's App Home tab."""
 
@@ -36,13 +33,8 @@ class UserInfo:
     id: str
     name: str
     tz: str | None
-    is_bot: bool = False
-    deleted: bool = False
 
 
 class Directory(Protocol):
     async def list_users(self) -> list[UserInfo]:
         """Every person in the workspace, with their timezone (paged by the adapter)."""
-
-    async def user(self, user_id: str) -> UserInfo | None:
-        """One person, or None if unknown."""
