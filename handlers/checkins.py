@@ -11,6 +11,7 @@ from bot.services.checkins import away, nudges
 from bot.services.checkins import form as checkins
 from bot.services.checkins import replies as checkin_replies
 from bot.services.kernel.errors import InvalidInput
+from bot.slack.builders.checkins import decode_context
 from bot.slack.ids import Action, Block, Callback
 from bot.slack.render import render, render_view
 from handlers.commands import Invocation, Subcommand, parse_mention
@@ -82,7 +83,7 @@ async def on_submit(ack, body, view, context) -> None:
     svc, user_id = context["svc"], body["user"]["id"]
     try:
         sub = await checkins.validate(
-            svc, user_id=user_id, metadata=view.get("private_metadata", ""), values=_values(view)
+            svc, user_id=user_id, context=decode_context(view.get("private_metadata")), values=_values(view)
         )
     except InvalidInput as exc:
         await ack(response_action="errors", errors={exc.field or Block.VALUE: exc.message})

@@ -4,6 +4,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.services import notes
 from bot.services.kernel.errors import InvalidInput
+from bot.slack.builders.notes import decode_note_context
 from bot.slack.ids import DigestId
 from bot.slack.render import render_view
 from handlers.commands import Invocation, Subcommand, parse_mention
@@ -52,7 +53,7 @@ async def on_note_submit(ack, body: dict, view: dict, context) -> None:
     await notes.submit_note_modal(
         context["svc"],
         user_id=body["user"]["id"],
-        context=view.get("private_metadata", ""),
+        modal=decode_note_context(view.get("private_metadata")),
         body=note,
         visibility=visibility,
     )

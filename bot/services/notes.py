@@ -5,7 +5,6 @@ the subject's own DM (when shared), an ephemeral reply to a manager/admin, or a 
 never logged. Nothing that renders OKR status reads the review_note table.
 """
 
-import json
 import logging
 
 from bot.okr.messages import Delivery, Notice
@@ -136,18 +135,15 @@ async def note_modal(
     """The Add review note modal, after the permission check."""
     async with svc.db.transaction() as session:
         name = await _require(session, svc, viewer_id=user_id, subject_id=subject_id)
-    context = json.dumps({"subject": subject_id, "channel": channel, "thread_ts": thread_ts})
-    return NoteModal(subject_id=subject_id, subject_name=name, context=context)
+    return NoteModal(subject_id=subject_id, subject_name=name, channel=channel, thread_ts=thread_ts)
 
 
 async def submit_note_modal(
-    svc: Services, *, user_id: str, context: str, body: str, visibility: NoteVisibility
+    svc: Services, *, user_id: str, modal: NoteModal, body: str, visibility: NoteVisibility
 ) -> None:
     """Save the modal's note and confirm it in the review thread it came from (else in the author's DM)."""
-    ctx = json.loads(context or "{}")
-    notice = await add_note(svc, author_id=user_id, subject_id=ctx.get("subject", ""), body=body, visibility=visibility)
-    channel, thread_ts = ctx.get("channel") or user_id, ctx.get("thread_ts") or None
-    await svc.notifier.post(channel, notice, thread_ts=thread_ts)
+    notice = await add_note(svc, author_id=user_id, subject_id=modal.subject_id, body=body, visibility=visibility)
+    await svc.notifier.post(modal.channel or user_id, notice, thread_ts=modal.thread_ts or None)
 
 
 async def list_notes(svc: Services, *, viewer_id: str, subject_id: str, cycle_name: str = "") -> NoteList:

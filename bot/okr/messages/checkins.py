@@ -60,10 +60,20 @@ class ReplyNotUnderstood:
 
 
 @dataclass(frozen=True)
+class FormContext:
+    """Where a check-in form came from; the chat adapter carries it through the modal and back."""
+
+    source: str  # a CheckInSource value
+    kr_id: int | None = None
+    ledger_id: int | None = None  # the prompt it answers
+    checkin_id: int | None = None  # the check-in being edited
+
+
+@dataclass(frozen=True)
 class CheckInForm:
     """The check-in modal: one KR (prefilled), or a KR picker when the person owns several."""
 
-    metadata: str  # JSON context: kr id, source, prompt ledger id, check-in id being edited
+    context: FormContext
     kr_title: str = ""
     kind: KRKind = KRKind.INCREASE
     unit: str = ""

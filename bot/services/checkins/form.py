@@ -1,11 +1,10 @@
 """Check-in use cases for buttons, the modal and `/okr checkin`. Thread replies live in checkin_replies."""
 
-import json
 import math
 from dataclasses import dataclass
 
 from bot.okr.messages import Delivery, Notice
-from bot.okr.messages.checkins import CheckInForm, CheckInRecorded, KRChoice
+from bot.okr.messages.checkins import CheckInForm, CheckInRecorded, FormContext, KRChoice
 from bot.okr.numbers import ParseError, parse_number
 from bot.okr.progress import format_value
 from bot.okr.types import CheckInSource, Confidence, KRKind
@@ -34,13 +33,13 @@ class Submission:
     checkin_id: int | None = None  # set when editing
 
 
-def _form(kr: KeyResult, meta: dict, **extra) -> CheckInForm:
+def _form(kr: KeyResult, context: FormContext, **extra) -> CheckInForm:
     value = "" if KRKind(kr.kind) is KRKind.BINARY else format_value(kr.current_value).replace(",", "")
     if KRKind(kr.kind) is KRKind.BINARY:
         value = "done" if kr.current_value >= 1 else "not_done"
     conf = Confidence(kr.confidence) if kr.confidence else None
     fields = dict(kr_title=kr.title, kind=KRKind(kr.kind), unit=kr.unit, value=value, confidence=conf)
-    return CheckInForm(metadata=json.dumps(meta), **{**fields, **extra})
+    return CheckInForm(context=context, **{**fields, **extra})
 
 
 async def prompt_form(svc: Services, *, user_id: str, kr_id: int, ledger_id: int | None) -> CheckInForm:
@@ -48,7 +47,7 @@ async def prompt_form(svc: Services, *, user_id: str, kr_id: int, ledger_id: int
     async with svc.db.transaction() as session:
         kr = await core.load_kr(session, kr_id)
         await core.authorize(session, svc, user_id=user_id, kr=kr)
-    return _form(kr, {"kr": kr.id, "src": CheckInSource.MODAL, "ledger": ledger_id})
+    return _form(kr, FormContext(CheckInSource.MODAL, kr_id=kr.id, ledger_id=ledger_id))
 
 
 async def edit_form(svc: Services, *, user_id: str, checkin_id: int) -> CheckInForm:
@@ -56,11 +55,10 @@ async def edit_form(svc: Services, *, user_id: str, checkin_id: int) -> CheckInF
     async with svc.db.transaction() as session:
         row, kr = await core.latest_live(session, checkin_id)
         await core.authorize(session, svc, user_id=user_id, kr=kr)
-    meta = {"kr": kr.id, "src": row.source, "ci": row.id}
     value = ("done" if row.value >= 1 else "not_done") if kr.kind == KRKind.BINARY else format_value(row.value)
     return _form(
         kr,
-        meta,
+        FormContext(row.source, kr_id=kr.id, checkin_id=row.id),
         value=value.replace(",", ""),
         confidence=Confidence(row.confidence),
         comment=row.comment,
@@ -84,13 +82,13 @@ async def command_form(svc: Services, *, user_id: str, args: str) -> CheckInForm
             await core.authorize(session, svc, user_id=user_id, kr=picked)
         elif not mine:
             raise NotFound("You don't own any key results in the active cycle.")
-    meta = {"kr": None, "src": CheckInSource.COMMAND}
     if picked is not None and len(mine) <= 1:
-        return _form(picked, {**meta, "kr": picked.id})
+        return _form(picked, FormContext(CheckInSource.COMMAND, kr_id=picked.id))
     if len(mine) == 1:
-        return _form(mine[0], {**meta, "kr": mine[0].id})
+        return _form(mine[0], FormContext(CheckInSource.COMMAND, kr_id=mine[0].id))
     choices = tuple(KRChoice(kr.id, f"{i}. {kr.title}") for i, kr in enumerate(mine, start=1))
-    return CheckInForm(metadata=json.dumps(meta), choices=choices, selected=picked.id if picked else None)
+    context = FormContext(CheckInSource.COMMAND)
+    return CheckInForm(context=context, choices=choices, selected=picked.id if picked else None)
 
 
 def _pick(krs: list[KeyResult], wanted: str) -> KeyResult | None:
@@ -114,10 +112,16 @@ async def _anyone_kr(session, cycle_id: int, wanted: str) -> KeyResult | None:
     return hits[0] if hits else None
 
 
-async def validate(svc: Services, *, user_id: str, metadata: str, values: dict[str, str | None]) -> Submission:
-    """Check a modal submission; InvalidInput names the field (block id) so Slack shows it in place."""
-    meta = _metadata(metadata)
-    kr_id = meta.get("kr") or (int(values["kr"]) if (values.get("kr") or "").isdigit() else None)
+async def validate(
+    svc: Services, *, user_id: str, context: FormContext | None, values: dict[str, str | None]
+) -> Submission:
+    """Check a modal submission; InvalidInput names the field so the adapter shows it in place.
+
+    `context` is None when the adapter could not read the form's context back (a stale or tampered modal).
+    """
+    if context is None:
+        raise InvalidInput("This form is out of date: close it and start the check-in again.", field="value")
+    kr_id = context.kr_id or (int(values["kr"]) if (values.get("kr") or "").isdigit() else None)
     if kr_id is None:
         raise InvalidInput("Pick a key result.", field="kr")
     async with svc.db.transaction() as session:
@@ -130,21 +134,10 @@ async def validate(svc: Services, *, user_id: str, metadata: str, values: dict[s
         confidence=confidence,
         comment=(values.get("comment") or "").strip(),
         blockers=(values.get("blockers") or "").strip(),
-        source=meta.get("src") or CheckInSource.MODAL,
-        ledger_id=meta.get("ledger"),
-        checkin_id=meta.get("ci"),
+        source=context.source or CheckInSource.MODAL,
+        ledger_id=context.ledger_id,
+        checkin_id=context.checkin_id,
     )
-
-
-def _metadata(raw: str | None) -> dict:
-    """The modal's private_metadata; we wrote it, but a stale or tampered modal must not crash the submit."""
-    try:
-        meta = json.loads(raw or "{}")
-    except ValueError:
-        meta = None
-    if not isinstance(meta, dict):
-        raise InvalidInput("This form is out of date: close it and start the check-in again.", field="value")
-    return meta
 
 
 def _value(kr: KeyResult, text: str) -> float:

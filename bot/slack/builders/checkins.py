@@ -21,6 +21,7 @@ from bot.okr.messages.checkins import (
     CheckInNudge,
     CheckInPrompt,
     CheckInRecorded,
+    FormContext,
     KRChoice,
     PromptItem,
     ReplyNotUnderstood,
@@ -170,7 +171,7 @@ def build_checkin_modal(f: CheckInForm) -> View:
         title=title,
         submit="Save",
         close="Cancel",
-        private_metadata=f.metadata,
+        private_metadata=encode_context(f.context),
         blocks=blocks,
     )
 
@@ -195,3 +196,21 @@ def _away(n: AwayNotice) -> Rendered:
     )
     text = f":palm_tree: You're away through {n.until:%A %-d %B %Y}.{who} Use `/okr back` to return early."
     return Rendered(text=text, blocks=[SectionBlock(text=text)])
+
+
+def encode_context(c: FormContext) -> str:
+    """The check-in modal's private_metadata (short keys: it travels with every view)."""
+    return json.dumps({"kr": c.kr_id, "src": c.source, "ledger": c.ledger_id, "ci": c.checkin_id})
+
+
+def decode_context(raw: str | None) -> FormContext | None:
+    """Read private_metadata back; None for a stale or tampered modal (we wrote it, but never trust it)."""
+    try:
+        meta = json.loads(raw or "{}")
+    except ValueError:
+        return None
+    if not isinstance(meta, dict):
+        return None
+    return FormContext(
+        meta.get("src") or "", kr_id=meta.get("kr"), ledger_id=meta.get("ledger"), checkin_id=meta.get("ci")
+    )
