@@ -1,6 +1,8 @@
 """The composition root: the one place that wires settings, storage, Slack and handlers."""
 
 import logging
+from dataclasses import dataclass
+from datetime import timedelta
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
@@ -19,6 +21,7 @@ from bot.services.digests import team as team_digests
 from bot.services.kernel.context import Effect, Route, Services, Step
 from bot.slack.client import build_client
 from bot.slack.sender import SlackDirectory, SlackNotifier
+from handlers.inbox import INBOX, REPLAY, InboxWorker
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,7 @@ def build_services(settings: Settings, *, client: AsyncWebClient | None = None, 
         notifier=SlackNotifier(client, messages_per_second=settings.slack_max_messages_per_second),
         directory=SlackDirectory(client),
         admins=settings.admins,
+        hr=settings.hr,
         routes=DM_ROUTES,
         tick_steps=TICK_STEPS,
         after_checkin=AFTER_CHECKIN,
@@ -55,31 +59,48 @@ def slack_client(settings: Settings) -> AsyncWebClient:
     return build_client(token, settings.slack_api_url)
 
 
-def build_app(settings: Settings, services: Services, *, process_before_response: bool = False) -> AsyncApp:
-    """A Bolt app whose listeners find the services in context["svc"].
+@dataclass
+class Bot:
+    """The Bolt app and the inbox workers that do its kept work: built together, they need each other."""
 
-    In production Bolt answers Slack as soon as a listener acks and the rest runs after.
-    Tests pass process_before_response=True so an HTTP call returns only once its side
-    effects are done, which makes them deterministic without sleeping.
+    bolt: AsyncApp
+    inbox: InboxWorker
+
+
+def build_app(settings: Settings, services: Services) -> Bot:
+    """A Bolt app whose listeners find the services in context["svc"] and the inbox in context[INBOX].
+
+    Bolt answers Slack only once a listener has returned (process_before_response): a listener
+    acks, keeps its request in the durable inbox (or, for a modal that must open within 3 s, does
+    that at once) and returns, so Slack's 200 always follows the commit of what it acknowledges.
     """
     notifier = services.notifier
     client = notifier.client if isinstance(notifier, SlackNotifier) else slack_client(settings)
     app = AsyncApp(
         client=client,
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
-        process_before_response=process_before_response,
+        process_before_response=True,
         raise_error_for_unhandled_request=False,
+    )
+    inbox = InboxWorker(
+        app,
+        services,
+        concurrency=settings.inbox_workers,
+        limit=settings.inbox_limit,
+        lease=timedelta(seconds=settings.inbox_lease_seconds),
     )
 
     @app.middleware
     async def provide_services(body, context, next):
-        new_correlation_id()
+        if not context.get(REPLAY):  # a replayed request keeps the id it was logged with when it came in
+            new_correlation_id()
+            log.info("slack %s", describe(body))
         context["svc"] = services
-        log.info("slack %s", describe(body))
+        context[INBOX] = inbox
         await next()
 
     handlers.register_all(app)
-    return app
+    return Bot(app, inbox)
 
 
 def describe(body: dict) -> str:

@@ -19,8 +19,13 @@ WHERE = {
     "DATABASE_URL": "an SQLAlchemy async URL, e.g. sqlite+aiosqlite:///okrbot.db",
     "SLACK_API_URL": "leave unset for Slack; tests point it at the fake Slack",
     "OKRBOT_ADMINS": "comma-separated Slack user ids, e.g. U012ABC,U034DEF",
+    "OKRBOT_HR": "comma-separated Slack user ids who may read and write review notes about anyone but themselves",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "SLACK_MAX_MESSAGES_PER_SECOND": "optional; messages/s okrbot posts per workspace (default 5, 0 = unpaced)",
+    "OKRBOT_INBOX_WORKERS": "optional; kept requests worked on at once (default 8)",
+    "OKRBOT_INBOX_LIMIT": "optional; requests that may wait in the inbox before Slack is told to retry (default 10000)",
+    "OKRBOT_INBOX_LEASE_SECONDS": "optional; how long a worker's claim on a request lasts unrenewed (default 60)",
+    "OKRBOT_DRAIN_SECONDS": "optional; how long SIGTERM waits for running work (default 20)",
 }
 
 
@@ -33,11 +38,20 @@ class Settings(BaseSettings):
     database_url: str = Field(default="sqlite+aiosqlite:///okrbot.db", validation_alias="DATABASE_URL")
     slack_api_url: str = Field(default=SLACK_API_DEFAULT, validation_alias="SLACK_API_URL")
     admins: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), validation_alias="OKRBOT_ADMINS")
+    hr: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), validation_alias="OKRBOT_HR")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     # Ceiling of the sender's chat.postMessage pacer (bot/slack/pacer.py); 0 turns pacing off.
     slack_max_messages_per_second: float = Field(
         default=5.0, ge=0, le=1000, validation_alias="SLACK_MAX_MESSAGES_PER_SECOND"
     )
+
+    # The durable inbox (handlers/inbox.py): how many kept requests run at once, how many may wait
+    # (past that Slack gets a 503 and redelivers), how long a worker's claim lasts without renewal,
+    # and how long SIGTERM waits for running work before exiting (what is left runs at the next start).
+    inbox_workers: int = Field(default=8, ge=1, le=256, validation_alias="OKRBOT_INBOX_WORKERS")
+    inbox_limit: int = Field(default=10_000, ge=1, validation_alias="OKRBOT_INBOX_LIMIT")
+    inbox_lease_seconds: float = Field(default=60, ge=1, le=3600, validation_alias="OKRBOT_INBOX_LEASE_SECONDS")
+    drain_seconds: float = Field(default=20, ge=0, le=600, validation_alias="OKRBOT_DRAIN_SECONDS")
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -53,7 +67,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with xapp-")
         return v or None
 
-    @field_validator("admins", mode="before")
+    @field_validator("admins", "hr", mode="before")
     @classmethod
     def _split_admins(cls, v):
         if isinstance(v, str):

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import signal
 from datetime import datetime
 
 from aiohttp import web
@@ -33,19 +34,24 @@ async def close(svc) -> None:
 
 async def serve_http(settings: Settings, *, host: str, port: int, scheduler: bool) -> None:
     svc = build_services(settings)
-    app = build_app(settings, svc)
-    runner = web.AppRunner(build_web(app))
+    bot = build_app(settings, svc)
+    runner = web.AppRunner(build_web(bot.bolt))
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bot.inbox.start()  # first, whatever an earlier process acked but did not finish
     sched = build_scheduler(svc) if scheduler else None
     if sched:
         sched.start()
     log.info("listening on http://%s:%d/slack/events (scheduler %s)", host, port, "on" if sched else "off")
     try:
-        await asyncio.Event().wait()
+        await _until_stopped()
+        log.info("stopping: no new requests; draining running work for up to %ss", settings.drain_seconds)
+        await site.stop()  # stop accepting: Slack retries (or the load balancer sends elsewhere)
     finally:
         if sched:
             sched.shutdown(wait=False)
+        await _drain(bot, settings)
         await runner.cleanup()
         await close(svc)
 
@@ -54,15 +60,39 @@ async def serve_socket_mode(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
     svc = build_services(settings)
-    app = build_app(settings, svc)
+    bot = build_app(settings, svc)
+    bot.inbox.start()
     sched = build_scheduler(svc)
     sched.start()
     # The aiohttp Socket Mode client pings the server itself; that keepalive is what avoids
     # the silent stall after an idle reconnect reported in bolt-python #1529.
-    handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value(), ping_interval=10)
+    handler = AsyncSocketModeHandler(bot.bolt, settings.slack_app_token.get_secret_value(), ping_interval=10)
+    await handler.connect_async()
     log.info("connected in Socket Mode")
     try:
-        await handler.start_async()
+        await _until_stopped()
+        await handler.disconnect_async()
     finally:
         sched.shutdown(wait=False)
+        await _drain(bot, settings)
+        await handler.close_async()
         await close(svc)
+
+
+async def _until_stopped() -> None:
+    """Wait for SIGTERM or SIGINT: a deploy's stop is an ordinary shutdown, not a crash."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+
+
+async def _drain(bot, settings: Settings) -> None:
+    left = await bot.inbox.stop(drain_seconds=settings.drain_seconds)
+    if left:
+        log.warning("stopped with %d request(s) still running; the next start finishes them", left)

@@ -15,6 +15,7 @@ from bot.slack.builders.checkins import decode_context
 from bot.slack.ids import Action, Block, Callback
 from bot.slack.render import render, render_view
 from handlers.commands import Invocation, Subcommand, parse_mention
+from handlers.inbox import deferred
 
 
 def _where(body: dict) -> Delivery | None:
@@ -79,16 +80,20 @@ def _values(view: dict) -> dict[str, str | None]:
     return out
 
 
-async def on_submit(ack, body, view, context) -> None:
-    svc, user_id = context["svc"], body["user"]["id"]
+def submit_errors(body: dict) -> dict[str, str] | None:
+    """Field errors found from the submitted modal alone, shown in place before anything is kept."""
     try:
-        sub = await checkins.validate(
-            svc, user_id=user_id, context=decode_context(view.get("private_metadata")), values=_values(view)
-        )
+        checkins.precheck(context=decode_context(body["view"].get("private_metadata")), values=_values(body["view"]))
     except InvalidInput as exc:
-        await ack(response_action="errors", errors={exc.field or Block.VALUE: exc.message})
-        return
-    await ack()
+        return {exc.field or Block.VALUE: exc.message}
+    return None
+
+
+async def on_submit(ack, body, view, context) -> None:
+    """From the inbox: the modal has closed; what only the database can refuse is said in the DM."""
+    svc, user_id = context["svc"], body["user"]["id"]
+    form_context = decode_context(view.get("private_metadata"))
+    sub = await checkins.validate(svc, user_id=user_id, context=form_context, values=_values(view))
     await checkins.submit(svc, user_id=user_id, sub=sub)
 
 
@@ -129,7 +134,14 @@ async def _next(inv: Invocation) -> None:
 
 
 SUBCOMMANDS = [
-    Subcommand("checkin", _checkin, "/okr checkin [N | title]", "check in on one of your key results", ("ci",)),
+    Subcommand(
+        "checkin",
+        _checkin,
+        "/okr checkin [N | title]",
+        "check in on one of your key results",
+        ("ci",),
+        opens_modal=True,
+    ),
     Subcommand(
         "away", _away, "/okr away until YYYY-MM-DD [delegate @person]", "pause your prompts (or hand them over)"
     ),
@@ -140,9 +152,9 @@ SUBCOMMANDS = [
 
 def register(app: AsyncApp) -> None:
     app.action(Action.UPDATE_KR)(on_update)
-    app.action(Action.NO_CHANGE)(on_no_change)
+    app.action(Action.NO_CHANGE)(deferred(on_no_change))
     app.action(Action.EDIT_CHECKIN)(on_edit)
-    app.action(Action.UNDO_CHECKIN)(on_undo)
-    app.action(Action.SNOOZE)(on_snooze)
-    app.action(Action.USE_AS_COMMENT)(on_use_as_comment)
-    app.view(Callback.CHECKIN_MODAL)(on_submit)
+    app.action(Action.UNDO_CHECKIN)(deferred(on_undo))
+    app.action(Action.SNOOZE)(deferred(on_snooze))
+    app.action(Action.USE_AS_COMMENT)(deferred(on_use_as_comment))
+    app.view(Callback.CHECKIN_MODAL)(deferred(on_submit, precheck=submit_errors))

@@ -18,6 +18,7 @@ from bot.services.kernel.context import Services
 from bot.services.kernel.errors import InvalidInput
 from bot.slack.builders.help import build_help, build_unknown
 from bot.slack.render import render
+from handlers.inbox import INBOX, REPLAY
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ class Subcommand:
     usage: str  # e.g. "/okr team [name]"
     summary: str  # one line for /okr help
     aliases: tuple[str, ...] = ()
+    # Opens a modal: runs at once, since its trigger_id expires 3 s after the click. Every other
+    # subcommand's work is kept in the durable inbox first and done by a worker.
+    opens_modal: bool = False
 
 
 async def _help(inv: Invocation) -> None:  # routed inline below; listed so help shows itself
@@ -78,10 +82,16 @@ def register(app: AsyncApp, subcommands: list[Subcommand]) -> None:
         for name in (sub.name, *sub.aliases):
             table[name] = sub
 
-    async def okr_command(ack, command: dict, context, respond: AsyncRespond, client: AsyncWebClient) -> None:
+    async def okr_command(
+        ack, body: dict, command: dict, context, respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         await ack()
         word, _, rest = (command.get("text") or "").strip().partition(" ")
         word = word.lower()
+        sub = table.get(word) or (table.get("@") if word.startswith("<@") else None)
+        if sub is not None and sub is not HELP and not sub.opens_modal and not context.get(REPLAY):
+            await context[INBOX].keep(body)
+            return
         inv = Invocation(
             svc=context["svc"],
             user_id=command["user_id"],

@@ -7,6 +7,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.services.kernel.inbox import DmMessage, handle_dm
 from bot.slack.mrkdwn import unescape
+from handlers.inbox import deferred
 
 # Subtypes we act on deliberately; everything else (joins, bot messages, deletions,
 # file shares without text...) is ignored. Bolt already drops the bot's own messages.
@@ -45,4 +46,4 @@ async def on_dm_message(event: dict, body: dict, context) -> None:
 
 
 def register(app: AsyncApp) -> None:
-    app.event("message")(on_dm_message)
+    app.event("message")(deferred(on_dm_message))

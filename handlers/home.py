@@ -5,9 +5,10 @@ from slack_bolt.async_app import AsyncApp
 from bot.services import home
 from bot.slack.builders.home import build_review_people
 from bot.slack.ids import ViewAction
+from handlers.inbox import deferred
 
 
-async def on_home_opened(event: dict, context) -> None:
+async def on_home_opened(event: dict, body: dict, context) -> None:
     if event.get("tab", "home") != "home":
         return
     await home.refresh_home(context["svc"], user_id=event["user"])
@@ -20,5 +21,5 @@ async def on_review_notes(ack, body, context, client) -> None:
 
 
 def register(app: AsyncApp) -> None:
-    app.event("app_home_opened")(on_home_opened)
+    app.event("app_home_opened")(deferred(on_home_opened))
     app.action(ViewAction.REVIEW_NOTES)(on_review_notes)

@@ -8,6 +8,7 @@ from bot.slack.builders.notes import decode_note_context
 from bot.slack.ids import DigestId
 from bot.slack.render import render_view
 from handlers.commands import Invocation, Subcommand, parse_mention
+from handlers.inbox import deferred
 
 
 async def note_cmd(inv: Invocation) -> None:
@@ -22,8 +23,8 @@ async def notes_cmd(inv: Invocation) -> None:
 
 
 SUBCOMMANDS = [
-    Subcommand("note", note_cmd, "/okr note @person TEXT", "add a private review note (their managers)"),
-    Subcommand("notes", notes_cmd, "/okr notes @person [cycle]", "read review notes (their managers, admins)"),
+    Subcommand("note", note_cmd, "/okr note @person TEXT", "add a private review note (their line managers, HR)"),
+    Subcommand("notes", notes_cmd, "/okr notes @person [cycle]", "read review notes (their line managers, HR)"),
 ]
 
 
@@ -40,16 +41,25 @@ async def on_add_note(ack, body: dict, context, client) -> None:
     await client.views_open(trigger_id=body["trigger_id"], view=render_view(modal).to_dict())
 
 
-async def on_note_submit(ack, body: dict, view: dict, context) -> None:
+def _note_fields(view: dict) -> tuple[str, str]:
     values = view["state"]["values"]
     text = (values.get(DigestId.NOTE_BODY, {}).get(DigestId.NOTE_BODY_INPUT) or {}).get("value")
     choice = (values.get(DigestId.NOTE_VISIBILITY, {}).get(DigestId.NOTE_VISIBILITY_INPUT) or {}).get("selected_option")
+    return notes.validate_note(text, (choice or {}).get("value"))
+
+
+def note_errors(body: dict) -> dict[str, str] | None:
+    """The note modal's field errors, from the payload alone (before anything is kept)."""
     try:
-        note, visibility = notes.validate_note(text, (choice or {}).get("value"))
+        _note_fields(body["view"])
     except InvalidInput as exc:
-        await ack(response_action="errors", errors={exc.field or DigestId.NOTE_BODY: exc.message})
-        return
-    await ack()
+        return {exc.field or DigestId.NOTE_BODY: exc.message}
+    return None
+
+
+async def on_note_submit(ack, body: dict, view: dict, context) -> None:
+    """From the inbox, once note_errors found nothing to show in the modal."""
+    note, visibility = _note_fields(view)
     await notes.submit_note_modal(
         context["svc"],
         user_id=body["user"]["id"],
@@ -61,4 +71,4 @@ async def on_note_submit(ack, body: dict, view: dict, context) -> None:
 
 def register(app: AsyncApp) -> None:
     app.action(DigestId.ADD_NOTE)(on_add_note)
-    app.view(DigestId.NOTE_MODAL)(on_note_submit)
+    app.view(DigestId.NOTE_MODAL)(deferred(on_note_submit, precheck=note_errors))

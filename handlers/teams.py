@@ -18,7 +18,11 @@ async def settings(inv: Invocation) -> None:
 
 SUBCOMMANDS = [
     Subcommand(
-        "settings", settings, "/okr settings [team]", "a team's schedule, digest channel and timezone (managers)"
+        "settings",
+        settings,
+        "/okr settings [team]",
+        "a team's schedule, digest channel and timezone (managers)",
+        opens_modal=True,
     ),
 ]
 

@@ -94,3 +94,18 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def db_unavailable(exc: BaseException) -> bool:
+    """True for failures that mean "the database is away or full", which a later attempt may not meet.
+
+    OperationalError covers SQLite's disk I/O, full-disk and lock errors and a PostgreSQL restart;
+    a connection dropped mid-statement is flagged `connection_invalidated`; asyncpg raises a plain
+    ConnectionRefusedError when the server is down. (Not every OSError: a failed Slack call is one too,
+    and redoing a whole request because a send failed could repeat its stored effects.)
+    """
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if isinstance(exc, OperationalError | ConnectionRefusedError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)

@@ -52,6 +52,8 @@ class PersonBase(SQLModel):
     tz: str | None = None  # IANA name from Slack's users.list; None = unknown, fall back to the team's
     away_until: date | None = None
     delegate_id: str | None = Field(default=None, foreign_key="person.id")
+    # Line manager named in the OKR file's people: list. None = the managers of the teams they are a member of.
+    manager_id: str | None = Field(default=None, foreign_key="person.id")
 
 
 class Person(PersonBase, table=True):
@@ -211,7 +213,7 @@ class ReviewThread(SQLModel, table=True):
     period: str = Field(max_length=32)
 
 
-# --- scheduling ledger, processed events, audit -----------------------------------
+# --- scheduling ledger, audit -----------------------------------
 
 
 class SendLedger(SQLModel, table=True):
@@ -240,14 +242,6 @@ class SendLedger(SQLModel, table=True):
     due_at: datetime | None = _ts()
 
 
-class ProcessedEvent(SQLModel, table=True):
-    """Slack Events API ids already handled; Slack retries deliveries up to 3 times."""
-
-    __tablename__ = "processed_event"
-    event_id: str = Field(primary_key=True, max_length=64)
-    received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
-
-
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_entry"
     id: int | None = Field(default=None, primary_key=True)
@@ -269,3 +263,30 @@ class PendingReply(SQLModel, table=True):
     ledger_id: int | None = Field(default=None, foreign_key="send_ledger.id")
     text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+# --- the durable inbox: acked Slack requests whose work runs after the 200 -------------------
+
+
+class InboxItem(SQLModel, table=True):
+    """A verified Slack request, committed before Slack gets its 200 and processed by inbox workers.
+
+    `key` is the request's Slack identity (event id, or the interaction's ids), so a redelivery is a no-op.
+    `lane` is who the work is for (a user id): workers take lanes round-robin, one item per lane at a
+    time, so one person's burst cannot starve everyone else, and one person's items run in order.
+    """
+
+    __tablename__ = "inbox_item"
+    __table_args__ = (Index("ix_inbox_item_state_lane_id", "state", "lane", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    lane: str = Field(max_length=64)
+    payload: str = Field(sa_column=Column(Text, nullable=False))  # the request body as JSON; may hold note text
+    state: str = Field(default="pending", max_length=16)  # pending | claimed | done | failed
+    attempts: int = 0
+    owner: str | None = Field(default=None, max_length=64)  # the worker process holding the claim
+    lease_until: datetime | None = _ts()
+    available_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    finished_at: datetime | None = _ts()
+    error: str | None = Field(default=None, sa_column=Column(String(500)))

@@ -4,6 +4,7 @@ Scenario tests read like a story on top of this: `h.tick(at)`, `h.req.message_im
 then assert on `h.fake` (what people saw) and `h.db` (what was stored).
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -22,13 +23,16 @@ SIGNING_SECRET = "test-signing-secret"
 
 
 class Harness:
-    def __init__(self, fake: FakeSlack, svc: Services, app_url: str, settings: Settings) -> None:
+    def __init__(self, fake: FakeSlack, svc: Services, app_url: str, settings: Settings, inbox=None) -> None:
         self.fake = fake
         self.svc = svc
         self.db = svc.db
         self.app_url = app_url
         self.settings = settings
-        self.req = SlackRequests(app_url, SIGNING_SECRET, fake=fake)
+        self.inbox = inbox
+        # Each request returns once the work it left in the inbox is done, so stories need no sleeping.
+        settle = (lambda: asyncio.wait_for(inbox.wait_idle(), 60)) if inbox else None
+        self.req = SlackRequests(app_url, SIGNING_SECRET, fake=fake, settle=settle)
 
     async def tick(self, at: datetime) -> TickReport:
         """One scheduler pass at `at`, exactly as `okrbot tick --at` runs it."""
@@ -49,6 +53,7 @@ def test_settings(fake: FakeSlack, db_path, **overrides) -> Settings:
         "DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
         "SLACK_API_URL": fake.base_url,
         "OKRBOT_ADMINS": "U0ADMIN",
+        "OKRBOT_HR": "U0HR",
         # Unpaced: the pacer would only add wall time to stories (tests/unit/test_pacer.py covers it).
         "SLACK_MAX_MESSAGES_PER_SECOND": "0",
     }
@@ -57,20 +62,22 @@ def test_settings(fake: FakeSlack, db_path, **overrides) -> Settings:
 
 
 @asynccontextmanager
-async def running_bot(
-    fake: FakeSlack, db_path, *, process_before_response: bool = True, **overrides
-) -> AsyncIterator[Harness]:
+async def running_bot(fake: FakeSlack, db_path, *, inbox: bool = True, **overrides) -> AsyncIterator[Harness]:
+    """`inbox=False` leaves the inbox workers stopped: requests are kept, and nothing processes them."""
     settings = test_settings(fake, db_path, **overrides)
     svc = build_services(settings)
     await svc.db.create_all()
-    app = build_app(settings, svc, process_before_response=process_before_response)
-    runner = web.AppRunner(build_web(app))
+    bot = build_app(settings, svc)
+    if inbox:
+        bot.inbox.start()
+    runner = web.AppRunner(build_web(bot.bolt))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
     try:
-        yield Harness(fake, svc, f"http://127.0.0.1:{port}", settings)
+        yield Harness(fake, svc, f"http://127.0.0.1:{port}", settings, bot.inbox if inbox else None)
     finally:
         await runner.cleanup()
+        await bot.inbox.stop(drain_seconds=5)
         await close(svc)

@@ -16,7 +16,7 @@ from bot.services.kernel.errors import PermissionDenied
 from bot.services.kernel.lookups import name_of
 from bot.services.kernel.permissions import editable_kr_ids
 from bot.services.kernel.ports import DeliveryFailed
-from storage import cycles, okrs, people, teams
+from storage import cycles, okrs, people, reporting, teams
 from storage.models import Cycle, Team
 
 log = logging.getLogger(__name__)
@@ -116,16 +116,11 @@ async def after_checkins(svc: Services, *, user_id: str, kr_ids: tuple[int, ...]
 
 
 async def review_people(svc: Services, *, user_id: str) -> ReviewPeople:
-    """The people a manager may keep review notes about: names only, never a note."""
+    """The people a line manager may keep review notes about (permissions.can_see_notes_about): names only."""
     async with svc.db.read() as session:
-        managed = await teams.teams_managed_by(session=session, person_id=user_id)
-        if not managed and not svc.is_admin(user_id):
-            raise PermissionDenied("Review notes are for managers: you don't manage a team.")
-        ids: set[str] = set()
-        for team in managed:
-            ids |= set(await teams.members_of(session=session, team_id=team.id))
-            ids |= set(await teams.managers_of(session=session, team_id=team.id))
-        ids.discard(user_id)
+        ids = await reporting.reports_under(session=session, manager_id=user_id)
+        if not ids and user_id not in svc.hr:
+            raise PermissionDenied("Review notes are for line managers and HR: nobody reports to you.")
         found = await people.people_by_ids(session=session, ids=ids)
         refs = [PersonRef(id=p, name=name_of(found.get(p), p)) for p in sorted(ids)]
         return ReviewPeople(people=tuple(refs[:90]))

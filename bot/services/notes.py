@@ -1,7 +1,9 @@
-"""Private review notes about a person: written by their managers (or admins), never shown in OKR views.
+"""Private review notes about a person: written by their line managers (or HR), never shown in OKR views.
 
+Who may read and write notes about X is decided in bot.services.permissions.can_see_notes_about: X's line
+managers up the chain and OKRBOT_HR, never X, nobody about themselves (admins get nothing extra).
 The privacy guarantee (docs/digests.md): note text is only ever sent to the author's DM thread,
-the subject's own DM (when shared), an ephemeral reply to a manager/admin, or a modal; it is
+the subject's own DM (when shared), an ephemeral reply to an entitled reader, or a modal; it is
 never logged. Nothing that renders OKR status reads the review_note table.
 """
 
@@ -20,25 +22,30 @@ from storage.models import ReviewNote
 log = logging.getLogger(__name__)
 
 # One text whether or not notes exist, so a refusal reveals nothing.
-REFUSAL = "Only this person's managers and okrbot admins can read or write review notes about them."
+REFUSAL = "Only this person's line managers and HR can read or write review notes about them."
 NOTE_LIMIT = 3000
 BODY_FIELD = "okr.notes.body"
 
 
 def validate_note(body: str | None, visibility: str | None) -> tuple[str, NoteVisibility]:
     """Clean the modal/command input or raise InvalidInput naming the field."""
+    return check_body(body), NoteVisibility(visibility or NoteVisibility.PRIVATE)
+
+
+def check_body(body: str | None) -> str:
+    """The note's text, stripped, or InvalidInput: every way in (command, modal, thread reply, edit) uses this."""
     text = (body or "").strip()
     if not text:
         raise InvalidInput("Write the note first.", field=BODY_FIELD)
     if len(text) > NOTE_LIMIT:
-        raise InvalidInput(f"Keep the note under {NOTE_LIMIT} characters.", field=BODY_FIELD, text=text)
-    return text, NoteVisibility(visibility or NoteVisibility.PRIVATE)
+        raise InvalidInput(
+            f"Keep the note under {NOTE_LIMIT} characters (this one has {len(text)}).", field=BODY_FIELD, text=text
+        )
+    return text
 
 
 async def _require(session, svc: Services, *, viewer_id: str, subject_id: str) -> str:
-    if not await permissions.can_see_notes_about(
-        session, viewer_id=viewer_id, subject_id=subject_id, admins=svc.admins
-    ):
+    if not await permissions.can_see_notes_about(session, viewer_id=viewer_id, subject_id=subject_id, hr=svc.hr):
         raise PermissionDenied(REFUSAL)
     person = await people.get_person(session=session, person_id=subject_id)
     return (person.display_name if person else "") or subject_id
@@ -48,11 +55,11 @@ def confirmation(name: str, visibility: NoteVisibility) -> Notice:
     if visibility is NoteVisibility.SHARED:
         return Notice(
             f"Saved as a review note about {name} and shared with {name} in a private thread in their DM with okrbot. "
-            f"{name}'s managers and admins can also see it.",
+            f"{name}'s line managers and HR can also see it.",
             ":lock:",
         )
     return Notice(
-        f"Saved as a private review note about {name}. Only you, {name}'s other managers and admins can see it.",
+        f"Saved as a private review note about {name}. Only you, {name}'s other line managers and HR can see it.",
         ":lock:",
     )
 
@@ -67,9 +74,12 @@ async def add_note(
     source: Delivery | None = None,
     thread_ts: str | None = None,
 ) -> Notice:
-    """Save a note (managers of the subject, admins); share it with the subject if asked."""
+    """Save a note (the subject's line managers, HR); share it with the subject if asked."""
+    body = check_body(body)
     async with svc.db.transaction() as session:
         name = await _require(session, svc, viewer_id=author_id, subject_id=subject_id)
+        # HR need not be in any team, and may write about someone okrbot has not met yet.
+        await people.ensure_people(session=session, ids=[author_id, subject_id])
         cycle = await cycles.active_cycle(session=session)
         author = await people.get_person(session=session, person_id=author_id)
         note = ReviewNote(
@@ -106,27 +116,44 @@ async def note_route(svc: Services, msg: DmMessage) -> bool:
         thread = await review_notes.thread_at(session=session, channel=msg.channel, ts=msg.thread_ts)
         if thread is None or thread.manager_id != msg.user_id:
             return False
-        if msg.edited:
-            note = await review_notes.note_from_message(session=session, channel=msg.channel, ts=msg.ts)
-            if note is not None:
-                note.body = msg.text.strip() or note.body
-                return True
+        if not msg.edited and await review_notes.note_from_message(session=session, channel=msg.channel, ts=msg.ts):
+            return True  # already kept: the inbox is redoing a reply whose work a crash cut short
     body = msg.text.strip()
-    if not body:
-        return True
+    found, notice = await _edit_note(svc, msg, thread.subject_id, body) if msg.edited else (False, None)
+    if not found and body:  # a new reply, or an edit of one that made no note (say it was too long)
+        notice = await _reply_note(svc, msg, thread.subject_id, body)
+    if notice is not None:
+        await svc.notifier.post(msg.channel, notice, thread_ts=msg.thread_ts)
+    return True
+
+
+async def _reply_note(svc: Services, msg: DmMessage, subject_id: str, body: str) -> Notice:
     try:
-        notice = await add_note(
+        return await add_note(
             svc,
             author_id=msg.user_id,
-            subject_id=thread.subject_id,
+            subject_id=subject_id,
             body=body,
             source=Delivery(msg.channel, msg.ts),
             thread_ts=msg.thread_ts,
         )
-    except PermissionDenied as exc:
-        notice = Notice(exc.message, ":warning:")
-    await svc.notifier.post(msg.channel, notice, thread_ts=msg.thread_ts)
-    return True
+    except (PermissionDenied, InvalidInput) as exc:
+        return Notice(exc.message, ":warning:")
+
+
+async def _edit_note(svc: Services, msg: DmMessage, subject_id: str, body: str) -> tuple[bool, Notice | None]:
+    """An edited reply rewrites its note under the same rules as a new one; a refused edit keeps the old text.
+    Returns whether the reply had made a note, and what to tell the author."""
+    async with svc.db.transaction() as session:
+        note = await review_notes.note_from_message(session=session, channel=msg.channel, ts=msg.ts)
+        if note is None or not body:
+            return note is not None, None
+        try:
+            await _require(session, svc, viewer_id=msg.user_id, subject_id=subject_id)
+            note.body = check_body(body)
+        except (PermissionDenied, InvalidInput) as exc:
+            return True, Notice(f"{exc.message} The note keeps its earlier text.", ":warning:")
+    return True, None
 
 
 async def note_modal(
@@ -147,7 +174,7 @@ async def submit_note_modal(
 
 
 async def list_notes(svc: Services, *, viewer_id: str, subject_id: str, cycle_name: str = "") -> NoteList:
-    """`/okr notes @person [cycle]` for the person's managers and admins; everyone else gets REFUSAL."""
+    """`/okr notes @person [cycle]` for the person's line managers and HR; everyone else gets REFUSAL."""
     async with svc.db.transaction() as session:
         name = await _require(session, svc, viewer_id=viewer_id, subject_id=subject_id)
         cycle = await cycles.get_cycle_by_name(session=session, name=cycle_name) if cycle_name else None

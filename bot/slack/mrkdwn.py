@@ -56,3 +56,31 @@ def clip(mrkdwn: str, limit: int = SECTION_LIMIT) -> str:
     if lt > gt:
         cut = cut[:lt]
     return cut + "…"
+
+
+def _safe_cut(mrkdwn: str, limit: int) -> int:
+    """Where to cut `mrkdwn` to at most `limit` characters: a newline, else a space, in the second half of
+    the window, else the limit itself; then back off so no entity (`&amp;`) or `<...>` token is split."""
+    window = mrkdwn[:limit]
+    cut = next((at for at in (window.rfind("\n"), window.rfind(" ")) if at > limit // 2), limit)
+    amp, semi = window.rfind("&", 0, cut), window.rfind(";", 0, cut)
+    if amp > semi:
+        cut = amp
+    lt, gt = window.rfind("<", 0, cut), window.rfind(">", 0, cut)
+    if lt > gt:
+        cut = lt
+    return cut if cut > 0 else limit
+
+
+def split(mrkdwn: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Cut already-built mrkdwn into pieces of at most `limit` characters, losing nothing (unlike `clip`).
+
+    Escaping can make user text up to five times longer (`&` -> `&amp;`), so a note that fits before
+    escaping may need several sections after it.
+    """
+    pieces = []
+    while len(mrkdwn) > limit:
+        cut = _safe_cut(mrkdwn, limit)
+        pieces.append(mrkdwn[:cut].rstrip())
+        mrkdwn = mrkdwn[cut:].lstrip()
+    return [*pieces, mrkdwn]

@@ -24,7 +24,13 @@ async def new(inv: Invocation) -> None:
 
 
 SUBCOMMANDS = [
-    Subcommand("new", new, "/okr new objective|kr", "create an objective or a key result (team managers, admins)"),
+    Subcommand(
+        "new",
+        new,
+        "/okr new objective|kr",
+        "create an objective or a key result (team managers, admins)",
+        opens_modal=True,
+    ),
 ]
 
 

@@ -14,7 +14,7 @@ import itertools
 import json
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -49,6 +49,7 @@ class SlackRequests:
         verification_token: str = "legacy-verification-token",
         clock: Callable[[], float] = time.time,
         session: aiohttp.ClientSession | None = None,
+        settle: Callable[[], Awaitable[None]] | None = None,
     ):
         """`session`: reuse one aiohttp session (keep-alive) for every request, e.g. in load generators;
         by default each request opens and closes its own."""
@@ -59,6 +60,8 @@ class SlackRequests:
         self.verification_token = verification_token
         self._clock = clock
         self._seq = itertools.count(1)
+        # Awaited after each answered request: the harness waits there for the app's deferred work.
+        self.settle = settle
 
     # ---- ids -----------------------------------------------------------------------------------------------
     def trigger_id(self) -> str:
@@ -107,7 +110,10 @@ class SlackRequests:
         async with http.post(self.url, data=data, headers=headers) as resp:
             text = await resp.text()
             parsed: dict | str = json.loads(text) if resp.content_type == "application/json" and text else text
-            return Response(resp.status, parsed, dict(resp.headers))
+            answer = Response(resp.status, parsed, dict(resp.headers))
+        if self.settle is not None:
+            await self.settle()
+        return answer
 
     async def _form(self, fields: dict[str, str]) -> Response:
         return await self.raw(urlencode(fields), "application/x-www-form-urlencoded")

@@ -22,9 +22,10 @@ ROLES = {
     "kr_owner": "U0OWNER",  # also the subject of the notes
     "co_owner": "U0COOWNER",
     "member": "U0MEMBER",
+    "hr": "U0HR",  # OKRBOT_HR in the harness
 }
 CHECKERS = {"admin", "manager", "kr_owner", "co_owner"}
-NOTE_READERS = {"admin", "manager"}
+NOTE_READERS = {"manager", "hr"}  # admins are not note readers as such (issue 9 item 6)
 ALLOWED = {
     "checkin_button": CHECKERS,
     "checkin_modal": CHECKERS,

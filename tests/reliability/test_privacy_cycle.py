@@ -3,9 +3,13 @@
 Every week: the Monday prompts, thread-reply check-ins, the Friday digests (team + manager), three review
 notes with unique markers (review-thread reply, Add review note modal alternately private/shared, /okr note),
 other people's commands and everyone's Home tab. Then the final-week score prompts and `okrbot export` in every
-format. Each marker may appear only in the manager's own DM, in `/okr notes` answers to the manager or an
-admin, and (for shared notes) in Bob's own DM thread; never in any other Slack call, stored message, export
+format. Each marker may appear only in the manager's own DM, in `/okr notes` answers to the manager or HR,
+and (for shared notes) in Bob's own DM thread; never in any other Slack call, stored message, export
 or log line.
+
+The role matrix of issue 9 item 6 runs every week too: the admin (not HR) asks for Bob's notes; Pat, who
+manages Growth alongside Maya, asks for the notes HR keeps about Maya; HR itself asks for notes about itself.
+None of them is entitled, so none of those markers may appear anywhere.
 """
 
 import asyncio
@@ -26,10 +30,12 @@ from storage.models import ReviewNote, ReviewThread, SendLedger
 from tests.scenario.seed import at, okr_data, seed
 
 CYCLE_START = date(2027, 1, 4)
-TEAM = {"channel": "C0GROWTH", "digest": {"day": "friday", "time": "16:00"}}
+TEAM = {"channel": "C0GROWTH", "digest": {"day": "friday", "time": "16:00"}, "managers": ["U0MANAGER", "U0PEER"]}
+PEOPLE = [{"id": "U0PEER", "name": "Pat", "tz": "Europe/Berlin"}]
 EXTRA_KR = {"title": "Help articles to 20", "owner": "U0ALICE", "start": 0, "target": 20}
 OWNERS = {"U0ALICE": "Europe/Berlin", "U0BOB": "America/New_York"}
-ONLOOKERS = ["U0ALICE", "U0BOB", "U0EVE"]
+ONLOOKERS = ["U0ALICE", "U0BOB", "U0EVE", "U0ADMIN"]  # the admin is not a note reader
+READERS = ("U0MANAGER", "U0HR")
 MANAGER_DM = ("U0MANAGER", "D0MANAGER")
 BOB_DM = ("U0BOB", "D0BOB")
 
@@ -57,7 +63,11 @@ async def _prompt(bot, user: str, period: date) -> SendLedger:
 
 async def _bob_thread(bot) -> ReviewThread:
     async with bot.db.transaction() as s:
-        query = select(ReviewThread).where(ReviewThread.subject_id == "U0BOB").order_by(ReviewThread.id.desc())
+        query = (
+            select(ReviewThread)
+            .where(ReviewThread.subject_id == "U0BOB", ReviewThread.manager_id == "U0MANAGER")
+            .order_by(ReviewThread.id.desc())
+        )
         return (await s.exec(query)).first()
 
 
@@ -66,7 +76,7 @@ class Run:
 
     def __init__(self, bot) -> None:
         self.bot = bot
-        self.allowed_calls: set[int] = set()  # /okr notes answers to the manager or an admin
+        self.allowed_calls: set[int] = set()  # /okr notes answers about Bob to the manager or HR
         self.markers: list[str] = []
         self.shared: set[str] = set()
 
@@ -83,9 +93,19 @@ class Run:
         for user in ONLOOKERS:
             for text in ("team", "mine", "<@U0BOB|bob>", "digest", "notes <@U0BOB|bob>"):
                 await bot.req.command("/okr", text, user_id=user)
-        for user in [*ONLOOKERS, "U0MANAGER", "U0ADMIN"]:
+        for user in [*ONLOOKERS, "U0MANAGER", "U0PEER"]:
             await bot.req.event({"type": "app_home_opened", "user": user, "channel": "D" + user[1:], "tab": "home"})
-        await self.read_notes("U0MANAGER" if n % 2 else "U0ADMIN")
+        await self.unentitled(n)
+        await self.read_notes(READERS[n % 2])
+
+    async def unentitled(self, n: int) -> None:
+        """HR writes about Maya; Pat (her fellow Growth manager) and HR (about itself) try to read."""
+        bot, about_maya = self.bot, f"MK{n:02d}hrZ"
+        self.markers.append(about_maya)
+        await bot.req.command("/okr", f"note <@U0MANAGER|maya> {about_maya}", user_id="U0HR")
+        await bot.req.command("/okr", "notes <@U0MANAGER|maya>", user_id="U0PEER")
+        await bot.req.command("/okr", f"note <@U0HR|hana> self {n}", user_id="U0HR")
+        await bot.req.command("/okr", "notes <@U0HR|hana>", user_id="U0HR")
 
     async def notes(self, n: int) -> None:
         bot, thread = self.bot, await _bob_thread(self.bot)
@@ -110,7 +130,9 @@ class Run:
 
 
 def allowed(run: Run, i: int, call, marker: str) -> bool:
-    """(a) the manager's own DM, (b) /okr notes to the manager/admin, (c) Bob's own DM thread, if shared."""
+    """(a) the manager's own DM, (b) /okr notes to the manager/HR, (c) Bob's own DM thread, if shared."""
+    if marker.endswith("hrZ"):  # about Maya: nobody in this story may read those
+        return False
     channel = call.args.get("channel")
     if i in run.allowed_calls:
         return True
@@ -137,7 +159,7 @@ def export_all(bot, tmp_path) -> str:
 async def test_notes_stay_private_over_a_whole_cycle(bot, caplog, monkeypatch, tmp_path):
     quiet_libraries("DEBUG")  # production logging config, at its most verbose
     caplog.set_level(logging.DEBUG)
-    data = okr_data(team=TEAM, extra_krs=[EXTRA_KR])
+    data = okr_data(team=TEAM, extra_krs=[EXTRA_KR], people=PEOPLE)
     await seed(bot, data)
     bot.fake.add_user("U0ADMIN", name="Ada")
     run = Run(bot)
@@ -154,10 +176,11 @@ async def test_notes_stay_private_over_a_whole_cycle(bot, caplog, monkeypatch, t
         notes = (await s.exec(select(ReviewNote))).all()
         scores = (await s.exec(select(SendLedger).where(SendLedger.kind == "score_prompt"))).all()
         digests = (await s.exec(select(SendLedger).where(SendLedger.kind == "digest"))).all()
-    assert len(notes) == 39 and {n.visibility for n in notes} == {"private", "shared"}
+    assert len(notes) == 52 and {n.visibility for n in notes} == {"private", "shared"}  # 39 about Bob, 13 Maya
+    assert sorted({(n.author_id, n.subject_id) for n in notes}) == [("U0HR", "U0MANAGER"), ("U0MANAGER", "U0BOB")]
     assert sorted(r.recipient for r in scores if r.status == "sent") == ["U0ALICE", "U0BOB"]
     assert len([d for d in digests if d.status == "sent"]) == 13
-    assert all(m in everything for m in run.markers)  # the manager can read every note back
+    assert all(m in everything for m in run.markers if not m.endswith("hrZ"))  # Maya reads every note back
     bob_threads = json.dumps(
         [[m.text, m.blocks] for m in bot.fake.messages("U0BOB") if m.thread_ts], ensure_ascii=False
     )
@@ -171,8 +194,9 @@ async def test_notes_stay_private_over_a_whole_cycle(bot, caplog, monkeypatch, t
         raw = json.dumps([message.text, message.blocks, message.edits], ensure_ascii=False)
         for marker in (m for m in run.markers if m in raw):
             in_bob_thread = message.channel == "D0BOB" and message.thread_ts and marker in run.shared
-            to_reader = message.ephemeral_user in ("U0MANAGER", "U0ADMIN")  # their /okr notes answers
-            assert message.channel == "D0MANAGER" or in_bob_thread or to_reader, (marker, message.channel)
+            to_reader = message.ephemeral_user in READERS and not marker.endswith("hrZ")  # /okr notes answers
+            seen_by_entitled = message.channel == "D0MANAGER" or in_bob_thread or to_reader
+            assert seen_by_entitled and not marker.endswith("hrZ"), (marker, message.channel)
     for marker in run.markers:
         assert marker not in exports and marker not in caplog.text, marker
     assert all(c.ok for c in bot.fake.calls), [(c.method, c.response) for c in bot.fake.calls if not c.ok][:3]

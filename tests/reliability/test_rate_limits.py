@@ -82,7 +82,7 @@ async def test_429_is_waited_out_and_retried_once(bot, method):
 
 
 async def test_the_loop_serves_health_and_commands_while_a_send_waits_out_a_429(fake_slack, tmp_path):
-    async with running_bot(fake_slack, tmp_path / "prod.db", process_before_response=False) as bot:
+    async with running_bot(fake_slack, tmp_path / "prod.db") as bot:
         await seed(bot)
         bot.fake.fail_next("chat.postMessage", status=429, retry_after=2)
         tick = asyncio.create_task(bot.tick(MONDAY_10_BERLIN))

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from storage.models import CheckIn, ProcessedEvent, ReviewNote
+from storage.models import CheckIn, InboxItem, ReviewNote
 from tests.reliability.helpers import deliver_with_retries, dm_event
 from tests.scenario import digest_seed
 from tests.scenario.seed import MONDAY_10_BERLIN, at, seed
@@ -22,9 +22,9 @@ async def test_thread_reply_delivered_four_times_records_one_checkin_and_one_con
 
     async with bot.db.transaction() as s:
         (ci,) = (await s.exec(select(CheckIn))).all()
-        events = (await s.exec(select(ProcessedEvent))).all()
+        events = (await s.exec(select(InboxItem))).all()
     assert (ci.value, ci.confidence, ci.comment) == (42, "at_risk", "waiting on legal")
-    assert [e.event_id for e in events] == ["Ev0RETRY1"]
+    assert [(e.key, e.state) for e in events] == [("event:Ev0RETRY1", "done")]
     (confirmation,) = bot.fake.messages("U0ALICE", thread_ts=prompt.ts)
     assert "42%" in confirmation.text
     bot.fake.assert_no_warnings()

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlmodel import select
 
-from storage.models import ProcessedEvent
+from storage.models import InboxItem
 
 COMMAND = urlencode({"command": "/okr", "text": "help", "user_id": "U0ALICE", "response_url": "http://127.0.0.1:9/x"})
 EVENT = json.dumps(
@@ -46,11 +46,11 @@ async def test_unsigned_requests_get_401_and_no_side_effect(bot, case, body, cty
     assert resp.status == 401
     assert bot.fake.calls == []  # nothing was sent to Slack on anyone's behalf
     async with bot.db.transaction() as s:
-        assert (await s.exec(select(ProcessedEvent))).all() == []
+        assert (await s.exec(select(InboxItem))).all() == []  # nothing was kept to be worked on
 
 
 async def test_a_correct_signature_is_accepted(bot):
     resp = await bot.req.raw(EVENT, "application/json")
     assert resp.status == 200
     async with bot.db.transaction() as s:
-        assert [e.event_id for e in (await s.exec(select(ProcessedEvent))).all()] == ["EvFORGED"]
+        assert [e.key for e in (await s.exec(select(InboxItem))).all()] == ["event:EvFORGED"]

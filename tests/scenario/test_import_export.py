@@ -176,3 +176,51 @@ def test_review_notes_stay_out_unless_asked_for_with_a_warning(okrbot, tmp_path)
     assert code == 0 and "0 created, 0 updated" in out and "1 notes in the file were skipped" in out
     code, _, err = okrbot("export", "--format", "csv", "--include-review-notes")
     assert code == 2 and "only be exported as yaml or json" in err
+
+
+def _with_people(people: list) -> dict:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["people"] = people
+    return data
+
+
+def test_reporting_lines_round_trip_and_unknown_managers_are_created(okrbot, tmp_path):
+    src = tmp_path / "lines.yaml"
+    people = [{"id": "U0CAROL", "name": "Carol", "manager": "U0VP"}, "U0BOB", {"id": "U0DAVE", "manager": "U0CAROL"}]
+    src.write_text(yaml.safe_dump(_with_people(people)))
+    code, out, err = okrbot("import", src)
+    assert code == 0, err
+    assert sql(okrbot.db, "SELECT id, manager_id FROM person WHERE manager_id IS NOT NULL ORDER BY id") == [
+        ("U0CAROL", "U0VP"),
+        ("U0DAVE", "U0CAROL"),
+    ]
+    assert sql(okrbot.db, "SELECT id FROM person WHERE id = 'U0VP'") == [("U0VP",)]  # created, like any owner
+    code, _, _ = okrbot("export", "--out", tmp_path / "backup.yaml")
+    exported = load_okr_file((tmp_path / "backup.yaml").read_text())
+    assert {p.id: p.manager for p in exported.people if p.manager} == {"U0CAROL": "U0VP", "U0DAVE": "U0CAROL"}
+    code, out, _ = okrbot("import", tmp_path / "backup.yaml")
+    assert code == 0 and " 0 created, 0 updated" in out
+    src.write_text(yaml.safe_dump(_with_people([{"id": "U0DAVE", "manager": None}])))  # null clears it
+    assert okrbot("import", src)[0] == 0
+    assert sql(okrbot.db, "SELECT manager_id FROM person WHERE id = 'U0DAVE'") == [(None,)]
+
+
+def test_self_management_and_reporting_cycles_are_rejected_by_path(okrbot, tmp_path):
+    src = tmp_path / "bad.yaml"
+    people = [
+        {"id": "U0ALICE", "manager": "U0ALICE"},
+        {"id": "U0BOB", "manager": "U0CAROL"},
+        {"id": "U0CAROL", "manager": "U0BOB"},
+    ]
+    src.write_text(yaml.safe_dump(_with_people(people)))
+    code, _, err = okrbot("import", src)
+    assert code == 2 and counts(okrbot.db)["person"] == 0
+    assert "people[0].manager: U0ALICE cannot be their own manager" in err
+    assert "people[1].manager: reporting cycle U0BOB → U0CAROL → U0BOB" in err
+    # A loop that closes only through a manager stored by an earlier import is refused too, and nothing changes.
+    src.write_text(yaml.safe_dump(_with_people([{"id": "U0BOB", "manager": "U0CAROL"}])))
+    assert okrbot("import", src)[0] == 0
+    src.write_text(yaml.safe_dump(_with_people([{"id": "U0CAROL", "manager": "U0BOB"}])))
+    code, _, err = okrbot("import", src)
+    assert code == 2 and "people[0].manager: reporting cycle U0CAROL → U0BOB → U0CAROL" in err
+    assert sql(okrbot.db, "SELECT manager_id FROM person WHERE id = 'U0CAROL'") == [(None,)]

@@ -1,5 +1,5 @@
 """Maya manages Growth: her Friday DM holds the team digest and one review thread per person;
-whatever she writes there stays between her, the person's other managers and admins."""
+whatever she writes there stays between her, the person's other line managers and HR."""
 
 import json
 import logging
@@ -10,6 +10,7 @@ from sqlmodel import select
 from bot.logs import quiet_libraries
 from bot.services.okr_io.exporter import export_okrs
 from bot.slack.ids import DigestId
+from bot.slack.mrkdwn import esc, unescape
 from storage.models import ReviewNote, ReviewThread
 from tests.scenario.digest_seed import check_in, kr_id, seed, texts
 
@@ -61,7 +62,9 @@ async def test_reply_in_a_review_thread_becomes_a_private_note(bot):
         "Bob & the team <3 the setup",
     )
     (confirm,) = bot.fake.messages(bob.channel, thread_ts=bob.ts)
-    assert confirm.text.startswith(":lock: Saved as a private review note about Bob. Only you, Bob's other managers")
+    assert confirm.text.startswith(
+        ":lock: Saved as a private review note about Bob. Only you, Bob's other line managers and HR"
+    )
     assert bot.fake.messages("U0BOB") == []
 
 
@@ -104,9 +107,11 @@ async def test_notes_refusal_says_nothing_about_whether_notes_exist(bot):
     await bot.req.command("/okr", text="notes <@U0BOB|bob>", user_id="U0BOB")
     refusals = [c.args["text"] for c in bot.fake.calls_to("response_url") if c.args.get("text", "").startswith(":warn")]
     assert len(refusals) == 3 and len(set(refusals)) == 1
-    assert "managers and okrbot admins" in refusals[0]
-    await bot.req.command("/okr", text="notes <@U0BOB|bob> 2027-Q1", user_id="U0ADMIN")
+    assert "line managers and HR" in refusals[0]
+    await bot.req.command("/okr", text="notes <@U0BOB|bob> 2027-Q1", user_id="U0HR")
     assert "good week" in texts(bot.fake.calls_to("response_url")[-1].args["blocks"])
+    await bot.req.command("/okr", text="notes <@U0BOB|bob> 2027-Q1", user_id="U0ADMIN")  # admin is not HR
+    assert bot.fake.calls_to("response_url")[-1].args["text"] == refusals[0]
 
 
 async def test_privacy_scan_over_a_full_week(bot, caplog):
@@ -158,3 +163,66 @@ async def test_user_text_is_escaped_in_digest_and_manager_dm(bot):
     assert "&lt;!channel&gt; &lt;@U0ALICE&gt; &lt;https://evil.example|your bank&gt;" in texts(
         bot.fake.messages("C0GROWTH")[0]
     )
+
+
+# Item 8: escaping can make a note up to five times longer; it must still be shown, whole, to its readers.
+HEAVY = " ".join(["a&b<c>d&&<<>>"] * 200) + " END-OF-NOTE"  # ~2,800 characters, ~600 of them & < >
+
+
+def _words(text: str) -> str:
+    return "".join(text.split())
+
+
+def _note_text(blocks: list[dict]) -> str:
+    """The note as the reader sees it: section texts with the quote marks and Slack's escaping undone."""
+    raw = "\n".join(b["text"]["text"] for b in blocks[1:])
+    lines = [line.removeprefix("> ") for line in raw.splitlines() if line.startswith("> ")]
+    return unescape("\n".join(lines))
+
+
+async def test_a_heavily_escaped_note_is_shown_whole(bot):
+    await seed(bot)
+    assert len(HEAVY) <= 3000 and len(esc(HEAVY)) > 6000
+    meta = json.dumps({"subject": "U0BOB", "channel": "", "thread_ts": ""})
+    await bot.req.view_submission("U0MANAGER", DigestId.NOTE_MODAL, _values(HEAVY, "shared"), private_metadata=meta)
+    await bot.req.command("/okr", text="notes <@U0BOB|bob>", user_id="U0MANAGER")
+    answer = bot.fake.calls_to("response_url")[-1]
+    assert answer.ok, answer.response
+    blocks = answer.args["blocks"]
+    assert len(blocks) > 2 and all(len(b["text"]["text"]) <= 3000 for b in blocks)
+    assert _words(_note_text(blocks)) == _words(HEAVY)  # nothing clipped, nothing garbled
+    (shared,) = [m for m in bot.fake.messages("U0BOB") if m.thread_ts]  # the copy shared with Bob, whole too
+    assert _words(_note_text([{}, *shared.blocks])) == _words(HEAVY)
+    assert all(c.ok for c in bot.fake.calls), [(c.method, c.response) for c in bot.fake.calls if not c.ok]
+    bot.fake.assert_no_warnings()
+
+
+def _edit(bob, reply_ts: str, text: str) -> dict:
+    message = {"type": "message", "user": "U0MANAGER", "text": text, "ts": reply_ts, "thread_ts": bob.ts}
+    return {
+        "type": "message",
+        "subtype": "message_changed",
+        "channel": bob.channel,
+        "channel_type": "im",
+        "message": message,
+        "ts": str(float(reply_ts) + 1),
+    }
+
+
+async def test_editing_a_thread_reply_keeps_the_note_limit(bot):
+    await seed(bot)
+    _, people = await _manager_dm(bot)
+    bob = people["Bob"]
+    reply_ts = bot.fake.new_ts()
+    await bot.req.message_im("U0MANAGER", "short note", channel=bob.channel, thread_ts=bob.ts, ts=reply_ts)
+    await bot.req.event(_edit(bob, reply_ts, "x" * 3001))
+    (note,) = await _notes(bot)
+    assert note.body == "short note"
+    warning = bot.fake.messages(bob.channel, thread_ts=bob.ts)[-1]
+    assert "under 3000 characters" in warning.text and "keeps its earlier text" in warning.text
+    await bot.req.event(_edit(bob, reply_ts, "better &amp; longer note"))
+    (note,) = await _notes(bot)
+    assert note.body == "better & longer note"
+    await bot.req.message_im("U0MANAGER", "y" * 3001, channel=bob.channel, thread_ts=bob.ts)  # a new reply too
+    assert len(await _notes(bot)) == 1
+    assert "under 3000 characters" in bot.fake.messages(bob.channel, thread_ts=bob.ts)[-1].text

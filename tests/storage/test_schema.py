@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import ProcessedEvent, SendLedger
+from storage.models import InboxItem, SendLedger
 
 
 def test_migrations_build_the_models_schema_from_empty(tmp_path):
@@ -42,12 +42,12 @@ async def test_ledger_is_unique_per_recipient_kind_period(db: Database, kind):
         s.add(SendLedger(recipient="U1", kind="score_prompt", period="2027-01-04"))
 
 
-async def test_processed_event_ids_are_unique(db: Database):
+async def test_inbox_keys_are_unique(db: Database):
     async with db.transaction() as s:
-        s.add(ProcessedEvent(event_id="Ev1"))
+        s.add(InboxItem(key="event:Ev1", lane="U1", payload="{}"))
     with pytest.raises(IntegrityError):
         async with db.transaction() as s:
-            s.add(ProcessedEvent(event_id="Ev1"))
+            s.add(InboxItem(key="event:Ev1", lane="U2", payload="{}"))
 
 
 def test_ensure_current_builds_a_fresh_database_then_is_a_no_op(tmp_path):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.slack.mrkdwn import clip, esc, shorten, unescape
+from bot.slack.mrkdwn import clip, esc, shorten, split, unescape
 
 
 def test_escape_defuses_mentions_and_links():
@@ -32,3 +32,11 @@ def test_clip_never_splits_an_entity_or_a_token(pad, tail):
 def test_short_text_is_untouched_and_shorten_cuts_on_words():
     assert clip("hello") == "hello"
     assert shorten("one two three four", 10) == "one two…"
+
+
+def test_split_keeps_everything_and_never_cuts_an_entity():
+    text = esc("&<>" * 1500 + " tail words here")  # 19,516 characters once escaped, no space for 19,500
+    pieces = split(text, 3000)
+    assert len(pieces) == 7 and all(len(p) <= 3000 for p in pieces)
+    assert "".join(pieces).replace(" ", "") == text.replace(" ", "")  # only the spaces cut at are dropped
+    assert all(esc(unescape(p)) == p for p in pieces)  # each piece holds whole entities only

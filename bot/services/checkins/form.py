@@ -112,15 +112,39 @@ async def _anyone_kr(session, cycle_id: int, wanted: str) -> KeyResult | None:
     return hits[0] if hits else None
 
 
+def precheck(*, context: FormContext | None, values: dict[str, str | None]) -> None:
+    """What can be refused from the submitted form alone, with no database call: run before the ack.
+
+    The form does not say whether its KR is done/not-done, so a value is accepted here if it reads as a
+    number or as one of the done/not-done answers; validate() then checks it against the KR itself.
+    """
+    _require_context(context)
+    if not context.kr_id and not (values.get("kr") or "").isdigit():
+        raise InvalidInput("Pick a key result.", field="kr")
+    text = (values.get("value") or "").strip()
+    if text.lower().replace(" ", "_") in (*BINARY_VALUES, "1", "yes", "0", "no"):
+        return
+    if not text:
+        raise InvalidInput("Enter the current value, e.g. 42.", field="value")
+    try:
+        value = parse_number(text)
+    except ParseError as exc:
+        raise InvalidInput("; ".join(exc.problems), field="value", text=text) from None
+    if not math.isfinite(value):
+        raise InvalidInput("Enter a finite number.", field="value", text=text)
+
+
+def _require_context(context: FormContext | None) -> None:
+    """None: the adapter could not read the form's context back (a stale or tampered modal)."""
+    if context is None:
+        raise InvalidInput("This form is out of date: close it and start the check-in again.", field="value")
+
+
 async def validate(
     svc: Services, *, user_id: str, context: FormContext | None, values: dict[str, str | None]
 ) -> Submission:
-    """Check a modal submission; InvalidInput names the field so the adapter shows it in place.
-
-    `context` is None when the adapter could not read the form's context back (a stale or tampered modal).
-    """
-    if context is None:
-        raise InvalidInput("This form is out of date: close it and start the check-in again.", field="value")
+    """Check a modal submission; InvalidInput names the field so the adapter shows it in place."""
+    _require_context(context)
     kr_id = context.kr_id or (int(values["kr"]) if (values.get("kr") or "").isdigit() else None)
     if kr_id is None:
         raise InvalidInput("Pick a key result.", field="kr")

@@ -45,6 +45,8 @@ async def on_thread_reply(svc: Services, msg: DmMessage) -> bool:
             return False
         krs = await _prompt_krs(session, entry)
         existing = await checkins.checkins_from_message(session=session, channel=msg.channel, ts=msg.ts)
+    if existing and not msg.edited:
+        return True  # already recorded: the inbox is redoing a reply whose work a crash cut short
     try:
         drafts = parse_reply(msg.text, _refs(krs))
     except ParseError as exc:

@@ -77,11 +77,12 @@ async def _send(svc, manager_id, ledger_id, digest, sections, occ, at) -> str:
 async def person_sections(
     session: AsyncSession, *, manager_id: str, team: Team, cycle: Cycle, digest: DigestMessage
 ) -> list[PersonSection]:
-    """One section per member and KR owner of the team whom this manager manages (not themselves)."""
+    """One section per member and KR owner of the team whom this manager line-manages (up the chain), so a
+    section exists exactly when a reply in its thread may become a note; never about themselves or a peer."""
     krs = [kr for o in digest.objectives if not o.shared_from for kr in o.krs]
     candidates = set(await teams.members_of(session=session, team_id=team.id)) | {kr.owner_id for kr in krs}
     others = sorted(candidates - {manager_id})
-    managed = await permissions.managed_among(session, manager_id=manager_id, person_ids=others)
+    managed = await permissions.note_subjects_among(session, viewer_id=manager_id, person_ids=others)
     subjects = [pid for pid in others if pid in managed]
     known = await people.people_by_ids(session=session, ids=[*subjects, manager_id])
     zone = cadence.safe_zone(known[manager_id].tz if manager_id in known else None, team.timezone)

@@ -31,6 +31,7 @@ class Services:
     notifier: Notifier
     directory: Directory
     admins: frozenset[str] = frozenset()
+    hr: frozenset[str] = frozenset()  # OKRBOT_HR: may read/write review notes about anyone but themselves
     clock: Callable[[], datetime] = field(default=utcnow)
     routes: tuple[Route, ...] = ()  # asked in order by kernel.inbox
     tick_steps: tuple[Step, ...] = ()  # run in order by kernel.tick

@@ -2,16 +2,15 @@
 
 The routes are a list wired by the composition root (bot.app) into Services.routes, asked in order.
 
-Slack retries an event delivery up to 3 times; the event id is claimed first, so a
-retry never has a second side effect. (If handling then fails, the retry is dropped
-too: we prefer a lost reply, which the person sees and can resend, to a doubled one.)
+Slack retries an event delivery up to 3 times; the durable inbox keeps each event id once
+(handlers/inbox.py), so a retry never has a second side effect. The inbox may redo a message
+whose work a crash cut short: each route recognises a message it already handled by its ts.
 """
 
 import logging
 from dataclasses import dataclass
 
 from bot.services.kernel.context import Services
-from storage.events import claim_event
 
 log = logging.getLogger(__name__)
 
@@ -27,19 +26,8 @@ class DmMessage:
     edited: bool = False  # a message_changed event: `ts` is the original message's ts
 
 
-async def first_delivery(svc: Services, event_id: str | None) -> bool:
-    """True the first time an event id is seen; events without an id are always new."""
-    if not event_id:
-        return True
-    async with svc.db.transaction() as session:
-        return await claim_event(session=session, event_id=event_id)
-
-
 async def handle_dm(svc: Services, msg: DmMessage) -> bool:
-    """Deduplicate, then hand the message to the feature that owns its thread."""
-    if not await first_delivery(svc, msg.event_id):
-        log.info("dropped a retried event")
-        return False
+    """Hand the message to the feature that owns its thread."""
     for route in svc.routes:
         if await route(svc, msg):
             return True

@@ -8,15 +8,19 @@
 | edit own KR's title and comment (not target, owner, weight, due date, archiving) | the KR's owner |
 | change team settings | the team's managers (and admins) |
 | open/close cycles | admins |
-| write or read review notes about a person | that person's managers, admins |
+| write or read review notes about a person | that person's line managers, transitively up the chain, and HR |
+|   | (`OKRBOT_HR`); never the person themselves, nobody about themselves; admins only if also one of those |
+
+A person's line managers are their explicit `manager` in the OKR file's people: list; otherwise the managers
+of each team where they are a member (not a team they manage). See storage/reporting.py.
 """
 
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.kernel.errors import PermissionDenied
-from storage import okrs, teams
-from storage.models import KeyResult, KRCoOwner, TeamMember
+from storage import okrs, reporting, teams
+from storage.models import KeyResult, KRCoOwner
 
 
 async def is_team_manager(session: AsyncSession, *, user_id: str, team_id: int) -> bool:
@@ -58,33 +62,19 @@ def require_admin(*, user_id: str, admins: frozenset[str]) -> None:
         raise PermissionDenied("Only okrbot admins can do that (see OKRBOT_ADMINS).")
 
 
-async def manages_person(session: AsyncSession, *, manager_id: str, person_id: str) -> bool:
-    """True if `manager_id` manages a team that `person_id` belongs to (as member or manager)."""
-    managed = {t.id for t in await teams.teams_managed_by(session=session, person_id=manager_id)}
-    if not managed:
+async def can_see_notes_about(session: AsyncSession, *, viewer_id: str, subject_id: str, hr: frozenset[str]) -> bool:
+    """Review notes: HR and the subject's line managers up the chain; nobody about themselves; admins as such: no."""
+    if viewer_id == subject_id:
         return False
-    rows = await session.exec(select(TeamMember.team_id).where(TeamMember.person_id == person_id))
-    return any(team_id in managed for team_id in rows.all())
-
-
-async def managed_among(session: AsyncSession, *, manager_id: str, person_ids: list[str]) -> set[str]:
-    """Those of `person_ids` whom `manager_id` manages (see manages_person), in two queries for any number."""
-    managed = {t.id for t in await teams.teams_managed_by(session=session, person_id=manager_id)}
-    if not managed or not person_ids:
-        return set()
-    stmt = select(TeamMember.person_id).where(
-        col(TeamMember.person_id).in_(person_ids), col(TeamMember.team_id).in_(managed)
-    )
-    return set((await session.exec(stmt)).all())
-
-
-async def can_see_notes_about(
-    session: AsyncSession, *, viewer_id: str, subject_id: str, admins: frozenset[str]
-) -> bool:
-    """Review notes: the subject's managers and admins (HR). Never the wider team."""
-    if viewer_id in admins:
+    if viewer_id in hr:
         return True
-    return viewer_id != subject_id and await manages_person(session, manager_id=viewer_id, person_id=subject_id)
+    return viewer_id in await reporting.line_manager_chain(session=session, person_id=subject_id)
+
+
+async def note_subjects_among(session: AsyncSession, *, viewer_id: str, person_ids: list[str]) -> set[str]:
+    """Those of `person_ids` whose notes `viewer_id` may read and write as a line manager (the manager digest)."""
+    chains = await reporting.line_manager_chains(session=session, person_ids=[p for p in person_ids if p != viewer_id])
+    return {pid for pid, chain in chains.items() if viewer_id in chain}
 
 
 # What a KR's owner may change on their own KR without being a manager (target, owner,

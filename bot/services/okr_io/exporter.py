@@ -92,13 +92,16 @@ async def _collect(session, cycle: Cycle) -> tuple[dict[str, Any], list[dict[str
         "cycle": {"name": cycle.name, "start": cycle.start, "end": cycle.end, "state": cycle.state},
         "teams": await _teams(session, all_teams),
         "people": [
-            {"id": p.id, "name": p.display_name, "tz": p.tz}
-            for p in await people.list_people(session=session)
-            if p.display_name or p.tz
+            _person(p) for p in await people.list_people(session=session) if p.display_name or p.tz or p.manager_id
         ],
         "objectives": [_objective(o, krs[o.id], names, parents, links) for o in objectives],
     }
     return data, rows
+
+
+def _person(p) -> dict[str, Any]:
+    item = {"id": p.id, "name": p.display_name, "tz": p.tz}
+    return item | ({"manager": p.manager_id} if p.manager_id else {})
 
 
 async def _teams(session, all_teams: list[Team]) -> list[dict[str, Any]]:

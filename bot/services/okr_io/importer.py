@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.okr.types import WEEKDAYS
 from bot.services.okr_io.okr_file import KeyResultIn, ObjectiveIn, OkrFile, TeamIn, load_okr_file
-from bot.services.okr_io.okr_file_checks import parent_index
+from bot.services.okr_io.okr_file_checks import OkrFileInvalid, parent_index
 from storage import cycles, okrs, people, teams
 from storage.db import Database
 from storage.models import AuditEntry, Cycle, KeyResult, Objective, Team
@@ -116,7 +116,10 @@ async def _apply(run: _Run, f: OkrFile) -> None:
     for p in f.people:
         person = await people.get_person(session=run.session, person_id=p.id)
         values = {"display_name": p.name or person.display_name, "tz": p.tz or person.tz}
+        if "manager" in p.model_fields_set:  # left out: keep the stored line manager
+            values["manager_id"] = p.manager
         run.record(f"person {p.id}", new=p.id not in known, changes=_assign(person, values))
+    await _check_reporting_lines(run, f)
     cycle = await _apply_cycle(run, f)
     for t in f.teams:
         await _apply_team(run, t)
@@ -130,8 +133,21 @@ async def _apply(run: _Run, f: OkrFile) -> None:
         )
 
 
+async def _check_reporting_lines(run: _Run, f: OkrFile) -> None:
+    """The file's managers combined with those already stored must not loop (the file alone is checked earlier)."""
+    for i, p in enumerate(f.people):
+        line, node = [p.id], p.manager
+        while node and node not in line:
+            line.append(node)
+            node = (await people.get_person(session=run.session, person_id=node)).manager_id
+        if node == p.id:
+            loop = " → ".join([*line, p.id])
+            raise OkrFileInvalid([f"people[{i}].manager: reporting cycle {loop} (with managers already stored)"])
+
+
 def _people_ids(f: OkrFile) -> set[str]:
-    ids = {p.id for p in f.people}
+    # A manager named only in people: is created as a bare person, like any owner or team member.
+    ids = {p.id for p in f.people} | {p.manager for p in f.people if p.manager}
     for t in f.teams:
         ids |= {*t.managers, *t.members}
     for o in f.objectives:

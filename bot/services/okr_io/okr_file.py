@@ -165,12 +165,20 @@ class PersonIn(_Strict):
     id: SlackId
     name: str = ""
     tz: TimeZone | None = None
+    # Line manager: whose review notes about this person they may read. Left out = keep the stored one;
+    # `manager: null` clears it (then the managers of the teams they are a member of apply).
+    manager: SlackId | None = None
+
+
+def _person_entry(value: Any) -> Any:
+    # `people: [U0ALICE]` is shorthand for `{id: U0ALICE}`.
+    return {"id": value} if isinstance(value, str) else value
 
 
 class OkrFile(_Strict):
     cycle: CycleIn
     teams: list[TeamIn] = []
-    people: list[PersonIn] = []
+    people: list[Annotated[PersonIn, BeforeValidator(_person_entry)]] = []
     objectives: list[ObjectiveIn] = []
     # Accepted so an export made with --include-review-notes can be read back, but never imported.
     review_notes: list[Any] = []

@@ -168,7 +168,8 @@ def cross_check(raw: dict, *, known_teams: Iterable[str] = ()) -> list[str]:
     teams = _dicts(raw.get("teams"))
     objectives = _dicts(raw.get("objectives"))
     errors = _duplicates(teams, "teams", "name", "team name", fold=True)
-    errors += _duplicates(_dicts(raw.get("people")), "people", "id", "person id")
+    errors += _duplicates(_people(raw.get("people")), "people", "id", "person id")
+    errors += _manager_errors(_people(raw.get("people")))
     errors += _duplicates(objectives, "objectives", "ref", "objective ref")
     names = {n.lower() for _, t in teams if (n := _str(t.get("name")))} | {n.lower() for n in known_teams}
     for i, obj in objectives:
@@ -203,6 +204,40 @@ def _duplicates(items: list[tuple[int, dict]], where: str, key: str, what: str, 
             errors.append(f"{where}[{i}].{key}: duplicate {what} {value!r} (also {where}[{seen[norm]}])")
         else:
             seen[norm] = i
+    return errors
+
+
+def _people(value: Any) -> list[tuple[int, dict]]:
+    """The people: list with the plain-id shorthand (`- U0ALICE`) read as `{id: U0ALICE}`."""
+    if not isinstance(value, list):
+        return []
+    return _dicts([{"id": v} if isinstance(v, str) else v for v in value])
+
+
+def _manager_errors(people: list[tuple[int, dict]]) -> list[str]:
+    """Nobody manages themselves, and explicit reporting lines never loop (A -> B -> A)."""
+    errors, boss, where = [], {}, {}
+    for i, person in people:
+        pid, manager = _str(person.get("id")), _str(person.get("manager"))
+        if pid is None or manager is None:
+            continue
+        if manager == pid:
+            errors.append(f"people[{i}].manager: {pid} cannot be their own manager")
+            continue
+        boss.setdefault(pid, manager)
+        where.setdefault(pid, i)
+    reported: set[str] = set()
+    for start in boss:
+        line, node = [start], boss[start]
+        while node in boss and node not in line:
+            line.append(node)
+            node = boss[node]
+        if node == start and not reported & set(line):
+            reported |= set(line)
+            loop = " → ".join([*line, start])
+            errors.append(
+                f"people[{where[start]}].manager: reporting cycle {loop}; someone in it needs another manager"
+            )
     return errors
 
 

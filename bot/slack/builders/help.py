@@ -23,7 +23,10 @@ def build_help(subcommands) -> Rendered:
         ContextBlock(
             elements=[
                 MarkdownTextObject(
-                    text="OKRs are visible to everyone. Review notes are private to you, your manager and HR."
+                    text=(
+                        "OKRs are visible to everyone. Review notes about a person are private to their line "
+                        "managers (up the chain) and HR; nobody reads notes about themselves."
+                    )
                 )
             ]
         ),

@@ -15,12 +15,28 @@ from bot.okr.messages.notes import NoteList, NoteModal, SharedNote, SharedNoteIn
 from bot.okr.types import NoteVisibility
 from bot.slack.builders.digests import MAX_BLOCKS
 from bot.slack.ids import DigestId
-from bot.slack.mrkdwn import esc, shorten
+from bot.slack.mrkdwn import SECTION_LIMIT, esc, shorten, split
 from bot.slack.render import Rendered, render, render_view
 
 
-def _quote(body: str, limit: int = 2500) -> str:
-    return "\n".join(f"> {esc(line)}" for line in shorten(body, limit).splitlines() or [""])
+def quoted_sections(head: str, body: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """`head` then the whole note as a mrkdwn quote, escaped first and then split into section-sized texts."""
+    lines = [f"> {piece}" for line in (body.splitlines() or [""]) for piece in split(esc(line), limit - 2)]
+    sections, current = [], head
+    for line in lines:
+        if len(current) + 1 + len(line) > limit:
+            sections.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}"
+    return [*sections, current]
+
+
+def _note_sections(n) -> list[SectionBlock]:
+    who = "shared with them" if n.shared else "private"
+    cycle = f" · {esc(n.cycle_name)}" if n.cycle_name else ""
+    head = f"*{esc(n.author_name)}* · {n.created_at:%Y-%m-%d} · {who}{cycle}"
+    return [SectionBlock(text=text) for text in quoted_sections(head, n.body)]
 
 
 @render.register
@@ -32,15 +48,17 @@ def _note_list(m: NoteList) -> Rendered:
             text=f"No review notes about {name}{scope} yet.",
             blocks=[SectionBlock(text=f"No review notes about *{name}*{scope} yet.")],
         )
+    # The latest notes that fit in one message, each whole (a long, heavily escaped note takes several blocks).
+    shown: list[list[SectionBlock]] = []
+    for n in reversed(m.notes):
+        sections = _note_sections(n)
+        if sum(map(len, shown)) + len(sections) > MAX_BLOCKS - 2:
+            break
+        shown.insert(0, sections)
     blocks = [SectionBlock(text=f":lock: *Review notes about {name}*{scope} (only you can see this)")]
-    for n in m.notes[-(MAX_BLOCKS - 2) :]:
-        who = "shared with them" if n.shared else "private"
-        meta = f"*{esc(n.author_name)}* · {n.created_at:%Y-%m-%d} · {who}" + (
-            f" · {esc(n.cycle_name)}" if n.cycle_name else ""
-        )
-        blocks.append(SectionBlock(text=f"{meta}\n{_quote(n.body)}"))
-    if len(m.notes) > MAX_BLOCKS - 2:
-        blocks.append(SectionBlock(text=f"_Showing the latest {MAX_BLOCKS - 2} of {len(m.notes)} notes._"))
+    blocks += [block for sections in shown for block in sections]
+    if len(shown) < len(m.notes):
+        blocks.append(SectionBlock(text=f"_Showing the latest {len(shown)} of {len(m.notes)} notes._"))
     return Rendered(text=f"{len(m.notes)} review notes about {name}{scope}", blocks=blocks)
 
 
@@ -48,7 +66,7 @@ def _note_list(m: NoteList) -> Rendered:
 def _shared_intro(m: SharedNoteIntro) -> Rendered:
     text = (
         f":lock: {esc(m.author_name)} shared a review note with you. It is in this thread; "
-        "only you, your managers and okrbot admins can see it."
+        "only you, your line managers and HR can see it."
     )
     return Rendered(text=f"{esc(m.author_name)} shared a review note with you", blocks=[SectionBlock(text=text)])
 
@@ -57,7 +75,7 @@ def _shared_intro(m: SharedNoteIntro) -> Rendered:
 def _shared_note(m: SharedNote) -> Rendered:
     return Rendered(
         text=f"Review note from {esc(m.author_name)}",
-        blocks=[SectionBlock(text=f":memo: *From {esc(m.author_name)}:*\n{_quote(m.body)}")],
+        blocks=[SectionBlock(text=t) for t in quoted_sections(f":memo: *From {esc(m.author_name)}:*", m.body)],
     )
 
 

@@ -45,11 +45,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_cycle_name"), ["name"], unique=True)
 
     op.create_table(
+        "inbox_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("lane", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("owner", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("lease_until", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("available_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("error", sa.String(length=500), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key"),
+    )
+    with op.batch_alter_table("inbox_item", schema=None) as batch_op:
+        batch_op.create_index("ix_inbox_item_state_lane_id", ["state", "lane", "id"], unique=False)
+
+    op.create_table(
         "person",
         sa.Column("display_name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("tz", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("away_until", sa.Date(), nullable=True),
         sa.Column("delegate_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("manager_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("dm_channel", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("tz_refreshed_at", storage.models.UTCDateTime(timezone=True), nullable=True),
@@ -57,13 +78,11 @@ def upgrade() -> None:
             ["delegate_id"],
             ["person.id"],
         ),
+        sa.ForeignKeyConstraint(
+            ["manager_id"],
+            ["person.id"],
+        ),
         sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_table(
-        "processed_event",
-        sa.Column("event_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("received_at", storage.models.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("event_id"),
     )
     op.create_table(
         "send_ledger",
@@ -367,8 +386,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_send_ledger_channel_ts")
 
     op.drop_table("send_ledger")
-    op.drop_table("processed_event")
     op.drop_table("person")
+    with op.batch_alter_table("inbox_item", schema=None) as batch_op:
+        batch_op.drop_index("ix_inbox_item_state_lane_id")
+
+    op.drop_table("inbox_item")
     with op.batch_alter_table("cycle", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cycle_name"))
 

@@ -1,0 +1,231 @@
+"""The Bolt side of the durable inbox: keep a request before Slack gets its 200, do its work later.
+
+A deferred listener acks, commits the verified request body to the inbox, and returns; Bolt
+(always run with process_before_response) answers Slack only after that commit, so once Slack
+has its 200 the work survives SIGTERM, SIGKILL and a database restart. Inbox workers replay
+the kept body through the same Bolt app with a replay flag in the context, so the very same
+listener then runs its work, with Bolt's own argument injection, `respond` and error handler.
+
+Workers are fair between people: they take the oldest item of each person ("lane") in turn,
+one item per person at a time, so a burst from one person delays only that person, and one
+person's replies are applied in the order they were sent.
+"""
+
+import asyncio
+import contextlib
+import functools
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from bot.logs import correlation_id
+from bot.services.kernel import inbox_store
+from bot.services.kernel.context import Services
+
+log = logging.getLogger(__name__)
+
+REPLAY = "okrbot_inbox_replay"  # context flag: this dispatch is a worker replaying a kept request
+INBOX = "okrbot_inbox"  # context key: the InboxWorker that keeps requests
+OUTCOME = "okrbot_inbox_outcome"  # set by a replayed listener that failed: "retry" or the error's class name
+
+
+def request_key(body: dict) -> str:
+    """The request's Slack identity: a redelivered event or a replayed click maps to the same key."""
+    if body.get("event_id"):
+        return f"event:{body['event_id']}"
+    if body.get("trigger_id"):  # commands, block actions, view submissions: one trigger per interaction
+        return f"{body.get('type') or 'command'}:{body['trigger_id']}"
+    actions = body.get("actions") or [{}]
+    return f"{body.get('type', '')}:{(body.get('user') or {}).get('id', '')}:{actions[0].get('action_ts', '')}"
+
+
+def request_lane(body: dict) -> str:
+    """Whose request this is, for fairness: the person, whichever shape the body has."""
+    event = body.get("event") or {}
+    user = (body.get("user") or {}).get("id") or body.get("user_id") or event.get("user")
+    return str(user or (event.get("message") or {}).get("user") or "-")[:64]
+
+
+Precheck = Callable[[dict], dict[str, str] | None]
+
+
+def deferred(fn: Callable[..., Awaitable[None]], *, precheck: Precheck | None = None):
+    """Wrap a listener so its work runs from the inbox. `fn` must take `body` and `context`.
+
+    `precheck(body)` may return modal field errors, found from the payload alone (no database or
+    Slack call before the ack); they are shown in the modal instead of keeping the request.
+    Bolt injects arguments by the names of `fn`'s parameters (it unwraps functools.wraps).
+    """
+
+    @functools.wraps(fn)
+    async def listener(**kw) -> None:
+        context = kw["context"]
+        if context.get(REPLAY):
+            await _run_replayed(fn, kw)
+            return
+        ack = kw.get("ack")
+        errors = precheck(kw["body"]) if precheck else None
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        if ack is not None:
+            await ack()
+        await context[INBOX].keep(kw["body"])
+
+    return listener
+
+
+async def _run_replayed(fn, kw: dict) -> None:
+    context = kw["context"]
+    if kw.get("ack") is not None:
+        await kw["ack"]()  # Bolt expects every interaction to be acked; Slack was answered long ago
+    try:
+        await fn(**kw)
+    except Exception as exc:
+        if inbox_store.is_transient(exc):
+            context[OUTCOME] = "retry"  # the database (or Slack) is away: try again later, tell nobody yet
+            log.warning("inbox item will be retried: %s", type(exc).__name__)
+            return
+        context[OUTCOME] = type(exc).__name__
+        raise  # the one error handler tells the person
+
+
+class InboxWorker:
+    """Keeps requests and works through the inbox: a bounded number at a time, fair between people."""
+
+    def __init__(
+        self,
+        app: AsyncApp,
+        svc: Services,
+        *,
+        concurrency: int = 8,
+        limit: int = 10_000,
+        lease: timedelta = timedelta(seconds=60),
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.app, self.svc = app, svc
+        self.concurrency, self.limit, self.lease, self.poll = concurrency, limit, lease, poll_seconds
+        self.owner = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._wake = asyncio.Event()
+        self._running: dict[int, asyncio.Task] = {}
+        self._busy_lanes: set[str] = set()
+        self._loop: asyncio.Task | None = None
+        self._heartbeat: asyncio.Task | None = None
+        self._stopping = False
+        self._claiming = 0
+
+    async def keep(self, body: dict) -> None:
+        """Commit a verified request (before the 200); a redelivery of one already kept is dropped."""
+        payload = {"body": body, "cid": correlation_id.get()}
+        fresh = await inbox_store.keep(
+            self.svc, key=request_key(body)[:200], lane=request_lane(body), payload=payload, limit=self.limit
+        )
+        if not fresh:
+            log.info("dropped a redelivered request")
+        self._wake.set()
+
+    def start(self) -> None:
+        """Begin working, starting with whatever an earlier process left unfinished."""
+        self._loop = asyncio.create_task(self._work_loop(), name="okrbot-inbox")
+        self._heartbeat = asyncio.create_task(self._renew_leases(), name="okrbot-inbox-lease")
+
+    async def stop(self, *, drain_seconds: float) -> int:
+        """Stop taking items, let running ones finish for up to `drain_seconds`; how many were left running.
+
+        Items cut off here stay claimed; their lease lapses and the next start (or another worker) redoes them.
+        """
+        self._stopping = True
+        self._wake.set()
+        for task in (self._loop, self._heartbeat):
+            if task:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        running = list(self._running.values())
+        if running:
+            await asyncio.wait(running, timeout=drain_seconds)
+        left = [t for t in running if not t.done()]
+        for task in left:
+            task.cancel()
+        return len(left)
+
+    async def wait_idle(self) -> None:
+        """Until nothing is running and nothing is ready (tests: a request's effects are all done)."""
+        while True:
+            if self._running:
+                await asyncio.wait(list(self._running.values()))
+                continue
+            if not self._claiming and not await inbox_store.ready(self.svc, limit=1) and not self._claiming:
+                return
+            self._wake.set()
+            await asyncio.sleep(0.005)
+
+    async def _work_loop(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                await self._take_what_is_ready()
+            except Exception:  # the database is away: keep polling; nothing is lost, it is all in the table
+                log.exception("inbox: could not read the queue; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll)
+
+    async def _take_what_is_ready(self) -> None:
+        free = self.concurrency - len(self._running)
+        if free <= 0:
+            return
+        for item_id, lane in await inbox_store.ready(self.svc, limit=free + len(self._busy_lanes) + 1):
+            if free <= 0 or self._stopping:
+                return
+            if lane in self._busy_lanes or item_id in self._running:
+                continue
+            self._claiming += 1  # wait_idle must not see "nothing ready, nothing running" mid-claim
+            try:
+                claimed = await inbox_store.claim(
+                    self.svc, item_id=item_id, lane=lane, owner=self.owner, lease=self.lease
+                )
+                if claimed is None:
+                    continue  # another worker took it
+                self._busy_lanes.add(lane)
+                self._running[item_id] = asyncio.create_task(self._process(claimed))
+                free -= 1
+            finally:
+                self._claiming -= 1
+
+    async def _process(self, item: inbox_store.Claimed) -> None:
+        try:
+            outcome = await self._replay(item)
+            if outcome == "retry":
+                await inbox_store.retry_later(
+                    self.svc, item_id=item.item_id, owner=self.owner, delay=timedelta(seconds=5), error="retry"
+                )
+            else:
+                await inbox_store.done(self.svc, item_id=item.item_id, owner=self.owner, error=outcome)
+        except Exception:  # could not record the outcome: the lease lapses and the item is redone
+            log.exception("inbox: could not record an item's outcome")
+        finally:
+            self._running.pop(item.item_id, None)
+            self._busy_lanes.discard(item.lane)
+            self._wake.set()
+
+    async def _replay(self, item: inbox_store.Claimed) -> str | None:
+        body = item.payload["body"]
+        # Each item runs in its own task (its own contextvars), so the log lines of its work carry the
+        # original request's correlation id: the ref a person is shown matches the request's log line.
+        correlation_id.set(item.payload.get("cid") or "-")
+        # mode="socket_mode" tells Bolt the body is already verified (it was, before it was kept) and parsed.
+        request = AsyncBoltRequest(body=body, mode="socket_mode", context={REPLAY: True, INBOX: self})
+        await self.app.async_dispatch(request)
+        return request.context.get(OUTCOME)
+
+    async def _renew_leases(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            with contextlib.suppress(Exception):
+                await inbox_store.extend(self.svc, item_ids=list(self._running), owner=self.owner, lease=self.lease)
