@@ -5,14 +5,23 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 import bot.slack.builders  # noqa: F401  (registers every message renderer)
 import handlers
 from bot.config import Settings
-from bot.http_guard import reject_malformed
-from bot.logs import new_correlation_id
+from bot.http_guard import (
+    BODY_READ_TIMEOUT,
+    MAX_BODY_BYTES,
+    MAX_IN_FLIGHT,
+    PATH,
+    limit_in_flight,
+    reject_malformed,
+    verify_signature,
+)
+from bot.logs import bolt_logger, new_correlation_id
 from bot.services import home, notes
 from bot.services.checkins import nudges, prompts, replies
 from bot.services.cycles import scoring
@@ -20,11 +29,18 @@ from bot.services.digests import schedule as digest_schedule
 from bot.services.digests import team as team_digests
 from bot.services.kernel.context import Effect, Route, Services, Step
 from bot.slack.client import build_client
+from bot.slack.response_url import verified_middleware
 from bot.slack.sender import SlackDirectory, SlackNotifier
 from handlers.inbox import INBOX, REPLAY, InboxWorker
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+# A connection that never sends a whole request is closed after this many seconds (aiohttp's idle timer);
+# a body has its own, shorter limit (bot.http_guard.BODY_READ_TIMEOUT).
+IDLE_CONNECTION_TIMEOUT = 75.0
+# After refusing a request whose body was not read (408, 503), read and drop the rest for at most this long
+# before closing (lingering close, so the client sees the status rather than a reset); aiohttp's default is 10 s.
+LINGER_SECONDS = 2.0
 
 
 # The dispatchers' plug-in lists (cosmicpython's bootstrap.py does the same): kernel.inbox, kernel.tick
@@ -43,7 +59,7 @@ AFTER_CHECKIN: tuple[Effect, ...] = (team_digests.after_checkins, home.after_che
 def build_services(settings: Settings, *, client: AsyncWebClient | None = None, db: Database | None = None) -> Services:
     client = client or slack_client(settings)
     return Services(
-        db=db or Database(settings.database_url),
+        db=db or Database.from_settings(settings),
         notifier=SlackNotifier(client, messages_per_second=settings.slack_max_messages_per_second),
         directory=SlackDirectory(client),
         admins=settings.admins,
@@ -78,9 +94,11 @@ def build_app(settings: Settings, services: Services) -> Bot:
     client = notifier.client if isinstance(notifier, SlackNotifier) else slack_client(settings)
     app = AsyncApp(
         client=client,
-        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
+        signing_secret=signing_secret(settings),
         process_before_response=True,
         raise_error_for_unhandled_request=False,
+        before_authorize=verified_middleware(settings.slack_api_url),
+        logger=bolt_logger(),
     )
     inbox = InboxWorker(
         app,
@@ -119,13 +137,41 @@ def describe(body: dict) -> str:
     return kind or "request"
 
 
-def build_web(app: AsyncApp) -> web.Application:
-    """aiohttp app: POST /slack/events for everything Slack sends, GET /healthz for probes."""
-    web_app = app.web_app(path="/slack/events", port=0)
-    web_app.middlewares.append(reject_malformed)
+def signing_secret(settings: Settings) -> str:
+    return settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+
+
+def build_web(
+    app: AsyncApp,
+    settings: Settings,
+    *,
+    read_timeout: float = BODY_READ_TIMEOUT,
+    max_in_flight: int = MAX_IN_FLIGHT,
+) -> web.Application:
+    """aiohttp app: POST /slack/events for everything Slack sends, GET /healthz for probes.
+
+    The guards of bot.http_guard run in front of Bolt: in-flight cap, signature, then shape.
+    """
+    web_app = web.Application(
+        client_max_size=MAX_BODY_BYTES,
+        middlewares=[
+            limit_in_flight(max_in_flight),
+            verify_signature(signing_secret(settings), read_timeout=read_timeout),
+            reject_malformed,
+        ],
+    )
+
+    async def slack_events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
 
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
+    web_app.router.add_post(PATH, slack_events)
     web_app.router.add_get("/healthz", healthz)
     return web_app
+
+
+def web_runner(web_app: web.Application) -> web.AppRunner:
+    """The aiohttp runner with okrbot's connection timeouts (serve and the tests use the same)."""
+    return web.AppRunner(web_app, keepalive_timeout=IDLE_CONNECTION_TIMEOUT, lingering_time=LINGER_SECONDS)

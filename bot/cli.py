@@ -77,12 +77,16 @@ def _day(text: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    from storage.db import DatabaseUnreachable, probe
+
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
         setup_logging(settings.log_level)
+        if args.command not in NO_DATABASE:
+            probe(settings.database_url, settings.database_connect_timeout)
         return COMMANDS[args.command](settings, args) or 0
-    except SettingsError as exc:
+    except (SettingsError, DatabaseUnreachable) as exc:
         print(f"okrbot: {exc}", file=sys.stderr)
         return 2
     except OkrError as exc:  # bad input file, unknown cycle: the message is written for the person
@@ -141,7 +145,7 @@ def _run(settings, args) -> int:
 async def _with_db(settings, work):
     from storage.db import Database
 
-    db = Database(settings.database_url)
+    db = Database.from_settings(settings)
     try:
         return await work(db)
     finally:
@@ -152,11 +156,16 @@ def _import(settings, args) -> int:
     from pathlib import Path
 
     from bot.services.okr_io.importer import import_okrs
+    from bot.services.okr_io.okr_file_checks import too_large
     from storage.migrate import upgrade
 
     path = Path(args.file)
     if not path.is_file():
         print(f"okrbot: no such file: {path}", file=sys.stderr)
+        return 2
+    refusal = too_large(path.stat().st_size)  # before reading: a 10 GB file must not be loaded to be refused
+    if refusal:
+        print(f"okrbot: {path}: {refusal}", file=sys.stderr)
         return 2
     text = path.read_text(encoding="utf-8")  # read before migrating, so a typo in the path touches nothing
     upgrade(settings.database_url)
@@ -183,11 +192,30 @@ def _export(settings, args) -> int:
         )
     )
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-        print(f"wrote {args.out}", file=sys.stderr)
+        _write_private(Path(args.out), text)
+        print(f"wrote {args.out} (readable by its owner only)", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _write_private(path, text: str) -> None:
+    """Write an export readable by its owner only (0600): any export may hold people's check-ins or notes.
+
+    os.open's mode only applies to a new file, so an existing one (say 0644 from an older export) is
+    chmod-ed before a byte is written to it.
+    """
+    import os
+
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            fd = -1  # the file object owns it now
+            out.write(text)
+    finally:
+        if fd != -1:
+            os.close(fd)
 
 
 def _cycle(settings, args) -> int:
@@ -225,6 +253,7 @@ def _bench(settings, args) -> int:
     return bench_main([*args.names, *(["--tiny"] if args.tiny else [])])
 
 
+NO_DATABASE = {"bench"}  # it brings its own
 COMMANDS = {
     "run": _run,
     "serve": _serve,

@@ -16,7 +16,9 @@ WHERE = {
     "SLACK_BOT_TOKEN": "OAuth & Permissions > Bot User OAuth Token (xoxb-...); create the app from manifest.yml",
     "SLACK_SIGNING_SECRET": "Basic Information > App Credentials > Signing Secret; create the app from manifest.yml",
     "SLACK_APP_TOKEN": "Slack app > Basic Information > App-Level Tokens, scope connections:write (xapp-...)",
-    "DATABASE_URL": "an SQLAlchemy async URL, e.g. sqlite+aiosqlite:///okrbot.db",
+    "DATABASE_URL": "a database URL, e.g. sqlite:///okrbot.db or postgresql://okrbot@db-host/okrbot",
+    "DATABASE_POOL_SIZE": "optional; PostgreSQL connections per process (default 5)",
+    "DATABASE_CONNECT_TIMEOUT": "optional; seconds to wait for the database server (default 10)",
     "SLACK_API_URL": "leave unset for Slack; tests point it at the fake Slack",
     "OKRBOT_ADMINS": "comma-separated Slack user ids, e.g. U012ABC,U034DEF",
     "OKRBOT_HR": "comma-separated Slack user ids who may read and write review notes about anyone but themselves",
@@ -29,6 +31,12 @@ WHERE = {
 }
 
 
+def _not_blank(v: SecretStr | None) -> SecretStr | None:
+    if v is not None and not v.get_secret_value().strip():
+        raise ValueError("is empty or only whitespace; set it, or remove the line")
+    return v
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -36,6 +44,10 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
     database_url: str = Field(default="sqlite+aiosqlite:///okrbot.db", validation_alias="DATABASE_URL")
+    # PostgreSQL only (SQLite runs one writer at a time, see storage/db.py): connections each process keeps,
+    # and how long connecting, or waiting for a free pooled connection, may take before it is an error.
+    database_pool_size: int = Field(default=5, ge=1, le=100, validation_alias="DATABASE_POOL_SIZE")
+    database_connect_timeout: float = Field(default=10.0, gt=0, le=300, validation_alias="DATABASE_CONNECT_TIMEOUT")
     slack_api_url: str = Field(default=SLACK_API_DEFAULT, validation_alias="SLACK_API_URL")
     admins: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), validation_alias="OKRBOT_ADMINS")
     hr: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), validation_alias="OKRBOT_HR")
@@ -56,16 +68,26 @@ class Settings(BaseSettings):
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token_shape(cls, v: SecretStr | None) -> SecretStr | None:
+        _not_blank(v)
         if v is not None and not v.get_secret_value().startswith("xoxb-"):
             raise ValueError("must start with xoxb-")
         return v
 
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _signing_secret_set(cls, v: SecretStr | None) -> SecretStr | None:
+        # An empty secret once started a server that answered /healthz yet failed every Slack request.
+        return _not_blank(v)
+
     @field_validator("slack_app_token")
     @classmethod
     def _app_token_shape(cls, v: SecretStr | None) -> SecretStr | None:
-        if v is not None and v.get_secret_value() and not v.get_secret_value().startswith("xapp-"):
+        if v is not None and v.get_secret_value() == "":
+            return None  # `SLACK_APP_TOKEN=` means HTTP mode, as documented
+        _not_blank(v)
+        if v is not None and not v.get_secret_value().startswith("xapp-"):
             raise ValueError("must start with xapp-")
-        return v or None
+        return v
 
     @field_validator("admins", "hr", mode="before")
     @classmethod
@@ -83,8 +105,12 @@ class Settings(BaseSettings):
     def _async_driver(cls, v: str) -> str:
         if "://" not in v:
             raise ValueError("is not a database URL")
-        if v.startswith("sqlite://"):
-            return v.replace("sqlite://", "sqlite+aiosqlite://", 1)
+        # Plain URLs, as a person writes them, get the async driver okrbot ships with.
+        for plain, driver in (("sqlite://", "sqlite+aiosqlite://"), ("postgresql://", "postgresql+asyncpg://")):
+            if v.startswith(plain):
+                return v.replace(plain, driver, 1)
+        if v.startswith("postgres://"):  # Heroku-style spelling, which SQLAlchemy does not accept
+            return v.replace("postgres://", "postgresql+asyncpg://", 1)
         return v
 
     @field_validator("slack_api_url")

@@ -1,4 +1,9 @@
-"""One line per event, each with a correlation id; tokens never reach the output."""
+"""One line per event, each with a correlation id; tokens never reach the output.
+
+Every record becomes exactly one line: CR and LF inside a message or its arguments are written as the
+two characters \\r and \\n, so text a user typed cannot start a forged log line; a traceback's lines are
+indented behind "  | " for the same reason. Request bodies are never logged (docs/security.md).
+"""
 
 import contextvars
 import logging
@@ -18,20 +23,68 @@ def new_correlation_id() -> str:
     return cid
 
 
+_NEWLINES = str.maketrans({"\r": "\\r", "\n": "\\n"})
+# Bolt puts the request body into some messages: "Invalid request signature detected (signature: …, body: …)",
+# "Unhandled request ({…})", "A global middleware (…) skipped … for the request ({…})". Keep the words before it.
+_BOLT_DETAIL = re.compile(r"\s*[({].*", re.DOTALL)
+
+
+def one_line(text: str) -> str:
+    """`text` with tokens masked and CR/LF escaped: safe to write as (part of) one log line."""
+    return _TOKEN.sub("[token]", text).translate(_NEWLINES)
+
+
 class _Context(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.cid = correlation_id.get()
-        if isinstance(record.msg, str):
-            record.msg = _TOKEN.sub("[token]", record.msg)
-        if record.args:
-            record.args = tuple(_TOKEN.sub("[token]", a) if isinstance(a, str) else a for a in record.args)
+        try:
+            message = record.getMessage()  # %-formats the args: escape what they render to, whatever their type
+        except (TypeError, ValueError):
+            return True  # logging reports the bad format string itself
+        record.msg, record.args = one_line(message), None
         return True
 
 
-def setup_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler()
+class _OneLineFormatter(logging.Formatter):
+    def formatException(self, ei) -> str:
+        return "\n".join("  | " + one_line(line) for line in super().formatException(ei).splitlines())
+
+    def formatStack(self, stack_info: str) -> str:
+        return "\n".join("  | " + one_line(line) for line in stack_info.splitlines())
+
+
+class _NoBodies(logging.Filter):
+    """On Bolt's loggers: drop the details (request bodies among them) Bolt appends to its messages."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = str(record.msg)
+        record.msg, record.args = _BOLT_DETAIL.sub("", message) or "(details withheld)", None
+        return True
+
+
+def bolt_logger() -> logging.Logger:
+    """The base logger for AsyncApp(logger=...): Bolt copies its level and filters to each of its loggers."""
+    logger = logging.getLogger("slack_bolt")
+    if not any(isinstance(f, _NoBodies) for f in logger.filters):
+        logger.addFilter(_NoBodies())
+    # Bolt's DEBUG lines print listener responses and payloads; never below INFO, whatever LOG_LEVEL says.
+    logger.setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))
+    return logger
+
+
+def log_handler(stream=None) -> logging.Handler:
+    """The production handler: one line per record, correlation id, tokens masked, CR/LF escaped."""
+    handler = logging.StreamHandler(stream)
     handler.addFilter(_Context())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(cid)s] %(message)s"))
+    handler.setFormatter(_OneLineFormatter("%(asctime)s %(levelname)s %(name)s [%(cid)s] %(message)s"))
+    return handler
+
+
+def setup_logging(level: str = "INFO", *, stream=None) -> None:
+    handler = log_handler(stream)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

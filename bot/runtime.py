@@ -7,7 +7,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from bot.app import build_app, build_services, build_web
+from bot.app import build_app, build_services, build_web, web_runner
 from bot.config import Settings
 from bot.scheduler import build_scheduler
 from bot.services.kernel.tick import TickReport, run_tick
@@ -35,7 +35,7 @@ async def close(svc) -> None:
 async def serve_http(settings: Settings, *, host: str, port: int, scheduler: bool) -> None:
     svc = build_services(settings)
     bot = build_app(settings, svc)
-    runner = web.AppRunner(build_web(bot.bolt))
+    runner = web_runner(build_web(bot.bolt, settings))
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -87,9 +87,7 @@ async def on_close_cycle(ack, body, context) -> None:
 async def on_score(ack, body: dict, context, respond) -> None:
     await ack()
     kr_id, _, score = body["actions"][0]["selected_option"]["value"].partition(":")
-    notice = await scoring.record_score(
-        context["svc"], user_id=body["user"]["id"], kr_id=int(kr_id), score=float(score)
-    )
+    notice = await scoring.record_score(context["svc"], user_id=body["user"]["id"], kr_id=int(kr_id), score=score)
     r = render(notice)
     await respond(text=r.text, blocks=r.blocks_json(), response_type="ephemeral", replace_original=False)
 

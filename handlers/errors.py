@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.logs import new_correlation_id
 from bot.services.kernel.errors import OkrError
 from bot.slack.mrkdwn import esc
+from bot.slack.response_url import VERIFIED
 
 log = logging.getLogger("okrbot.errors")
 
@@ -17,9 +18,17 @@ async def on_error(
     error: Exception,
     body: dict,
     client: AsyncWebClient,
+    context: dict | None = None,
     respond: AsyncRespond | None = None,
     response: BoltResponse | None = None,
 ) -> None:
+    if not (context or {}).get(VERIFIED):
+        # Bolt calls this handler for errors raised before or inside its signature check too: the body is
+        # then anyone's. Say nothing to anyone (no reply, no post, no DM); one line, without the body.
+        log.warning("error before the request was verified, nothing sent: %s", type(error).__name__)
+        if response is not None:
+            response.status, response.body = 401, ""
+        return
     if isinstance(error, OkrError):
         text = f":warning: {esc(error.message)}"  # messages quote user input (team names, values)
         if response is not None:

@@ -1,13 +1,27 @@
 #!/usr/bin/env bash
-# Set up, check the import contracts and the style, run the whole test suite (pass -m "not slow" for a
-# quick local loop), then the benchmarks at a tiny size (only to keep them working).
+# Set up, check the import contracts and the style, run the whole test suite on SQLite (pass -m "not slow" for a
+# quick local loop), then the storage, scenario and reliability suites again on a
+# throwaway PostgreSQL server (scripts/pg.sh; two xdist workers, each test in its own database), and the
+# benchmarks at a tiny size (only to keep them working). OKRBOT_PG_PASS=0 skips the PostgreSQL pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/lint-imports
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/python -m pytest "$@"
+started=$SECONDS
+env -u OKRBOT_TEST_PG_URL .venv/bin/python -m pytest "$@"
+echo "test.sh: SQLite pass took $((SECONDS - started)) s"
+if [ "${OKRBOT_PG_PASS:-1}" != 0 ]; then
+  trap 'bash scripts/pg.sh stop' EXIT
+  pg_env=$(bash scripts/pg.sh start)  # not inside eval "$(...)": that would hide a failed start
+  eval "$pg_env"
+  started=$SECONDS
+  .venv/bin/python -m pytest -n 2 tests/storage tests/scenario tests/reliability
+  echo "test.sh: PostgreSQL pass took $((SECONDS - started)) s"
+  bash scripts/pg.sh stop
+  trap - EXIT
+fi
 if [ -f benchmarks/__main__.py ]; then
   .venv/bin/python -m benchmarks --tiny
 fi

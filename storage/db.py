@@ -11,6 +11,9 @@ fail after pool_timeout (the work is lost, since Slack already got its 200). SQL
 one writer at a time anyway, so in-process we let one transaction in at a time and the
 rest wait, in order, without a timeout and without SQLite's sleeping busy handler.
 Other processes (a second scheduler) still meet busy_timeout.
+
+On PostgreSQL, `pool_size` writers and `pool_size` readers run at once; the pool holds both
+(max_overflow = pool_size), so the gates, not the pool, make the rest wait.
 """
 
 import asyncio
@@ -19,12 +22,15 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 BUSY_TIMEOUT_MS = 30_000
 POOL_SIZE = 5  # SQLAlchemy's default QueuePool size; concurrent transactions on other databases
+CONNECT_TIMEOUT_S = 10.0
 
 READ_ONLY = "okrbot_read_only"
 
@@ -51,17 +57,73 @@ def _install_sqlite_recipe(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
+def _pool_options(url: str, pool_size: int, connect_timeout: float) -> dict:
+    if make_url(url).get_backend_name() != "postgresql":
+        return {}
+    return {
+        "pool_size": pool_size,
+        "max_overflow": pool_size,  # room for the readers' gate beside the writers'
+        "pool_timeout": connect_timeout,
+        "pool_pre_ping": True,  # a server restart leaves dead pooled connections; don't hand one out
+        "connect_args": {"timeout": connect_timeout},
+    }
+
+
+class DatabaseUnreachable(Exception):
+    """The database server could not be reached; the message is one line for a person."""
+
+
+def probe(url: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """Connect once to a database server, so an unreachable one is one clear line at start, not a traceback.
+
+    SQLite is skipped: its file is created by the first migration, and probing would create it earlier.
+    """
+    if make_url(url).get_backend_name() != "sqlite":
+        asyncio.run(_probe(url, timeout))
+
+
+async def _probe(url: str, timeout: float) -> None:
+    engine = create_async_engine(url, poolclass=NullPool, connect_args={"timeout": timeout})
+    try:
+        async with engine.connect():
+            pass
+    except Exception as exc:  # refused, timed out, no such host/database, bad credentials: all mean "can't start"
+        where = make_url(url)
+        cause = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error...
+        cause = cause.__cause__ or cause  # ...and its asyncpg adapter wraps asyncpg's own
+        reason = (str(cause).strip().splitlines() or [""])[0]
+        raise DatabaseUnreachable(
+            f"cannot reach the database at {where.host}:{where.port or 5432}/{where.database} "
+            f"({type(cause).__name__}: {reason}); is the server running, and is DATABASE_URL right?"
+        ) from None
+    finally:
+        await engine.dispose()
+
+
 class Database:
     """Owns the engine; hands out sessions whose transaction commits on success."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, pool_size: int = POOL_SIZE, connect_timeout: float = CONNECT_TIMEOUT_S
+    ) -> None:
         self.url = url
-        self.engine = create_async_engine(url, echo=echo)
+        # hide_parameters: a failed statement is logged and raised without its values (review-note text).
+        options = _pool_options(url, pool_size, connect_timeout)
+        self.engine = create_async_engine(url, echo=echo, hide_parameters=True, **options)
         if self.engine.dialect.name == "sqlite":
             _install_sqlite_recipe(self.engine)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
-        self._gate = asyncio.Semaphore(1 if self.engine.dialect.name == "sqlite" else POOL_SIZE)
-        self._readers = asyncio.Semaphore(POOL_SIZE)
+        self._gate = asyncio.Semaphore(1 if self.engine.dialect.name == "sqlite" else pool_size)
+        self._readers = asyncio.Semaphore(pool_size)
+
+    @classmethod
+    def from_settings(cls, settings) -> "Database":
+        """From bot.config.Settings (not imported: storage does not depend on the bot)."""
+        return cls(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            connect_timeout=settings.database_connect_timeout,
+        )
 
     def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
         """One unit of work: commit if the block succeeds, roll back if it raises."""

@@ -13,6 +13,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import SendLedger
 
+ERROR_LENGTH = SendLedger.__table__.c.error.type.length  # String(500): PostgreSQL refuses longer, SQLite doesn't
+
+
+def fit_error(error: str | None) -> str | None:
+    """Why a send failed, cut to its column: a long exception text must not fail the write that records it."""
+    return error[:ERROR_LENGTH] if error else error
+
 
 async def get_entry(*, session: AsyncSession, recipient: str, kind: str, period: str) -> SendLedger | None:
     stmt = select(SendLedger).where(
@@ -53,7 +60,7 @@ async def claim(
         claimed_at=at,
         due_at=due_at,
         detail=detail,
-        error=error,
+        error=fit_error(error),
     )
     try:
         async with session.begin_nested():
@@ -113,7 +120,7 @@ async def finish(
     error: str | None = None,
 ) -> None:
     """Record how a claimed send ended: sent (with where it landed), failed or skipped (with why)."""
-    values: dict = {"status": status, "error": error}
+    values: dict = {"status": status, "error": fit_error(error)}
     if status == "sent":
         values.update(channel=channel, ts=ts, sent_at=at)
     stmt = update(SendLedger).where(col(SendLedger.id) == ledger_id).values(**values)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.ledger import fit_error
 from storage.models import SendLedger
 
 CHUNK = 500  # rows per statement: far below SQLite's bound-parameter limit
@@ -84,7 +85,7 @@ def _row(r: dict, at: datetime) -> dict:
         "claimed_at": at,
         "due_at": r.get("due_at"),
         "detail": r.get("detail"),
-        "error": r.get("error"),
+        "error": fit_error(r.get("error")),
     }
 
 
@@ -109,7 +110,7 @@ async def finish_many(*, session: AsyncSession, outcomes: list[dict], at: dateti
             "new_status": o["status"],
             "new_channel": o.get("channel"),
             "new_ts": o.get("ts"),
-            "new_error": o.get("error"),
+            "new_error": fit_error(o.get("error")),
             "new_sent_at": at if o["status"] == "sent" else None,
         }
         for o in outcomes

@@ -4,6 +4,7 @@ These calls are synchronous (env.py drives its own event loop): call them before
 starting the bot's loop, or from a worker thread.
 """
 
+import asyncio
 from pathlib import Path
 
 from alembic import command
@@ -35,18 +36,23 @@ def ensure_current(url: str) -> None:
     waits on; reading one row beats spinning up Alembic's environment and an engine.
     """
     from alembic.script import ScriptDirectory
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
 
     heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
-    sync_url = make_url(url).set(drivername=make_url(url).get_backend_name())
-    engine = create_engine(sync_url)
-    try:
-        with engine.connect() as conn:
-            current = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
-    except Exception:  # no table yet (fresh database) or no sync driver: let Alembic decide
-        current = set()
-    finally:
-        engine.dispose()
-    if current != heads:
+    if asyncio.run(_current_revisions(url)) != heads:
         upgrade(url)
+
+
+async def _current_revisions(url: str) -> set[str]:
+    # The app's own async driver: a sync one (psycopg for PostgreSQL) is not installed.
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_async_engine(url, poolclass=NullPool, hide_parameters=True)
+    try:
+        async with engine.connect() as conn:
+            return {row[0] for row in await conn.execute(text("SELECT version_num FROM alembic_version"))}
+    except Exception:  # no table yet (fresh database): let Alembic decide
+        return set()
+    finally:
+        await engine.dispose()

@@ -1,26 +1,56 @@
-"""Shared fixtures: a temporary SQLite database, the fake Slack, and a whole running bot."""
+"""Shared fixtures: a temporary database (SQLite, or PostgreSQL: tests/pg.py), the fake Slack, a running bot."""
 
 import os
 
 import pytest
 
 from storage.db import Database
+from tests import pg
 from tests.fakes.fixtures import *  # noqa: F403  (fake_slack, fake_slack_client)
 from tests.harness import running_bot
 
-ENV_PREFIXES = ("SLACK_", "OKRBOT_", "DATABASE_URL", "LOG_LEVEL")
+ENV_PREFIXES = ("SLACK_", "OKRBOT_", "DATABASE_", "LOG_LEVEL")
 
 
 @pytest.fixture(autouse=True)
 def hermetic_env(monkeypatch):
-    """No test reads the developer's real Slack tokens, database or admins from the environment."""
-    for name in [n for n in os.environ if n.startswith(ENV_PREFIXES)]:
+    """No test reads the developer's real Slack tokens, database or admins from the environment.
+
+    OKRBOT_TEST_* configures the test run itself (tests/pg.py), so it stays.
+    """
+    for name in [n for n in os.environ if n.startswith(ENV_PREFIXES) and not n.startswith("OKRBOT_TEST_")]:
         monkeypatch.delenv(name)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): skipped on the PostgreSQL pass, for the reason given")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not pg.ON_POSTGRES:
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "SQLite-specific")
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if pg.ON_POSTGRES:
+        pg.drop_template()
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases():
+    yield
+    if pg.ON_POSTGRES:
+        pg.drop_databases()
 
 
 @pytest.fixture
 async def db(tmp_path):
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'okrbot.db'}")
+    database = Database(pg.database_url(tmp_path / "okrbot.db"))
     await database.create_all()
     yield database
     await database.dispose()

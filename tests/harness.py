@@ -11,13 +11,14 @@ from datetime import datetime
 
 from aiohttp import web
 
-from bot.app import build_app, build_services, build_web
+from bot.app import build_app, build_services, build_web, web_runner
 from bot.config import Settings
 from bot.runtime import close
 from bot.services.kernel.context import Services
 from bot.services.kernel.tick import TickReport, run_tick
 from tests.fakes.signing import SlackRequests
 from tests.fakes.slack_api import FakeSlack
+from tests.pg import database_url
 
 SIGNING_SECRET = "test-signing-secret"
 
@@ -30,6 +31,7 @@ class Harness:
         self.app_url = app_url
         self.settings = settings
         self.inbox = inbox
+        self.app = None  # the Bolt AsyncApp, for tests that dispatch to it directly
         # Each request returns once the work it left in the inbox is done, so stories need no sleeping.
         settle = (lambda: asyncio.wait_for(inbox.wait_idle(), 60)) if inbox else None
         self.req = SlackRequests(app_url, SIGNING_SECRET, fake=fake, settle=settle)
@@ -50,7 +52,7 @@ def test_settings(fake: FakeSlack, db_path, **overrides) -> Settings:
         "SLACK_APP_TOKEN": None,
         "LOG_LEVEL": "INFO",
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
+        "DATABASE_URL": database_url(db_path),  # that SQLite file, or a fresh PostgreSQL database
         "SLACK_API_URL": fake.base_url,
         "OKRBOT_ADMINS": "U0ADMIN",
         "OKRBOT_HR": "U0HR",
@@ -62,21 +64,26 @@ def test_settings(fake: FakeSlack, db_path, **overrides) -> Settings:
 
 
 @asynccontextmanager
-async def running_bot(fake: FakeSlack, db_path, *, inbox: bool = True, **overrides) -> AsyncIterator[Harness]:
-    """`inbox=False` leaves the inbox workers stopped: requests are kept, and nothing processes them."""
+async def running_bot(
+    fake: FakeSlack, db_path, *, inbox: bool = True, web_options: dict | None = None, **overrides
+) -> AsyncIterator[Harness]:
+    """`inbox=False` leaves the inbox workers stopped: requests are kept, and nothing processes them.
+    `web_options`: keyword arguments for build_web (e.g. a short read_timeout); `overrides`: settings."""
     settings = test_settings(fake, db_path, **overrides)
     svc = build_services(settings)
     await svc.db.create_all()
     bot = build_app(settings, svc)
     if inbox:
         bot.inbox.start()
-    runner = web.AppRunner(build_web(bot.bolt))
+    runner = web_runner(build_web(bot.bolt, settings, **(web_options or {})))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
     try:
-        yield Harness(fake, svc, f"http://127.0.0.1:{port}", settings, bot.inbox if inbox else None)
+        harness = Harness(fake, svc, f"http://127.0.0.1:{port}", settings, bot.inbox if inbox else None)
+        harness.app = bot.bolt
+        yield harness
     finally:
         await runner.cleanup()
         await bot.inbox.stop(drain_seconds=5)

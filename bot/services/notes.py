@@ -1,6 +1,6 @@
 """Private review notes about a person: written by their line managers (or HR), never shown in OKR views.
 
-Who may read and write notes about X is decided in bot.services.permissions.can_see_notes_about: X's line
+Who may read and write notes about X is decided in bot.services.kernel.permissions.can_see_notes_about: X's line
 managers up the chain and OKRBOT_HR, never X, nobody about themselves (admins get nothing extra).
 The privacy guarantee (docs/digests.md): note text is only ever sent to the author's DM thread,
 the subject's own DM (when shared), an ephemeral reply to an entitled reader, or a modal; it is

@@ -24,7 +24,7 @@ def _configure(connection) -> None:
 
 async def _run_online() -> None:
     url = context.config.get_main_option("sqlalchemy.url")
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, hide_parameters=True)  # errors never carry row values (note text)
     async with engine.connect() as connection:
         await connection.run_sync(_configure)
     await engine.dispose()

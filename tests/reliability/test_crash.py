@@ -27,6 +27,7 @@ from tests.reliability.helpers import wait_for
 
 ROOT = Path(__file__).parents[2]
 MONDAY_10_UTC = datetime(2027, 1, 11, 10, 0, tzinfo=UTC)
+pytestmark = pytest.mark.sqlite_only(reason="builds the 500-person org as an SQLite file (benchmarks.org)")
 
 
 def org_of_500(path: Path):

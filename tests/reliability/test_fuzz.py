@@ -20,6 +20,8 @@ from storage.db import Database
 from tests.scenario.seed import okr_data
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The parser needs no database, and 200 import examples would each need a fresh server database.
+pytestmark = pytest.mark.sqlite_only(reason="fuzzes on in-process SQLite files; the parser touches no database")
 REPLY_WORDS = (
     "1: 2: 42 1,200.5 1.200,5 -3 nan inf 1e309 done not at risk on track blocked by blockers: no change".split()
 )

@@ -20,6 +20,8 @@ from bot.services.okr_io.okr_file import load_okr_file, normalise
 EXAMPLE = Path(__file__).parents[2] / "examples" / "okrs.yaml"
 TABLES = ("cycle", "team", "team_member", "objective", "key_result", "kr_co_owner", "kr_team", "person")
 
+pytestmark = pytest.mark.sqlite_only(reason="checks stored rows with the sqlite3 module")
+
 
 @pytest.fixture
 def okrbot(tmp_path, monkeypatch, capsys):

@@ -4,6 +4,7 @@ and an admin closes the quarter and opens the next one, carrying unfinished obje
 import sqlite3
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import select
 
 from bot.cli import main
@@ -51,6 +52,7 @@ async def test_cycle_commands_are_for_admins(bot):
     assert "Closed 2027-Q2." in bot.fake.calls_to("response_url")[-1].args["text"]
 
 
+@pytest.mark.sqlite_only(reason="edits and reads the database file with the sqlite3 module")
 def test_cli_cycle_close_and_open_with_carry_over(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     db = tmp_path / "okrbot.db"

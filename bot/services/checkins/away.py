@@ -28,6 +28,12 @@ async def go_away(svc: Services, *, user_id: str, until: date, delegate: str | N
         today = svc.now().astimezone(zone_for(person, _utc_team())).date()
         if until < today:
             raise InvalidInput(f"{until:%a %-d %b %Y} is in the past. {USAGE}")
+        latest, why = _latest_away(await cycles.active_cycle(session=session), today)
+        if until > latest:
+            raise InvalidInput(
+                f"{until:%a %-d %b %Y} is too far ahead: you can be away through {latest:%a %-d %b %Y} at most "
+                f"({why}). Set it again when that comes."
+            )
         if delegate:
             await people.ensure_people(session=session, ids=[delegate])
         person.away_until, person.delegate_id = until, delegate
@@ -74,6 +80,16 @@ async def next_prompt(svc: Services, *, user_id: str) -> Notice:
         )
     when = f"{local:%A %-d %b} at {local:%H:%M} ({zone.key})"
     return Notice(f"Your next check-in: {when}{away}, about:\n{titles}", ":calendar:")
+
+
+def _latest_away(cycle, today: date) -> tuple[date, str]:
+    """The last day `/okr away` accepts: the active cycle's end, else a year from today.
+
+    Without a bound, 9999-12-31 overflows every "day after" computation (the next prompt, the nudges).
+    """
+    if cycle is not None and cycle.end >= today:
+        return cycle.end, f"the end of the {cycle.name} cycle"
+    return today + timedelta(days=365), "a year from today"
 
 
 def _midnight_after(day: date, zone):

@@ -5,6 +5,7 @@ the final week (bot.okr.progress.is_final_week); the ledger (kind 'score_prompt'
 'cycle<id>') makes it once per owner per cycle.
 """
 
+import math
 from collections import defaultdict
 from datetime import datetime, time
 from functools import partial
@@ -12,6 +13,7 @@ from functools import partial
 from bot.okr import cadence
 from bot.okr.messages import Notice
 from bot.okr.messages.cycles import ScoreItem, ScorePrompt
+from bot.okr.numbers import ParseError, parse_number
 from bot.okr.progress import format_value, is_final_week, suggested_score
 from bot.okr.types import SendKind
 from bot.services.kernel import permissions, read_models
@@ -64,9 +66,13 @@ async def _prompt(svc: Services, owner_id: str, cycle, owned, at: datetime, toda
     return [f"score prompt sent to {owner_id} ({len(items)} KRs)"]
 
 
-async def record_score(svc: Services, *, user_id: str, kr_id: int, score: float) -> Notice:
-    """Set a KR's final score (its owners, its team's managers, admins)."""
-    if not 0.0 <= score <= 1.0:
+async def record_score(svc: Services, *, user_id: str, kr_id: int, score: str | float) -> Notice:
+    """Set a KR's final score (its owners, its team's managers, admins); `score` as picked, e.g. "0.7"."""
+    try:
+        score = parse_number(score) if isinstance(score, str) else score
+    except ParseError:
+        score = math.nan
+    if not 0.0 <= score <= 1.0:  # also refuses NaN and the infinities
         raise InvalidInput("A score is between 0.0 and 1.0.")
     async with svc.db.transaction() as session:
         kr = await okrs.get_key_result(session=session, kr_id=kr_id)

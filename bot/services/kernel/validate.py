@@ -34,8 +34,8 @@ class Checker:
             return default
         try:
             return parse_number(raw)
-        except ParseError:
-            self.errors[name] = f"“{raw[:40]}” isn't a number, try something like 120 or 1.5k."
+        except ParseError as exc:  # the parser says why: not a number, too large, not finite
+            self.errors[name] = exc.problems[0][:150]
             return default
 
     def choice(self, name: str, allowed: set[str], *, required: bool = True, refusal: str = "") -> str | None:

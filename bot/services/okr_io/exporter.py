@@ -54,11 +54,19 @@ async def export_okrs(
         if include_review_notes:
             data["review_notes"] = await _review_notes(session)
     if fmt == "json":
-        return json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n"
+        return _json(data)
     if fmt == "csv":
         return _csv(rows)
     header = f"# okrbot export of cycle {the_cycle.name}. Format: docs/yaml-format.md\n"
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
+
+
+def _json(data: dict[str, Any]) -> str:
+    # NaN/Infinity are not JSON; every entry point refuses them, so one here is a bug to report, not to write.
+    try:
+        return json.dumps(data, indent=2, default=str, ensure_ascii=False, allow_nan=False) + "\n"
+    except ValueError:
+        raise InvalidInput("a stored value is not a finite number (NaN or infinity); nothing was exported") from None
 
 
 async def _pick_cycle(session, name: str | None) -> Cycle:
@@ -185,9 +193,23 @@ def _csv_row(o: Objective, kr: KeyResult, names: dict[int, str]) -> dict[str, An
     }
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...) phones home).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """OWASP's CSV-injection defence: a text cell that could start a formula gets a leading single quote.
+
+    Only text is touched: numbers (a start of -5) stay numbers, so the sheet can still sum them.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv(rows: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
     return buf.getvalue()

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from bot.okr.types import WEEKDAYS
-from bot.services.okr_io.okr_file_checks import OkrFileInvalid, cross_check, format_errors, parse_text
+from bot.services.okr_io.okr_file_checks import OkrFileInvalid, cross_check, format_errors, parse_text, short
 
 __all__ = ["OkrFile", "OkrFileInvalid", "load_okr_file", "normalise"]
 
@@ -31,13 +31,13 @@ def _weekday(value: str) -> str:
     for day in WEEKDAYS:
         if text in (day, day[:3]):
             return day
-    raise ValueError(f"{value!r} is not a weekday")
+    raise ValueError(f"{short(value)} is not a weekday")
 
 
 def _hhmm(value: str) -> str:
     m = _HHMM.match(value.strip())
     if not m or int(m[1]) > 23 or int(m[2]) > 59:
-        raise ValueError(f"{value!r} is not a time (HH:MM, e.g. 10:00)")
+        raise ValueError(f"{short(value)} is not a time (HH:MM, e.g. 10:00)")
     return f"{int(m[1]):02d}:{m[2]}"
 
 
@@ -45,19 +45,19 @@ def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ValueError, KeyError, OSError):  # not found, a directory, or a malformed key
-        raise ValueError(f"{value!r} is not a timezone") from None
+        raise ValueError(f"{short(value)} is not a timezone") from None
     return value
 
 
 def _slack_id(value: str) -> str:
     if not _SLACK_ID.match(value):
-        raise ValueError(f"{value!r} is not a Slack user id")
+        raise ValueError(f"{short(value)} is not a Slack user id")
     return value
 
 
 def _channel_id(value: str) -> str:
     if not _CHANNEL_ID.match(value):
-        raise ValueError(f"{value!r} is not a Slack channel id (C…)")
+        raise ValueError(f"{short(value)} is not a Slack channel id (C…)")
     return value
 
 
@@ -73,6 +73,8 @@ Name = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=80)
 Title = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=300)]
 Ref = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=80)]
 Hours = Annotated[int, Field(ge=0, le=24 * 14)]
+# NaN and the infinities (`.inf`, `1e309`) would poison every score and export; they are field errors.
+Number = Annotated[float, Field(allow_inf_nan=False)]
 Kind = Literal["increase", "decrease", "binary", "milestone"]
 
 
@@ -124,15 +126,15 @@ class KeyResultIn(_Strict):
     owner: SlackId
     ref: Ref | None = None
     kind: Kind = "increase"
-    start: float | None = None
-    target: float | None = None
-    current: float | None = None
+    start: Number | None = None
+    target: Number | None = None
+    current: Number | None = None
     unit: Annotated[str, Field(max_length=20)] = ""
-    weight: Annotated[float, Field(ge=0)] = 1.0
+    weight: Annotated[Number, Field(ge=0)] = 1.0
     due: date | None = None
     co_owners: list[SlackId] = []
     teams: list[Name] = []
-    score: Annotated[float, Field(ge=0, le=1)] | None = None
+    score: Annotated[Number, Field(ge=0, le=1)] | None = None
     archived: bool = False
 
     @model_validator(mode="after")

@@ -7,6 +7,7 @@ file is reported in one go.
 
 import difflib
 import re
+import reprlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,16 +31,52 @@ class OkrFileInvalid(InvalidInput):
 _INT, _FLOAT, _TIMESTAMP = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"
 
 
+# A real OKR file is a few hundred KB at most; these caps keep a hostile one from eating memory and minutes.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+# Values after aliases are expanded: nine nested anchors of nine aliases each ("billion laughs") fit in
+# 500 bytes yet expand to 387 million values, and everything that walks the data (validation, repr) pays for each.
+MAX_VALUES = 250_000
+
+
+class _TooBig(yaml.YAMLError):
+    """The document expands past MAX_VALUES; raised while composing, before anything is built from it."""
+
+
 class _Loader(yaml.SafeLoader):
     """SafeLoader minus YAML 1.1 surprises: `10:00` stays a string (not 600), dates stay strings
-    (pydantic reports bad ones with their path), and duplicate keys are errors, not silently dropped."""
+    (pydantic reports bad ones with their path), and duplicate keys are errors, not silently dropped.
+    It also counts every node as expanded (an alias counts as all of what it points to) and stops at MAX_VALUES."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self._sizes: dict[int, int] = {}  # id(node) -> its expanded size; nodes live as long as the loader
+
+    def compose_node(self, parent, index):
+        alias = self.check_event(yaml.AliasEvent)
+        node = super().compose_node(parent, index)
+        if alias:
+            if id(node) not in self._sizes:  # still being composed: `&a [*a]` would nest forever
+                raise _TooBig("an alias refers to the value that contains it")
+            return node
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        else:
+            children = node.value if isinstance(node, yaml.SequenceNode) else []
+        size = 1 + sum(self._sizes[id(child)] for child in children)
+        if size > MAX_VALUES:
+            raise _TooBig(
+                f"the file expands to more than {MAX_VALUES:,} values (YAML aliases repeat what their anchor holds); "
+                "no OKR file needs that many"
+            )
+        self._sizes[id(node)] = size
+        return node
 
     def construct_mapping(self, node, deep=False):
         seen = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, str | int | float | bool) and key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {short(key)}", key_node.start_mark)
             if isinstance(key, str | int | float | bool):
                 seen.add(key)
         return super().construct_mapping(node, deep=deep)
@@ -59,10 +96,22 @@ _Loader.add_implicit_resolver(
 )
 
 
+def too_large(size: int) -> str | None:
+    """The refusal for a file of `size` bytes, or None when the size is fine."""
+    if size <= MAX_FILE_BYTES:
+        return None
+    return f"the file is {size / 1024 / 1024:.1f} MB; an OKR file may be at most {MAX_FILE_BYTES // 1024 // 1024} MB"
+
+
 def parse_text(text: str) -> Any:
     """YAML (or JSON, which is YAML) to plain data; syntax errors name the line and column."""
+    refusal = too_large(len(text.encode("utf-8", "surrogatepass")))
+    if refusal:
+        raise OkrFileInvalid([refusal])
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except _TooBig as exc:
+        raise OkrFileInvalid([f"refused: {exc}"]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -78,36 +127,42 @@ def parse_text(text: str) -> Any:
 def _path(loc: Iterable[Any]) -> str:
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        part = part if isinstance(part, int) else str(part)[:60]  # a key can be megabytes long
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
     return out or "(top level)"
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
+_REPR = reprlib.Repr()
+_REPR.maxstring, _REPR.maxother, _REPR.maxlevel = 60, 60, 2
+
+
+def short(value: Any) -> str:
+    """A repr of at most 60 characters, built without ever formatting the whole value (it may be huge)."""
+    text = _REPR.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
 _BY_TYPE = {
     "missing": lambda e: "is required",
-    "literal_error": lambda e: f"{_short(e['input'])} is not one of {e['ctx']['expected']}",
-    "float_parsing": lambda e: f"{_short(e['input'])} is not a number",
-    "float_type": lambda e: f"{_short(e['input'])} is not a number",
-    "finite_number": lambda e: f"{_short(e['input'])} is not a finite number",
-    "int_parsing": lambda e: f"{_short(e['input'])} is not a whole number",
-    "int_type": lambda e: f"{_short(e['input'])} is not a whole number",
-    "int_from_float": lambda e: f"{_short(e['input'])} is not a whole number",
-    "bool_parsing": lambda e: f"{_short(e['input'])} is not true or false",
-    "bool_type": lambda e: f"{_short(e['input'])} is not true or false",
-    "string_type": lambda e: f"{_short(e['input'])} should be text",
+    "literal_error": lambda e: f"{short(e['input'])} is not one of {e['ctx']['expected']}",
+    "float_parsing": lambda e: f"{short(e['input'])} is not a number",
+    "float_type": lambda e: f"{short(e['input'])} is not a number",
+    "finite_number": lambda e: f"{short(e['input'])} is not a finite number",
+    "int_parsing": lambda e: f"{short(e['input'])} is not a whole number",
+    "int_type": lambda e: f"{short(e['input'])} is not a whole number",
+    "int_from_float": lambda e: f"{short(e['input'])} is not a whole number",
+    "bool_parsing": lambda e: f"{short(e['input'])} is not true or false",
+    "bool_type": lambda e: f"{short(e['input'])} is not true or false",
+    "string_type": lambda e: f"{short(e['input'])} should be text",
     "string_too_short": lambda e: "must not be empty",
     "too_short": lambda e: "must not be empty",
     "too_long": lambda e: f"is too long (at most {e['ctx']['max_length']})",
     "string_too_long": lambda e: f"is too long (at most {e['ctx']['max_length']} characters)",
-    "list_type": lambda e: f"{_short(e['input'])} should be a list",
-    "model_type": lambda e: f"{_short(e['input'])} should be a mapping (key: value)",
-    "model_attributes_type": lambda e: f"{_short(e['input'])} should be a mapping (key: value)",
-    "greater_than_equal": lambda e: f"{_short(e['input'])} must be at least {e['ctx']['ge']}",
-    "less_than_equal": lambda e: f"{_short(e['input'])} must be at most {e['ctx']['le']}",
+    "list_type": lambda e: f"{short(e['input'])} should be a list",
+    "model_type": lambda e: f"{short(e['input'])} should be a mapping (key: value)",
+    "model_attributes_type": lambda e: f"{short(e['input'])} should be a mapping (key: value)",
+    "greater_than_equal": lambda e: f"{short(e['input'])} must be at least {e['ctx']['ge']}",
+    "less_than_equal": lambda e: f"{short(e['input'])} must be at most {e['ctx']['le']}",
 }
 
 
@@ -118,7 +173,8 @@ def format_errors(exc: ValidationError, *, vocabulary: Iterable[str] = ()) -> li
     for err in exc.errors(include_url=False):
         loc, kind = list(err["loc"]), err["type"]
         if kind == "extra_forbidden":
-            hint = difflib.get_close_matches(str(loc[-1]), words, n=1)
+            key = str(loc[-1])
+            hint = difflib.get_close_matches(key, words, n=1) if len(key) <= 60 else []
             message = "unknown field" + (f" (did you mean {hint[0]!r}?)" if hint else "")
         elif kind in ("value_error", "assertion_error"):
             message = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
@@ -127,7 +183,7 @@ def format_errors(exc: ValidationError, *, vocabulary: Iterable[str] = ()) -> li
             if field:
                 loc, message = [*loc, field[1]], field[2]
         elif kind.startswith("date") or kind.startswith("datetime"):
-            message = f"{_short(err['input'])} is not a date (YYYY-MM-DD)"
+            message = f"{short(err['input'])} is not a date (YYYY-MM-DD)"
         else:
             message = _BY_TYPE.get(kind, lambda e: e["msg"])(err)
         line = f"{_path(loc)}: {message}"
@@ -175,7 +231,7 @@ def cross_check(raw: dict, *, known_teams: Iterable[str] = ()) -> list[str]:
     for i, obj in objectives:
         team = _name(obj.get("team"))
         if team and team.lower() not in names:
-            errors.append(f"objectives[{i}].team: unknown team {team!r}; add it under teams:")
+            errors.append(f"objectives[{i}].team: unknown team {short(team)}; add it under teams:")
         krs = _dicts(obj.get("key_results"))
         errors += _duplicates(krs, f"objectives[{i}].key_results", "title", "key result title")
         errors += _duplicates(krs, f"objectives[{i}].key_results", "ref", "key result ref")
@@ -183,7 +239,7 @@ def cross_check(raw: dict, *, known_teams: Iterable[str] = ()) -> list[str]:
             contributing = kr.get("teams") if isinstance(kr.get("teams"), list) else []
             for k, name in enumerate(contributing):
                 if _name(name) and _name(name).lower() not in names:
-                    errors.append(f"objectives[{i}].key_results[{j}].teams[{k}]: unknown team {name!r}")
+                    errors.append(f"objectives[{i}].key_results[{j}].teams[{k}]: unknown team {short(name)}")
     by_team: dict[str, list[tuple[int, dict]]] = {}
     for i, obj in objectives:
         by_team.setdefault(str(_str(obj.get("team")) or "").lower(), []).append((i, obj))
@@ -201,7 +257,7 @@ def _duplicates(items: list[tuple[int, dict]], where: str, key: str, what: str, 
             continue
         norm = value.lower() if fold else value
         if norm in seen:
-            errors.append(f"{where}[{i}].{key}: duplicate {what} {value!r} (also {where}[{seen[norm]}])")
+            errors.append(f"{where}[{i}].{key}: duplicate {what} {short(value)} (also {where}[{seen[norm]}])")
         else:
             seen[norm] = i
     return errors
@@ -254,9 +310,11 @@ def _parent_errors(objectives: list[tuple[int, dict]], raw_list: Any) -> list[st
             continue
         found = parent_index(keys, parent)
         if found is None:
-            errors.append(f"objectives[{i}].parent: unknown parent {parent!r}; use the ref or title of an objective")
+            errors.append(
+                f"objectives[{i}].parent: unknown parent {short(parent)}; use the ref or title of an objective"
+            )
         elif isinstance(found, list):
-            errors.append(f"objectives[{i}].parent: {parent!r} matches several objectives; use a ref")
+            errors.append(f"objectives[{i}].parent: {short(parent)} matches several objectives; use a ref")
         elif found == i:
             errors.append(f"objectives[{i}].parent: an objective cannot be its own parent")
         else:
