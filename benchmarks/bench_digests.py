@@ -16,7 +16,7 @@ from benchmarks.bench_fanout import meter_fake, services
 from benchmarks.org import ZONES, Org, build_org
 from benchmarks.report import Result
 from bot.runtime import close
-from bot.services.digests import digest_step
+from bot.services.digests.schedule import digest_step
 from tests.fakes.slack_api import FakeSlack
 
 FRIDAY = date(2027, 1, 8)  # the cycle's first Friday; teams digest at 16:00 in their timezone

@@ -1,6 +1,6 @@
 """Fan-out overhead: every KR owner's Monday prompt, end to end (schedule, render, send, ledger), no limits.
 
-The prompts go through the real tick (bot.services.tick.run_tick) and the real slack_sdk client to the
+The prompts go through the real tick (bot.services.kernel.tick.run_tick) and the real slack_sdk client to the
 FakeSlack over loopback HTTP. The fake runs in this process, so its own request handling is included
 in the measured time (it is the "Slack" side of every call).
 """
@@ -15,8 +15,8 @@ from benchmarks.report import Result
 from bot.app import build_services
 from bot.config import Settings
 from bot.runtime import close
-from bot.services.context import Services
-from bot.services.tick import run_tick
+from bot.services.kernel.context import Services
+from bot.services.kernel.tick import run_tick
 from tests.fakes.slack_api import FakeSlack
 
 ZONE = ["Europe/Berlin"]  # one zone: every prompt is due at the same instant

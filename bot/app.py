@@ -22,7 +22,12 @@ from bot.http_guard import (
     verify_signature,
 )
 from bot.logs import bolt_logger, new_correlation_id
-from bot.services.context import Services
+from bot.services import home, notes
+from bot.services.checkins import nudges, prompts, replies
+from bot.services.cycles import scoring
+from bot.services.digests import schedule as digest_schedule
+from bot.services.digests import team as team_digests
+from bot.services.kernel.context import Effect, Route, Services, Step
 from bot.slack.client import build_client
 from bot.slack.response_url import verified_middleware
 from bot.slack.sender import SlackDirectory, SlackNotifier
@@ -38,6 +43,19 @@ IDLE_CONNECTION_TIMEOUT = 75.0
 LINGER_SECONDS = 2.0
 
 
+# The dispatchers' plug-in lists (cosmicpython's bootstrap.py does the same): kernel.inbox, kernel.tick
+# and checkins.effects run what is listed here and import no feature themselves.
+DM_ROUTES: tuple[Route, ...] = (replies.on_thread_reply, notes.note_route)  # asked in order
+TICK_STEPS: tuple[Step, ...] = (
+    prompts.refresh_directory,
+    prompts.send_prompts,
+    nudges.send_nudges,
+    digest_schedule.digest_step,
+    scoring.score_prompt_step,
+)
+AFTER_CHECKIN: tuple[Effect, ...] = (team_digests.after_checkins, home.after_checkins)
+
+
 def build_services(settings: Settings, *, client: AsyncWebClient | None = None, db: Database | None = None) -> Services:
     client = client or slack_client(settings)
     return Services(
@@ -46,6 +64,9 @@ def build_services(settings: Settings, *, client: AsyncWebClient | None = None, 
         directory=SlackDirectory(client),
         admins=settings.admins,
         hr=settings.hr,
+        routes=DM_ROUTES,
+        tick_steps=TICK_STEPS,
+        after_checkin=AFTER_CHECKIN,
     )
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from bot.config import SettingsError, load_settings, require_slack, require_tokens
 from bot.logs import setup_logging
-from bot.services.errors import OkrError
+from bot.services.kernel.errors import OkrError
 
 NOTES_WARNING = (
     "WARNING: this export contains confidential performance-review notes. "
@@ -48,8 +48,6 @@ def _parser() -> argparse.ArgumentParser:
     cyc_open.add_argument("--start", required=True, type=_day, help="first day, YYYY-MM-DD")
     cyc_open.add_argument("--end", required=True, type=_day, help="last day, YYYY-MM-DD")
     cyc_open.add_argument("--carry-over", action="store_true", help="copy unfinished objectives and their KRs")
-
-    sub.add_parser("demo", help="one OKR week against a local Slack stand-in, printed as people read it")
 
     bench = sub.add_parser("bench", help="run the benchmarks (source checkout only; same as python -m benchmarks)")
     bench.add_argument("names", nargs="*", help="which benchmarks (default: all)")
@@ -157,8 +155,8 @@ async def _with_db(settings, work):
 def _import(settings, args) -> int:
     from pathlib import Path
 
-    from bot.services.importer import import_okrs
-    from bot.services.okr_file_checks import too_large
+    from bot.services.okr_io.importer import import_okrs
+    from bot.services.okr_io.okr_file_checks import too_large
     from storage.migrate import upgrade
 
     path = Path(args.file)
@@ -181,7 +179,7 @@ def _import(settings, args) -> int:
 def _export(settings, args) -> int:
     from pathlib import Path
 
-    from bot.services.exporter import export_okrs
+    from bot.services.okr_io.exporter import export_okrs
     from storage.migrate import upgrade
 
     if args.include_review_notes:
@@ -221,7 +219,7 @@ def _write_private(path, text: str) -> None:
 
 
 def _cycle(settings, args) -> int:
-    from bot.services import cycles_admin
+    from bot.services.cycles import admin as cycles_admin
     from storage.migrate import upgrade
 
     upgrade(settings.database_url)
@@ -255,18 +253,7 @@ def _bench(settings, args) -> int:
     return bench_main([*args.names, *(["--tiny"] if args.tiny else [])])
 
 
-def _demo(settings, args) -> int:
-    import logging
-
-    from bot.devtools.demo import run_demo
-
-    logging.getLogger().setLevel(logging.WARNING)  # the story is the output; problems still show
-
-    asyncio.run(run_demo())
-    return 0
-
-
-NO_DATABASE = {"demo", "bench"}  # they bring their own
+NO_DATABASE = {"bench"}  # it brings its own
 COMMANDS = {
     "run": _run,
     "serve": _serve,
@@ -274,7 +261,6 @@ COMMANDS = {
     "import": _import,
     "export": _export,
     "cycle": _cycle,
-    "demo": _demo,
     "bench": _bench,
     "db": _db,
 }

@@ -10,7 +10,7 @@ from aiohttp import web
 from bot.app import build_app, build_services, build_web, web_runner
 from bot.config import Settings
 from bot.scheduler import build_scheduler
-from bot.services.tick import TickReport, run_tick
+from bot.services.kernel.tick import TickReport, run_tick
 from bot.slack.sender import SlackNotifier
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.services.context import Services
-from bot.services.tick import run_tick
+from bot.services.kernel.context import Services
+from bot.services.kernel.tick import run_tick
 
 log = logging.getLogger(__name__)
 TICK_JOB_ID = "okrbot-tick"

@@ -6,6 +6,7 @@ the same list, so they cannot drift from what actually exists.
 """
 
 import difflib
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -13,7 +14,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.services.context import Services
+from bot.services.kernel.context import Services
+from bot.services.kernel.errors import InvalidInput
 from bot.slack.builders.help import build_help, build_unknown
 from bot.slack.render import render
 from handlers.inbox import INBOX, REPLAY
@@ -38,6 +40,20 @@ class Invocation:
 
 
 Handler = Callable[[Invocation], Awaitable[None]]
+
+# A user mention as Slack sends it in command text (the manifest sets should_escape): <@U123> or <@U123|name>.
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$", re.S)
+
+
+def parse_mention(args: str, error: str) -> tuple[str, str]:
+    """`<@U123|name> rest` -> ("U123", "rest"); `error` (an InvalidInput) if the text does not start with one.
+
+    The one mention parser: services take user ids, never Slack's mention syntax.
+    """
+    match = MENTION.match(args.strip())
+    if match is None:
+        raise InvalidInput(error)
+    return match.group(1), match.group(2).strip()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.logs import new_correlation_id
-from bot.services.errors import OkrError
+from bot.services.kernel.errors import OkrError
 from bot.slack.mrkdwn import esc
 from bot.slack.response_url import VERIFIED
 

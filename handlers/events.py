@@ -1,8 +1,12 @@
-"""Events API listeners: DM messages (thread replies) and message edits."""
+"""Events API listeners: DM messages (thread replies) and message edits.
+
+The inbound adapter for DMs: Slack's mrkdwn escaping is undone here, once, so services see plain text.
+"""
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.services.inbox import DmMessage, handle_dm
+from bot.services.kernel.inbox import DmMessage, handle_dm
+from bot.slack.mrkdwn import unescape
 from handlers.inbox import deferred
 
 # Subtypes we act on deliberately; everything else (joins, bot messages, deletions,
@@ -21,7 +25,7 @@ async def on_dm_message(event: dict, body: dict, context) -> None:
         msg = DmMessage(
             user_id=new["user"],
             channel=event["channel"],
-            text=new.get("text") or "",
+            text=unescape(new.get("text")),
             ts=new["ts"],
             thread_ts=new.get("thread_ts"),
             event_id=body.get("event_id"),
@@ -31,7 +35,7 @@ async def on_dm_message(event: dict, body: dict, context) -> None:
         msg = DmMessage(
             user_id=event["user"],
             channel=event["channel"],
-            text=event.get("text") or "",
+            text=unescape(event.get("text")),
             ts=event["ts"],
             thread_ts=event.get("thread_ts"),
             event_id=body.get("event_id"),

@@ -25,8 +25,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.logs import correlation_id
-from bot.services import inbox_store
-from bot.services.context import Services
+from bot.services.kernel import inbox_store
+from bot.services.kernel.context import Services
 
 log = logging.getLogger(__name__)
 

@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-DATABASE_URL="sqlite:///$(mktemp -d)/unused.db" LOG_LEVEL=WARNING .venv/bin/okrbot demo
+.venv/bin/python -m devtools.demo

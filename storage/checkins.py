@@ -74,18 +74,3 @@ async def checked_in_since(*, session: AsyncSession, kr_ids: Iterable[int], sinc
         col(CheckIn.kr_id).in_(ids), col(CheckIn.undone_at).is_(None), col(CheckIn.created_at) >= since
     )
     return set((await session.exec(stmt.distinct())).all())
-
-
-async def last_checkins(*, session: AsyncSession, kr_ids: Iterable[int]) -> dict[int, CheckIn]:
-    """The latest live check-in per KR."""
-    ids = list(set(kr_ids))
-    if not ids:
-        return {}
-    newest = (
-        select(func.max(CheckIn.id).label("id"))
-        .where(col(CheckIn.kr_id).in_(ids), col(CheckIn.undone_at).is_(None))
-        .group_by(CheckIn.kr_id)
-        .subquery()
-    )
-    rows = (await session.exec(select(CheckIn).join(newest, col(CheckIn.id) == newest.c.id))).all()
-    return {c.kr_id: c for c in rows}

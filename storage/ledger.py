@@ -127,11 +127,6 @@ async def finish(
     await session.exec(stmt.execution_options(synchronize_session=False))
 
 
-async def set_due(*, session: AsyncSession, ledger_id: int, status: str, due_at: datetime) -> None:
-    stmt = update(SendLedger).where(col(SendLedger.id) == ledger_id).values(status=status, due_at=due_at)
-    await session.exec(stmt.execution_options(synchronize_session=False))
-
-
 async def entries(*, session: AsyncSession, kind: str, status: str, since: datetime | None = None) -> list[SendLedger]:
     """Rows of a kind in a status, optionally claimed at or after `since`, oldest first."""
     stmt = select(SendLedger).where(SendLedger.kind == kind, SendLedger.status == status)

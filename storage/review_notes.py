@@ -1,4 +1,4 @@
-"""Review notes and review threads. Only bot.services.review_notes reads these tables."""
+"""Review notes and review threads. Only bot.services.notes reads these tables."""
 
 from sqlalchemy import insert
 from sqlmodel import col, select
@@ -23,12 +23,6 @@ async def notes_about(*, session: AsyncSession, subject_id: str, cycle_id: int |
 async def note_from_message(*, session: AsyncSession, channel: str, ts: str) -> ReviewNote | None:
     stmt = select(ReviewNote).where(ReviewNote.slack_channel == channel, ReviewNote.slack_ts == ts)
     return (await session.exec(stmt)).first()
-
-
-async def add_thread(*, session: AsyncSession, thread: ReviewThread) -> ReviewThread:
-    session.add(thread)
-    await session.flush()
-    return thread
 
 
 async def add_threads(*, session: AsyncSession, threads: list[ReviewThread]) -> None:

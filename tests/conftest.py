@@ -1,11 +1,25 @@
 """Shared fixtures: a temporary database (SQLite, or PostgreSQL: tests/pg.py), the fake Slack, a running bot."""
 
+import os
+
 import pytest
 
 from storage.db import Database
 from tests import pg
 from tests.fakes.fixtures import *  # noqa: F403  (fake_slack, fake_slack_client)
 from tests.harness import running_bot
+
+ENV_PREFIXES = ("SLACK_", "OKRBOT_", "DATABASE_", "LOG_LEVEL")
+
+
+@pytest.fixture(autouse=True)
+def hermetic_env(monkeypatch):
+    """No test reads the developer's real Slack tokens, database or admins from the environment.
+
+    OKRBOT_TEST_* configures the test run itself (tests/pg.py), so it stays.
+    """
+    for name in [n for n in os.environ if n.startswith(ENV_PREFIXES) and not n.startswith("OKRBOT_TEST_")]:
+        monkeypatch.delenv(name)
 
 
 def pytest_configure(config):

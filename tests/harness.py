@@ -14,8 +14,8 @@ from aiohttp import web
 from bot.app import build_app, build_services, build_web, web_runner
 from bot.config import Settings
 from bot.runtime import close
-from bot.services.context import Services
-from bot.services.tick import TickReport, run_tick
+from bot.services.kernel.context import Services
+from bot.services.kernel.tick import TickReport, run_tick
 from tests.fakes.signing import SlackRequests
 from tests.fakes.slack_api import FakeSlack
 from tests.pg import database_url
@@ -46,8 +46,11 @@ class Harness:
 
 
 def test_settings(fake: FakeSlack, db_path, **overrides) -> Settings:
+    """Hermetic Settings: every value explicit, no ./.env (tests/conftest.py also clears the env vars)."""
     values = {
         "SLACK_BOT_TOKEN": fake.token,
+        "SLACK_APP_TOKEN": None,
+        "LOG_LEVEL": "INFO",
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "DATABASE_URL": database_url(db_path),  # that SQLite file, or a fresh PostgreSQL database
         "SLACK_API_URL": fake.base_url,
@@ -57,7 +60,7 @@ def test_settings(fake: FakeSlack, db_path, **overrides) -> Settings:
         "SLACK_MAX_MESSAGES_PER_SECOND": "0",
     }
     values.update(overrides)
-    return Settings(**values)
+    return Settings(_env_file=None, **values)
 
 
 @asynccontextmanager

@@ -24,7 +24,7 @@ Inside a line: a status part, then free text
     (``at risk, blocked by legal`` stays AT_RISK). ``blockers: none`` records no blocker. Bare ``blocked`` is OFF_TRACK.
   * A line with a confidence or blocker but no value is a "no change" check-in carrying that confidence.
   * A number for a BINARY KR, or ``done`` for a numeric KR, is an error rather than a guess.
-  * Slack's ``&amp;`` ``&lt;`` ``&gt;`` are unescaped so comments hold the person's literal text.
+  * Comments hold the person's literal text: the text comes in plain (the chat adapter undoes its escaping).
 
 Only ``ParseError`` escapes ``parse_reply`` and ``parse_number``; it lists every problem found, not just the first.
 """
@@ -105,7 +105,7 @@ def parse_reply(text: str, krs: Sequence[KRRef]) -> list[CheckInDraft]:
         raise ParseError("the prompt listed the same KR number twice", example)
     if not text.strip():
         raise ParseError("empty reply", example)
-    entries, problems = _entries(words.slack_unescape(text), by_index)
+    entries, problems = _entries(text, by_index)
     drafts = []
     for entry in entries:
         draft, entry_problems = _draft(entry, by_index[entry.index])

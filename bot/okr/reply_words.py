@@ -81,8 +81,3 @@ def unit_pattern(unit: str) -> re.Pattern[str] | None:
     if not unit or unit in {"%", "$", "€", "£"}:
         return None  # the number pattern already reads these
     return re.compile(rf"\s*{re.escape(unit)}(?!\w)", _I)
-
-
-def slack_unescape(text: str) -> str:
-    """Undo Slack's escaping of & < > in one pass, so "&amp;lt;" stays the literal text "&lt;"."""
-    return re.sub(r"&(amp|lt|gt);", lambda m: {"amp": "&", "lt": "<", "gt": ">"}[m[1]], text)

@@ -52,11 +52,6 @@ class CycleState(StrEnum):
     CLOSED = "closed"
 
 
-class Role(StrEnum):
-    MANAGER = "manager"
-    MEMBER = "member"
-
-
 class NoteVisibility(StrEnum):
     PRIVATE = "private"  # only the author (and admins/HR)
     SHARED = "shared"  # also the subject, in their own DM

@@ -1,20 +1,25 @@
 """The App Home tab: my KRs, my teams, when I'm asked next; managers' and admins' sections. Never review notes."""
 
+import logging
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.okr import cadence
-from bot.okr.messages.okr import KRView
-from bot.okr.messages.views import HomePage, ManagerOverview, PersonRef, ReviewPeople, TeamSummary
+from bot.okr.messages.home import HomePage, ManagerOverview, PersonRef, ReviewPeople, TeamSummary
+from bot.okr.messages.read_models import KRView
 from bot.okr.progress import rollup
-from bot.services import okr_views
-from bot.services.context import Services
-from bot.services.errors import PermissionDenied
-from bot.services.permissions import editable_kr_ids
-from bot.services.prompts import slot_for
+from bot.services.checkins.prompts import slot_for
+from bot.services.kernel import read_models
+from bot.services.kernel.context import Services
+from bot.services.kernel.errors import PermissionDenied
+from bot.services.kernel.lookups import name_of
+from bot.services.kernel.permissions import editable_kr_ids
+from bot.services.kernel.ports import DeliveryFailed
 from storage import cycles, okrs, people, reporting, teams
 from storage.models import Cycle, Team
+
+log = logging.getLogger(__name__)
 
 HOME_KR_LIMIT = 15  # two blocks each: leaves room for teams, manager and admin sections under 100
 
@@ -29,7 +34,7 @@ def _summary(name: str, views: list[KRView]) -> TeamSummary:
 
 
 async def _team_views(session: AsyncSession, svc: Services, team: Team, cycle: Cycle) -> list[KRView]:
-    objectives = await okr_views.team_objectives(session, cycle=cycle, team=team, today=svc.now().date())
+    objectives = await read_models.team_objectives(session, cycle=cycle, team=team, today=svc.now().date())
     return [kr for o in objectives if not o.shared_from for kr in o.krs]
 
 
@@ -51,7 +56,7 @@ async def _overview(session: AsyncSession, svc: Services, team: Team, cycle: Cyc
         team_id=team.id,
         team_name=team.name,
         summary=_summary(team.name, views),
-        missing=tuple((names[p].display_name if p in names else "") or p for p in missing),
+        missing=tuple(name_of(names.get(p), p) for p in missing),
         period_start=since,
     )
 
@@ -78,14 +83,14 @@ async def build_home(svc: Services, *, user_id: str) -> HomePage:
         objs = await okrs.objectives_by_ids(session=session, ids={kr.objective_id for kr in krs})
         shown = krs[:HOME_KR_LIMIT]
         titles = {o.id: o.title for o in objs.values()}
-        my_views = await okr_views.kr_views(session, krs=shown, cycle=cycle, today=svc.now().date(), titles=titles)
+        my_views = await read_models.kr_views(session, krs=shown, cycle=cycle, today=svc.now().date(), titles=titles)
         mine = await teams.teams_of_person(session=session, person_id=user_id)
         summaries = [_summary(t.name, await _team_views(session, svc, t, cycle)) for t in mine[:10]]
         managed = await teams.teams_managed_by(session=session, person_id=user_id)
         next_at, tz = await _next_prompt(session, svc, user_id, mine, cycle)
         return HomePage(
             user_id=user_id,
-            cycle=okr_views.cycle_info(cycle),
+            cycle=read_models.cycle_info(cycle),
             my_krs=tuple(my_views),
             more_krs=len(krs) - len(shown),
             teams=tuple(summaries),
@@ -102,6 +107,14 @@ async def refresh_home(svc: Services, *, user_id: str) -> None:
     await svc.notifier.publish_home(user_id, await build_home(svc, user_id=user_id))
 
 
+async def after_checkins(svc: Services, *, user_id: str, kr_ids: tuple[int, ...]) -> None:
+    """After-check-in effect: refresh the person's Home tab. Best effort: the next visit shows the same state."""
+    try:
+        await refresh_home(svc, user_id=user_id)
+    except DeliveryFailed as exc:
+        log.warning("could not refresh a Home tab: %s", exc.reason)
+
+
 async def review_people(svc: Services, *, user_id: str) -> ReviewPeople:
     """The people a line manager may keep review notes about (permissions.can_see_notes_about): names only."""
     async with svc.db.read() as session:
@@ -109,5 +122,5 @@ async def review_people(svc: Services, *, user_id: str) -> ReviewPeople:
         if not ids and user_id not in svc.hr:
             raise PermissionDenied("Review notes are for line managers and HR: nobody reports to you.")
         found = await people.people_by_ids(session=session, ids=ids)
-        refs = [PersonRef(id=p, name=(found[p].display_name if p in found else "") or p) for p in sorted(ids)]
+        refs = [PersonRef(id=p, name=name_of(found.get(p), p)) for p in sorted(ids)]
         return ReviewPeople(people=tuple(refs[:90]))

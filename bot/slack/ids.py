@@ -11,7 +11,6 @@ class Action(StrEnum):
     EDIT_CHECKIN = "okr.checkin.edit"
     UNDO_CHECKIN = "okr.checkin.undo"
     USE_AS_COMMENT = "okr.checkin.use_as_comment"
-    PICK_KR = "okr.checkin.pick_kr"
 
 
 class Callback(StrEnum):
@@ -53,7 +52,7 @@ class DigestId(StrEnum):
 
     ADD_NOTE = "okr.digest.add_note"  # button on a person's section in a manager digest
     NOTE_MODAL = "okr.digest.note_modal"  # callback_id of the Add review note modal
-    NOTE_BODY = "okr.notes.body"  # block id; equals bot.services.review_notes.BODY_FIELD
+    NOTE_BODY = "okr.notes.body"  # block id; equals bot.services.notes.BODY_FIELD
     NOTE_BODY_INPUT = "okr.notes.body_input"
     NOTE_VISIBILITY = "okr.notes.visibility"
     NOTE_VISIBILITY_INPUT = "okr.notes.visibility_input"

@@ -4,6 +4,8 @@ Every piece of user text goes through `esc` before it is placed in mrkdwn; other
 comment like `<!channel>` pings a whole channel and `<https://evil|bank>` hides a link.
 """
 
+import re
+
 
 def esc(text: str | None) -> str:
     """Escape &, < and > exactly as Slack documents; everything else is literal."""
@@ -13,10 +15,13 @@ def esc(text: str | None) -> str:
 
 
 def unescape(text: str | None) -> str:
-    """Undo Slack's escaping of incoming message text, so we store what the person typed."""
+    """Undo Slack's escaping of incoming message text in one pass, so "&amp;lt;" stays the literal "&lt;".
+
+    Called once, by the inbound adapter (handlers.events): services get the text the person typed.
+    """
     if not text:
         return ""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return re.sub(r"&(amp|lt|gt);", lambda m: {"amp": "&", "lt": "<", "gt": ">"}[m[1]], text)
 
 
 def shorten(text: str | None, limit: int) -> str:

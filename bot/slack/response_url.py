@@ -3,7 +3,7 @@
 A response_url arrives inside the request body. Even a signed request should never make okrbot POST
 (with a reply that may quote review notes) to anything but Slack's hooks host. The one exception is an
 overridden SLACK_API_URL: its origin (scheme, host and port) is allowed too, so the fake Slack of the
-tests and of `okrbot demo` keeps working. Bolt builds `respond` lazily from context["response_url"];
+tests and of the demo (`scripts/demo.sh`) keeps working. Bolt builds `respond` lazily from context["response_url"];
 `SlackOnlyRespond` takes its place in the context (bot.app), so every listener and the error handler
 get the checked one (see `verified_middleware`).
 """

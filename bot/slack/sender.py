@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.okr.messages import Delivery
-from bot.services.ports import DeliveryFailed, UserInfo
+from bot.services.kernel.ports import DeliveryFailed, UserInfo
 from bot.slack.client import close_session, on_rate_limited, share_session
 from bot.slack.pacer import Pacer
 from bot.slack.render import render, render_view
@@ -73,13 +73,6 @@ class SlackNotifier:
         r = render(message)
         await self._call("chat.update", channel=where.channel, ts=where.ts, text=r.text, blocks=r.blocks_json())
 
-    async def ephemeral(self, channel: str, user: str, message, *, thread_ts: str | None = None) -> None:
-        r = render(message)
-        args = {"channel": channel, "user": user, "text": r.text, "blocks": r.blocks_json()}
-        if thread_ts:
-            args["thread_ts"] = thread_ts
-        await self._call("chat.postEphemeral", **args)
-
     async def publish_home(self, user: str, message) -> None:
         await self._call("views.publish", user_id=user, view=render_view(message).to_dict())
 
@@ -103,15 +96,8 @@ class SlackDirectory:
             if not cursor:
                 return people
 
-    async def user(self, user_id: str) -> UserInfo | None:
-        try:
-            resp = await self.client.users_info(user=user_id)
-        except SlackApiError:
-            return None
-        return _user(resp["user"])
-
 
 def _user(m: dict) -> UserInfo:
     profile = m.get("profile") or {}
     name = profile.get("display_name") or m.get("real_name") or profile.get("real_name") or m.get("name") or m["id"]
-    return UserInfo(id=m["id"], name=name, tz=m.get("tz"), is_bot=bool(m.get("is_bot")), deleted=bool(m.get("deleted")))
+    return UserInfo(id=m["id"], name=name, tz=m.get("tz"))

@@ -20,8 +20,8 @@ import pytest
 
 from benchmarks.org import build_org
 from bot.app import build_services
-from bot.services import prompts
-from bot.services.tick import run_tick
+from bot.services.checkins import prompts
+from bot.services.kernel.tick import run_tick
 from tests import harness
 from tests.reliability.helpers import wait_for
 
@@ -60,6 +60,7 @@ async def ledger_statuses(org) -> dict[str, str]:
         return dict(db.execute("SELECT recipient, status FROM send_ledger WHERE kind = 'prompt'").fetchall())
 
 
+@pytest.mark.slow
 async def test_sigkill_mid_fan_out_then_tick_again_sends_each_prompt_at_most_once(fake_slack, tmp_path):
     org = org_of_500(tmp_path / "org.db")
     fake_slack.hang_next("chat.postMessage", times=10_000, seconds=0.1)  # slow Slack: the fan-out takes seconds

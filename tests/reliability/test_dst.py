@@ -76,6 +76,7 @@ def fridays_around(transition: date) -> list[date]:
     return [friday, friday + timedelta(days=7)]
 
 
+@pytest.mark.slow
 async def test_weekly_digest_stays_at_16_local_on_the_fridays_around_both_transitions(bot):
     await seed(bot, org("friday", "16:00"))
     # Every team is ticked around its own 16:00 on every Friday: the tick runs every minute in production, so

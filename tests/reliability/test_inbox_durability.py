@@ -24,7 +24,7 @@ from benchmarks.bench_serve import upgrade_stamp
 from benchmarks.org import build_org
 from benchmarks.serve_process import SIGNING_SECRET, free_port
 from bot.runtime import close
-from bot.services.tick import run_tick
+from bot.services.kernel.tick import run_tick
 from tests.fakes.signing import SlackRequests
 from tests.reliability.helpers import wait_for
 

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import func, select
 
-from bot.services.importer import import_okrs
-from bot.services.review_notes import REFUSAL
+from bot.services.notes import REFUSAL
+from bot.services.okr_io.importer import import_okrs
 from storage.models import ReviewNote, ReviewThread
 from tests.reliability.helpers import string_leaves
 from tests.scenario.seed import CYCLE

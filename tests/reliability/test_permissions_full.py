@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlmodel import func, select
 
-from bot.services.review_notes import REFUSAL
+from bot.services.notes import REFUSAL
 from bot.slack.ids import Action, CycleForm, DigestId, ViewAction
 from storage import okrs, people
 from storage.models import CheckIn, Cycle, ReviewNote

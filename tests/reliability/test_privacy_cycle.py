@@ -18,6 +18,7 @@ import logging
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from alembic import command
 from sqlmodel import select
 
@@ -154,6 +155,7 @@ def export_all(bot, tmp_path) -> str:
     return "\n".join(out)
 
 
+@pytest.mark.slow
 async def test_notes_stay_private_over_a_whole_cycle(bot, caplog, monkeypatch, tmp_path):
     quiet_libraries("DEBUG")  # production logging config, at its most verbose
     caplog.set_level(logging.DEBUG)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 
-from bot.services.digests import refresh_posted_digests
+from bot.services.digests.team import refresh_posted_digests
 from tests.harness import running_bot
 from tests.reliability.helpers import wait_for
 from tests.scenario import digest_seed

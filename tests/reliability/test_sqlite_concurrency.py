@@ -4,6 +4,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from storage.models import CheckIn
@@ -19,6 +20,7 @@ def org() -> dict:
     return okr_data(team={"members": OWNERS}, extra_krs=krs, people=people)
 
 
+@pytest.mark.slow
 async def test_fifty_concurrent_checkins_and_commands(bot, caplog):
     caplog.set_level(logging.WARNING)
     await seed(bot, org())

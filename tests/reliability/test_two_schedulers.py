@@ -6,6 +6,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from tests.scenario import digest_seed
 from tests.scenario.seed import ledger_rows
 
@@ -35,6 +37,7 @@ async def scheduler(bot, cwd: Path) -> int:
     return proc.returncode
 
 
+@pytest.mark.slow
 async def test_two_schedulers_for_the_same_instants_send_each_thing_once(bot, tmp_path):
     await digest_seed.seed(bot)
     await asyncio.gather(scheduler(bot, tmp_path), scheduler(bot, tmp_path))

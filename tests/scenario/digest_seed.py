@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from sqlmodel import select
 
-from bot.services.importer import import_okrs
+from bot.services.okr_io.importer import import_okrs
 from storage.models import CheckIn, KeyResult
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "okrs.yaml"

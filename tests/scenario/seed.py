@@ -4,7 +4,7 @@ import copy
 import json
 from datetime import UTC, datetime
 
-from bot.services.importer import import_okrs
+from bot.services.okr_io.importer import import_okrs
 from storage import ledger
 
 CYCLE = {"name": "2027-Q1", "start": "2027-01-04", "end": "2027-04-02"}

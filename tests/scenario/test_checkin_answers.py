@@ -141,6 +141,13 @@ async def test_edited_reply_updates_its_checkin(bot, prompted):
     assert (await kr(bot, "Activation")).current_value == 44
 
 
+async def test_reply_comment_is_stored_as_typed_after_slack_escaping(bot, prompted):
+    # Slack escapes & < > in message text; the DM adapter undoes it once (a typed "&lt;" stays literal).
+    await bot.req.message_im("U0ALICE", "42, R&amp;D &lt;3 &gt; ops &amp;lt;", thread_ts=prompted.ts)
+    (ci,) = await checkins(bot)
+    assert (ci.value, ci.comment) == (42, "R&D <3 > ops &lt;")
+
+
 async def test_unparseable_reply_explains_and_can_be_used_as_comment(bot, prompted):
     await bot.req.message_im("U0ALICE", "talked to the team about it", thread_ts=prompted.ts)
     assert await checkins(bot) == []

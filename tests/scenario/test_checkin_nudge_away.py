@@ -1,5 +1,6 @@
 """Nudges (once, never after an answer, snooze, off) and away / delegate / back / next."""
 
+import json
 from datetime import timedelta
 
 from tests.scenario.seed import MONDAY_10_BERLIN, at, ledger_rows, okr_data, seed
@@ -105,3 +106,13 @@ async def test_next_tells_when_in_local_time(bot):
     (call,) = bot.fake.calls_to("response_url")
     assert "Monday 11 Jan at 10:00 (Europe/Berlin)" in call.args["text"]
     assert "Activation rate" in call.args["text"]
+
+
+async def test_away_with_a_delegate_confirms_with_a_real_mention(bot):
+    await seed(bot)
+    bot.svc.clock = at(MONDAY_10_BERLIN - 2 * DAY)
+    await bot.req.command("/okr", "away until 2027-01-15 delegate <@U0BOB|bob smith>", user_id="U0ALICE")
+    (call,) = bot.fake.calls_to("response_url")
+    text = call.args["text"] + json.dumps(call.args["blocks"])
+    assert "You're away through Friday 15 January 2027. <@U0BOB> gets your check-in prompts" in call.args["text"]
+    assert "&lt;@" not in text and "&gt;" not in text  # was "&lt;@U0BOB&gt;": a mention escaped as text

@@ -1,8 +1,11 @@
-"""`okrbot demo` walks a newcomer through a week and prints it as people read it in Slack."""
+"""The demo (scripts/demo.sh) walks a newcomer through a week and prints it as people read it in Slack."""
 
-from bot.devtools.demo import run_demo
+import pytest
+
+from devtools.demo import run_demo
 
 
+@pytest.mark.slow
 async def test_demo_prints_the_week_as_people_read_it():
     lines: list[str] = []
     await run_demo(out=lines.append)

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from bot.services.digests import refresh_posted_digests
+from bot.services.digests.team import refresh_posted_digests
 from tests.scenario.digest_seed import check_in, example, kr_id, seed, texts
 
 FRIDAY_DUE = datetime(2027, 1, 8, 15, 0, tzinfo=UTC)  # 16:00 in Berlin

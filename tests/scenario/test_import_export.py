@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-import bot.services.importer as importer
+import bot.services.okr_io.importer as importer
 from bot.cli import main
-from bot.services.errors import InvalidInput
-from bot.services.okr_file import load_okr_file, normalise
+from bot.services.kernel.errors import InvalidInput
+from bot.services.okr_io.okr_file import load_okr_file, normalise
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "okrs.yaml"
 TABLES = ("cycle", "team", "team_member", "objective", "key_result", "kr_co_owner", "kr_team", "person")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from bot.logs import quiet_libraries
-from bot.services.exporter import export_okrs
+from bot.services.okr_io.exporter import export_okrs
 from bot.slack.ids import DigestId
 from bot.slack.mrkdwn import esc, unescape
 from storage.models import ReviewNote, ReviewThread

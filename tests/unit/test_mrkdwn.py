@@ -10,6 +10,7 @@ def test_escape_defuses_mentions_and_links():
         "&lt;!channel&gt; &lt;@U0ALICE&gt; &lt;https://evil.example|bank&gt; &amp; co"
     )
     assert unescape(esc("a < b & c > d")) == "a < b & c > d"
+    assert unescape("&amp;lt;") == "&lt;"  # one pass: an escaped entity stays literal
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.errors import InvalidInput
-from bot.services.okr_file import OkrFileInvalid, load_okr_file, normalise
+from bot.services.kernel.errors import InvalidInput
+from bot.services.okr_io.okr_file import OkrFileInvalid, load_okr_file, normalise
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "okrs.yaml"
 

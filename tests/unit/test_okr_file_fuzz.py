@@ -2,11 +2,12 @@
 
 import copy
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.services.errors import InvalidInput
-from bot.services.okr_file import load_okr_file
+from bot.services.kernel.errors import InvalidInput
+from bot.services.okr_io.okr_file import load_okr_file
 from tests.unit.test_okr_file import BASE
 
 KEYS = [
@@ -69,6 +70,7 @@ def test_arbitrary_text(text):
     _accepts_or_rejects_cleanly(text)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(["cycle", "teams", "objectives"]), st.integers(0, 3), st.sampled_from(KEYS), values)
 def test_one_corrupted_field_in_a_valid_file(section, index, key, value):

@@ -232,8 +232,9 @@ def test_binary_done_with_confidence_and_comment():
     assert only("not done at risk, waiting on legal", BINARY_ONE) == CheckInDraft(1, 0.0, AT, "waiting on legal")
 
 
-def test_comments_are_verbatim_with_slack_entities_unescaped():
-    assert only("42, R&amp;D &lt;3 &gt; ops &amp;lt;").comment == "R&D <3 > ops &lt;"
+def test_comments_are_verbatim():
+    # The chat adapter (handlers.events) undoes Slack's escaping once; the parser keeps what it gets.
+    assert only("42, R&D <3 > ops &lt;").comment == "R&D <3 > ops &lt;"
     assert only("42, 🚀 שלום עולם مرحبا").comment == "🚀 שלום עולם مرحبا"
     long = "x" * 10_000
     assert only(f"42, {long}").comment == long
@@ -362,6 +363,7 @@ def _assert_valid(drafts, krs):
         assert draft.value is None or math.isfinite(draft.value)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 @given(reply_texts, kr_lists())
 def test_parse_reply_returns_valid_drafts_or_raises_parse_error(text, krs):

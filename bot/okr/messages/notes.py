@@ -40,8 +40,9 @@ class SharedNote:
 
 @dataclass(frozen=True)
 class NoteModal:
-    """The Add review note modal; `context` travels in private_metadata."""
+    """The Add review note modal; the adapter carries the subject and the thread through it."""
 
     subject_id: str
     subject_name: str
-    context: str  # JSON: subject id plus the review thread to confirm in
+    channel: str = ""  # the review thread to confirm in ("" = the author's DM)
+    thread_ts: str = ""

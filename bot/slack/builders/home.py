@@ -15,11 +15,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.okr.messages.views import HomePage, ManagerOverview, ReviewPeople, TeamSummary
+from bot.okr.messages.home import HomePage, ManagerOverview, ReviewPeople, TeamSummary
 from bot.okr.progress import progress_bar
 from bot.okr.types import Pacing
-from bot.slack.builders.okr import PACING_EMOJI, percent
-from bot.slack.builders.okr_list import kr_blocks
+from bot.slack.builders.lines import PACING_EMOJI, percent
+from bot.slack.builders.okrs.lists import kr_blocks
 from bot.slack.ids import ViewAction, ViewCallback
 from bot.slack.mrkdwn import clip, esc, mention, shorten
 from bot.slack.render import render_view

@@ -1,5 +1,7 @@
 """Review-note renders: only for a manager's DM thread, the subject's own DM, ephemeral replies and modals."""
 
+import json
+
 from slack_sdk.models.blocks import (
     InputBlock,
     Option,
@@ -11,7 +13,7 @@ from slack_sdk.models.views import View
 
 from bot.okr.messages.notes import NoteList, NoteModal, SharedNote, SharedNoteIntro
 from bot.okr.types import NoteVisibility
-from bot.slack.builders.digest import MAX_BLOCKS
+from bot.slack.builders.digests import MAX_BLOCKS
 from bot.slack.ids import DigestId
 from bot.slack.mrkdwn import SECTION_LIMIT, esc, shorten, split
 from bot.slack.render import Rendered, render, render_view
@@ -89,7 +91,7 @@ def _note_modal(m: NoteModal) -> View:
         title="Add review note",
         submit="Save",
         close="Cancel",
-        private_metadata=m.context[:3000],
+        private_metadata=encode_note_context(m),
         blocks=[
             SectionBlock(text=f":lock: A review note about *{esc(m.subject_name)}*. It never appears in channels."),
             InputBlock(
@@ -106,3 +108,14 @@ def _note_modal(m: NoteModal) -> View:
             ),
         ],
     )
+
+
+def encode_note_context(m: NoteModal) -> str:
+    """The note modal's private_metadata: the subject and the review thread to confirm in."""
+    return json.dumps({"subject": m.subject_id, "channel": m.channel, "thread_ts": m.thread_ts})[:3000]
+
+
+def decode_note_context(raw: str | None) -> NoteModal:
+    """Read private_metadata back into the modal it came from (its subject name is not needed to save)."""
+    ctx = json.loads(raw or "{}")
+    return NoteModal(ctx.get("subject", ""), "", channel=ctx.get("channel") or "", thread_ts=ctx.get("thread_ts") or "")

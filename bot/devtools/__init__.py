@@ -1,1 +1,0 @@
-"""Developer tools: `okrbot demo`. Not used by the running bot."""

@@ -1,0 +1,95 @@
+"""Plain data for the check-in loop: the prompt, the nudge, confirmations, and the check-in form."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.okr.messages.read_models import KRView
+from bot.okr.types import Confidence, KRKind
+
+
+@dataclass(frozen=True)
+class PromptItem:
+    number: int  # 1..N, what thread replies refer to; 0 = already updated, not asked
+    kr: KRView
+
+
+@dataclass(frozen=True)
+class CheckInPrompt:
+    ledger_id: int
+    items: tuple[PromptItem, ...]  # asked, numbered 1..N
+    recent: tuple[KRView, ...] = ()  # checked in recently: shown, not asked
+    covering_for: str = ""  # display name of the away owner when this goes to their delegate
+    example: str = ""  # a reply built from these KRs
+
+
+@dataclass(frozen=True)
+class CheckInNudge:
+    ledger_id: int
+    missing: tuple[PromptItem, ...]
+    covering_for: str = ""
+
+
+@dataclass(frozen=True)
+class RecordedLine:
+    checkin_id: int
+    kr_title: str
+    text: str  # e.g. "42 / 100 (42%), at risk" (plain; renderers escape)
+    comment: str = ""
+    blockers: str = ""
+    kr_id: int = 0
+
+
+@dataclass(frozen=True)
+class CheckInRecorded:
+    lines: tuple[RecordedLine, ...]
+    heading: str = "Recorded"
+
+
+@dataclass(frozen=True)
+class KRChoice:
+    kr_id: int
+    label: str  # "2. Activation rate..."
+
+
+@dataclass(frozen=True)
+class ReplyNotUnderstood:
+    problems: tuple[str, ...]
+    example: str
+    pending_id: int | None  # None: nothing worth keeping (a blank reply), so no "Use as comment"
+    choices: tuple[KRChoice, ...]
+
+
+@dataclass(frozen=True)
+class FormContext:
+    """Where a check-in form came from; the chat adapter carries it through the modal and back."""
+
+    source: str  # a CheckInSource value
+    kr_id: int | None = None
+    ledger_id: int | None = None  # the prompt it answers
+    checkin_id: int | None = None  # the check-in being edited
+
+
+@dataclass(frozen=True)
+class CheckInForm:
+    """The check-in modal: one KR (prefilled), or a KR picker when the person owns several."""
+
+    context: FormContext
+    kr_title: str = ""
+    kind: KRKind = KRKind.INCREASE
+    unit: str = ""
+    value: str = ""  # prefill, as text
+    confidence: Confidence | None = None
+    comment: str = ""
+    blockers: str = ""
+    choices: tuple[KRChoice, ...] = ()  # non-empty: show a KR picker
+    selected: int | None = None  # preselected KR id in the picker
+    editing: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AwayNotice:
+    """`/okr away` confirmed: away through `until` (inclusive); the delegate, if any, gets the prompts."""
+
+    until: date
+    delegate_id: str | None = None

@@ -1,0 +1,300 @@
+"""Tick steps for the weekly check-in: refresh timezones daily, then send each KR owner's prompt once.
+
+Exactly once (GUIDE §2.8): a prompt is CLAIMED by inserting its ledger row (owner, "prompt",
+period) before anything is sent; a second tick, a repeated `okrbot tick --at`, or another process
+hits the unique constraint and sends nothing. A send that fails for good marks the row 'failed';
+a later tick re-claims it with a conditional UPDATE (only one process wins) and tries again.
+
+The crash window: if the process dies after Slack accepted the message but before the row says
+'sent', the row stays 'claimed'. We do NOT resend such a row automatically, because we cannot tell
+"never reached Slack" from "reached Slack, bookkeeping lost", and a duplicate prompt is worse than a
+missing one (the person can still `/okr checkin`). So that window is at-most-once: the tick reports
+claims older than STALE_CLAIM as "stale" for an operator to look at (docs/checkins.md).
+"""
+
+import asyncio
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.okr.cadence import Occurrence, Slot, due_now, parse_hhmm, safe_zone
+from bot.okr.messages import Delivery
+from bot.okr.messages.checkins import CheckInPrompt, PromptItem
+from bot.okr.replies import KRRef, build_example
+from bot.okr.types import Cadence, SendKind
+from bot.services.kernel.context import Services
+from bot.services.kernel.delivery import ledger_error
+from bot.services.kernel.ports import DeliveryFailed
+from bot.services.kernel.read_models import kr_views
+from storage import cycles, ledger, ledger_bulk, people, schedule, teams
+from storage.models import Cycle, KeyResult, Person, Team
+
+BATCH = 50  # prompts in flight at once; the notifier's semaphore and pacer bound the requests themselves
+RECORD_EVERY = 50  # sent prompts recorded per ledger transaction (one commit per prompt serialised on SQLite)
+STALE_CLAIM = timedelta(minutes=10)
+MAX_ASKED = 20  # two blocks per KR keeps a prompt inside Slack's 50-block limit
+DIRECTORY = "directory"
+
+
+@dataclass(frozen=True)
+class Plan:
+    ledger_id: int
+    recipient: str
+    owner: str
+    period: str
+    message: CheckInPrompt
+
+
+def slot_for(team: Team, cycle: Cycle) -> Slot:
+    return Slot(team.checkin_day, parse_hhmm(team.checkin_time), Cadence(team.cadence), anchor=cycle.start)
+
+
+def recipient_of(owner: Person, by_id: dict[str, Person], on) -> tuple[str | None, str]:
+    """(who gets the owner's prompt on local date `on`, covering-for name); None while away without a delegate."""
+    if owner.away_until is None or owner.away_until < on:
+        return owner.id, ""
+    if owner.delegate_id:
+        return owner.delegate_id, owner.display_name or owner.id
+    return None, ""
+
+
+def zone_for(person: Person | None, team: Team):
+    return safe_zone(person.tz if person else None, team.timezone)
+
+
+def owners_of(rows: list[tuple[KeyResult, int]]) -> dict[str, tuple[list[KeyResult], int]]:
+    """KRs per owner, and the team whose check-in slot the owner follows (the team of their first KR)."""
+    out: dict[str, tuple[list[KeyResult], int]] = {}
+    for kr, team_id in rows:
+        out.setdefault(kr.owner_id, ([], team_id))[0].append(kr)
+    return out
+
+
+async def refresh_directory(svc: Services, at: datetime) -> list[str]:
+    """Once a UTC day (a ledger row makes it once across processes): timezones and names from users.list."""
+    async with svc.db.transaction() as session:
+        row = await ledger.get_entry(session=session, recipient=DIRECTORY, kind="tz_refresh", period=str(at.date()))
+        if row is None:
+            row = await ledger.claim(
+                session=session, recipient=DIRECTORY, kind="tz_refresh", period=str(at.date()), at=at
+            )
+        elif not await ledger.reclaim(session=session, ledger_id=row.id, from_status="failed", at=at):
+            row = None
+    if row is None:
+        return []
+    try:
+        users = await svc.directory.list_users()
+    except DeliveryFailed as exc:
+        async with svc.db.transaction() as session:
+            await ledger.finish(session=session, ledger_id=row.id, status="failed", at=at, error=exc.reason)
+        return [f"timezone refresh failed ({exc.reason}); the next tick retries"]
+    async with svc.db.transaction() as session:
+        known = await people.people_by_ids(session=session, ids=[u.id for u in users])
+        changed = await people.set_timezones(session=session, tzs={u.id: u.tz for u in users if u.id in known}, at=at)
+        for u in users:
+            if u.id in known and u.name and known[u.id].display_name != u.name:
+                known[u.id].display_name = u.name
+        await ledger.finish(session=session, ledger_id=row.id, status="sent", at=at)
+    return [f"refreshed timezones of {len(known)} people from Slack ({changed} changed)"]
+
+
+async def send_prompts(svc: Services, at: datetime) -> list[str]:
+    """Find every prompt due now in bulk, then claim, send and record them one batch at a time."""
+    cycle, asks, lines = await _due_asks(svc, at)
+    for start in range(0, len(asks), BATCH):
+        # Claim a batch only when it is about to be sent: a crash then leaves at most one batch 'claimed'
+        # (the at-most-once window), not every prompt of the tick that had not gone out yet.
+        async with svc.db.transaction() as session:
+            chunk = asks[start : start + BATCH]
+            won = await _claim(session, chunk, at)
+            plans = await _plans(session, cycle, [a for a in chunk if (a[0].owner.id, a[0].occ.period) in won], won)
+        lines += await _deliver_all(svc, plans, at)
+    return lines + await _stale(svc, at)
+
+
+@dataclass(frozen=True)
+class _Due:
+    """An owner whose latest prompt occurrence has come, before the ledger is consulted."""
+
+    owner: Person
+    to: str
+    covering: str
+    occ: Occurrence
+    too_late: bool
+    krs: list[KeyResult]
+    team: Team
+
+
+async def _due_asks(svc: Services, at: datetime) -> tuple[Cycle | None, list, list[str]]:
+    """A fixed number of queries whatever the number of owners: bulk reads and one ledger read; skips recorded."""
+    async with svc.db.transaction() as session:
+        cycle = await cycles.active_cycle(session=session)
+        if cycle is None:
+            return None, [], []
+        by_owner = owners_of(await schedule.live_krs_with_team(session=session, cycle_id=cycle.id))
+        team_by_id = {t.id: t for t in await teams.list_teams(session=session)}
+        folks = await people.people_by_ids(session=session, ids=by_owner.keys())
+        folks |= await people.people_by_ids(session=session, ids={p.delegate_id for p in folks.values()} - {None})
+        due = [
+            d
+            for owner_id, (krs, team_id) in by_owner.items()
+            if (d := _due_now(folks[owner_id], krs, team_by_id[team_id], cycle, folks, at))
+        ]
+        held = await ledger_bulk.entries_for_periods(
+            session=session, kind=SendKind.PROMPT, periods={d.occ.period for d in due}
+        )
+        asks, lines = [], []
+        for d in due:
+            entry = held.get((d.owner.id, d.occ.period))
+            if entry is not None and entry[1] != "failed":
+                continue
+            recent_since = at - timedelta(days=d.team.recent_checkin_days)
+            asked = [kr for kr in d.krs if not (kr.last_checkin_at and kr.last_checkin_at >= recent_since)]
+            why = _skip_reason(d, asked[:MAX_ASKED], at)
+            if why:
+                lines += await _skip(session, d, entry, why, at)
+            else:
+                asks.append((d, entry, asked[:MAX_ASKED]))
+    return cycle, asks, lines
+
+
+def _due_now(owner: Person, krs: list[KeyResult], team: Team, cycle: Cycle, folks, at: datetime) -> _Due | None:
+    """The owner's occurrence due now and who receives it, or None (not due, or away without a delegate)."""
+    today = at.astimezone(zone_for(owner, team)).date()
+    to, covering = recipient_of(owner, folks, today)
+    zone = zone_for(folks.get(to or owner.id), team)
+    late_limit = timedelta(hours=team.late_limit_hours)
+    occ, too_late = due_now(slot_for(team, cycle), zone, at, late_limit=late_limit, window=(cycle.start, cycle.end))
+    if occ is None or to is None:
+        return None
+    return _Due(owner, to, covering, occ, too_late, krs, team)
+
+
+def _skip_reason(d: _Due, asked: list[KeyResult], at: datetime) -> str:
+    if d.too_late:
+        late = (at - d.occ.due_utc).total_seconds() / 3600
+        return f"{late:.1f}h late, over the {d.team.late_limit_hours}h limit"
+    if not asked:
+        return f"every KR was checked in within the last {d.team.recent_checkin_days} days"
+    return ""
+
+
+async def _skip(session, d: _Due, entry, why: str, at: datetime) -> list[str]:
+    if entry is not None:
+        await ledger.finish(session=session, ledger_id=entry[0], status="skipped", at=at, error=why)
+    else:
+        row = {"recipient": d.owner.id, "kind": SendKind.PROMPT, "period": d.occ.period, "status": "skipped"}
+        won = await ledger_bulk.claim_many(
+            session=session, rows=[{**row, "due_at": d.occ.due_utc, "error": why}], at=at
+        )
+        if not won:
+            return []
+    return [f"skipped prompt for {d.owner.id} ({d.occ.period}): {why}"]
+
+
+async def _claim(session, asks: list, at: datetime) -> dict[tuple[str, str], int]:
+    """Claim the new rows in bulk and re-claim failed ones one by one; returns the ledger ids we won."""
+    won: dict[tuple[str, str], int] = {}
+    rows = []
+    for d, entry, asked in asks:
+        if entry is not None:
+            if await ledger.reclaim(session=session, ledger_id=entry[0], from_status="failed", at=at):
+                won[(d.owner.id, d.occ.period)] = entry[0]
+            continue
+        detail = {"krs": [kr.id for kr in asked], "to": d.to, "for": d.owner.id if d.covering else None}
+        rows.append(
+            {
+                "recipient": d.owner.id,
+                "kind": SendKind.PROMPT,
+                "period": d.occ.period,
+                "due_at": d.occ.due_utc,
+                "detail": json.dumps({**detail, "team": d.team.id}),
+            }
+        )
+    won |= await ledger_bulk.claim_many(session=session, rows=rows, at=at)
+    return won
+
+
+async def _plans(session, cycle: Cycle, asks: list, won: dict[tuple[str, str], int]) -> list[Plan]:
+    """Build every claimed prompt; KR views in one batch per local date (expected progress depends on it)."""
+    by_date: dict = {}
+    for d, _entry, asked in asks:
+        by_date.setdefault(d.occ.local_date, []).append((d, asked))
+    plans = []
+    for day, group in by_date.items():
+        krs = {kr.id: kr for d, _ in group for kr in d.krs}
+        views = {v.id: v for v in await kr_views(session, krs=list(krs.values()), cycle=cycle, today=day)}
+        for d, asked in group:
+            row_id = won[(d.owner.id, d.occ.period)]
+            asked_ids = {kr.id for kr in asked}
+            recent = [views[kr.id] for kr in d.krs if kr.id not in asked_ids]
+            message = _message(row_id, [views[kr.id] for kr in asked], recent, d.covering)
+            plans.append(Plan(row_id, d.to, d.owner.id, d.occ.period, message))
+    return plans
+
+
+def _message(row_id: int, asked_views, recent, covering: str) -> CheckInPrompt:
+    asked = tuple(PromptItem(i, v) for i, v in enumerate(asked_views, start=1))
+    refs = [KRRef(i.number, i.kr.title, i.kr.kind, i.kr.unit, i.kr.current, i.kr.confidence) for i in asked]
+    return CheckInPrompt(row_id, asked, tuple(recent), covering, build_example(refs))
+
+
+async def _deliver_all(svc: Services, plans: list[Plan], at: datetime) -> list[str]:
+    """Send with at most BATCH in flight (a sliding window, so one slow send never stalls a whole batch);
+    outcomes are recorded RECORD_EVERY at a time in one transaction each."""
+    gate = asyncio.Semaphore(BATCH)
+    done: list[tuple[Plan, Delivery | DeliveryFailed]] = []
+    lines: list[str] = []
+    recording = asyncio.Lock()
+
+    async def record() -> None:
+        async with recording:
+            batch, done[:] = list(done), []
+            lines.extend(await _record(svc, batch, at) if batch else [])
+
+    async def one(plan: Plan) -> None:
+        async with gate:
+            try:
+                outcome: Delivery | DeliveryFailed = await svc.notifier.post(plan.recipient, plan.message)
+            except DeliveryFailed as exc:
+                outcome = exc
+        done.append((plan, outcome))
+        if len(done) >= RECORD_EVERY:
+            await record()
+
+    await asyncio.gather(*(one(plan) for plan in plans))
+    await record()
+    return lines
+
+
+async def _record(svc: Services, batch: list[tuple[Plan, Delivery | DeliveryFailed]], at: datetime) -> list[str]:
+    # Crash window: until this commits, Slack has these messages but their rows still say 'claimed'.
+    # Such rows are never resent automatically (at-most-once for this window); see the module docstring.
+    outcomes, lines = [], []
+    for plan, out in batch:
+        if isinstance(out, DeliveryFailed):
+            outcomes.append({"ledger_id": plan.ledger_id, "status": "failed", "error": ledger_error(out.reason)})
+            lines.append(f"prompt for {plan.owner} ({plan.period}) failed: {out.reason}; a later tick retries it")
+        else:
+            outcomes.append({"ledger_id": plan.ledger_id, "status": "sent", "channel": out.channel, "ts": out.ts})
+            to = f" to {plan.recipient} (covering)" if plan.recipient != plan.owner else ""
+            lines.append(f"sent prompt for {plan.owner}{to} ({plan.period}, {len(plan.message.items)} KRs)")
+    async with svc.db.transaction() as session:
+        await ledger_bulk.finish_many(session=session, outcomes=outcomes, at=at)
+        dms = {plan.recipient: out.channel for plan, out in batch if isinstance(out, Delivery)}
+        for person in (await people.people_by_ids(session=session, ids=dms)).values():
+            if person.dm_channel != dms[person.id]:
+                person.dm_channel = dms[person.id]
+    return lines
+
+
+async def _stale(svc: Services, at: datetime) -> list[str]:
+    async with svc.db.transaction() as session:
+        rows = await ledger.stale_claims(
+            session=session, older_than=at - STALE_CLAIM, newer_than=at - timedelta(days=1)
+        )
+    return [
+        f"STALE {r.kind} for {r.recipient} ({r.period}) claimed at {r.claimed_at:%H:%M}Z and never confirmed: "
+        "not resent (it may have reached Slack); check the DM and mark it by hand"
+        for r in rows
+    ]

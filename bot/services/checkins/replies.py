@@ -1,0 +1,142 @@
+"""Plain-words replies in a prompt's thread: parse, record, confirm; or explain and keep the text.
+
+Registered as a DM route in bot.app (DM_ROUTES). A reply that cannot be parsed records
+nothing: the bot answers with exactly what it could not read and an example built from the
+person's own KRs, and keeps the text (PendingReply) behind a "Use as comment" control.
+"""
+
+from bot.okr.messages.checkins import CheckInRecorded, KRChoice, ReplyNotUnderstood
+from bot.okr.replies import CheckInDraft, KRRef, ParseError, parse_reply
+from bot.okr.types import CheckInSource, Confidence, KRKind
+from bot.services.checkins import core
+from bot.services.checkins.effects import after_checkins
+from bot.services.kernel.context import Services
+from bot.services.kernel.errors import NotFound
+from bot.services.kernel.inbox import DmMessage
+from storage import checkins, ledger, schedule
+from storage.models import KeyResult, PendingReply, SendLedger
+
+
+async def _prompt_krs(session, entry: SendLedger) -> list[KeyResult]:
+    return [await core.load_kr(session, kr_id) for kr_id in core.prompt_kr_ids(entry)]
+
+
+def _refs(krs: list[KeyResult]) -> list[KRRef]:
+    return [
+        KRRef(
+            index=i,
+            title=kr.title,
+            kind=KRKind(kr.kind),
+            unit=kr.unit,
+            current=kr.current_value,
+            confidence=Confidence(kr.confidence) if kr.confidence else None,
+        )
+        for i, kr in enumerate(krs, start=1)
+    ]
+
+
+async def on_thread_reply(svc: Services, msg: DmMessage) -> bool:
+    """Inbox route: True when the message is a reply in one of our prompt threads."""
+    if not msg.thread_ts:
+        return False
+    async with svc.db.transaction() as session:
+        entry = await ledger.get_by_message(session=session, channel=msg.channel, ts=msg.thread_ts, kind="prompt")
+        if entry is None:
+            return False
+        krs = await _prompt_krs(session, entry)
+        existing = await checkins.checkins_from_message(session=session, channel=msg.channel, ts=msg.ts)
+    if existing and not msg.edited:
+        return True  # already recorded: the inbox is redoing a reply whose work a crash cut short
+    try:
+        drafts = parse_reply(msg.text, _refs(krs))
+    except ParseError as exc:
+        await _not_understood(svc, msg, entry, krs, exc)
+        return True
+    if msg.edited and existing:
+        reply = await _amend_from_edit(svc, msg, krs, drafts, existing)
+    else:
+        reply = await _record_drafts(svc, msg, krs, drafts)
+    await svc.notifier.post(msg.channel, reply, thread_ts=msg.thread_ts)
+    await after_checkins(svc, user_id=msg.user_id, kr_ids=[line.kr_id for line in reply.lines])
+    return True
+
+
+async def _record_drafts(svc: Services, msg: DmMessage, krs: list[KeyResult], drafts: list[CheckInDraft]):
+    at = svc.now()
+    async with svc.db.transaction() as session:
+        lines = []
+        for draft in drafts:
+            kr = await core.load_kr(session, krs[draft.index - 1].id)
+            await core.authorize(session, svc, user_id=msg.user_id, kr=kr)
+            row = await core.record(
+                session,
+                kr=kr,
+                author=msg.user_id,
+                at=at,
+                value=None if draft.no_change else draft.value,
+                confidence=draft.confidence,
+                source=CheckInSource.THREAD,
+                comment=draft.comment,
+                blockers=draft.blockers,
+                message=(msg.channel, msg.ts),
+            )
+            lines.append(core.line(kr, row))
+    return CheckInRecorded(tuple(lines))
+
+
+async def _amend_from_edit(svc: Services, msg: DmMessage, krs, drafts: list[CheckInDraft], existing):
+    """An edited reply rewrites the check-ins it produced (KRs it no longer mentions are left alone)."""
+    at = svc.now()
+    async with svc.db.transaction() as session:
+        by_kr = {row.kr_id: row for row in existing}
+        lines = []
+        for draft in drafts:
+            kr = await core.load_kr(session, krs[draft.index - 1].id)
+            row = by_kr.get(kr.id)
+            if row is None:
+                continue
+            row = await checkins.get_checkin(session=session, checkin_id=row.id)
+            value = row.prev_value if draft.no_change else draft.value
+            fields = dict(comment=draft.comment, blockers=draft.blockers)
+            await core.amend(session, row, kr, at=at, value=value, confidence=draft.confidence, **fields)
+            lines.append(core.line(kr, row))
+    return CheckInRecorded(tuple(lines), heading="Updated from your edited reply")
+
+
+async def _not_understood(svc: Services, msg: DmMessage, entry: SendLedger, krs, exc: ParseError) -> None:
+    text = msg.text.strip()
+    pending_id = None
+    if text:  # keep the person's words so they can use them as a comment; a blank reply has none
+        async with svc.db.transaction() as session:
+            pending = await schedule.add_pending_reply(
+                session=session, reply=PendingReply(person_id=msg.user_id, ledger_id=entry.id, text=text)
+            )
+            pending_id = pending.id
+    choices = tuple(KRChoice(kr.id, f"{i}. {kr.title}") for i, kr in enumerate(krs, start=1))
+    message = ReplyNotUnderstood(tuple(exc.problems), exc.example, pending_id, choices)
+    await svc.notifier.post(msg.channel, message, thread_ts=msg.thread_ts)
+
+
+async def use_as_comment(svc: Services, *, user_id: str, pending_id: int, kr_id: int, thread) -> CheckInRecorded:
+    """Record a no-change check-in carrying the kept reply as its comment, on the KR the person chose."""
+    async with svc.db.transaction() as session:
+        pending = await schedule.get_pending_reply(session=session, reply_id=pending_id)
+        if pending is None or pending.person_id != user_id:
+            raise NotFound("That reply was already used.")
+        kr = await core.load_kr(session, kr_id)
+        await core.authorize(session, svc, user_id=user_id, kr=kr)
+        row = await core.record(
+            session,
+            kr=kr,
+            author=user_id,
+            at=svc.now(),
+            value=None,
+            confidence=None,
+            source=CheckInSource.THREAD,
+            comment=pending.text,
+        )
+        await schedule.delete_pending_reply(session=session, reply=pending)
+        message = CheckInRecorded((core.line(kr, row),), heading="Recorded as a comment (no change)")
+    await svc.notifier.post(thread.channel, message, thread_ts=thread.ts)
+    await after_checkins(svc, user_id=user_id, kr_ids=[kr_id])
+    return message

@@ -1,0 +1,105 @@
+"""Manager digests: the team digest by DM to each manager, then one message per person whose
+thread is that person's review thread (replies in it become private review notes)."""
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.okr import cadence
+from bot.okr.cadence import Occurrence
+from bot.okr.messages import Delivery
+from bot.okr.messages.digests import DigestMessage, ManagerDigest, PersonSection
+from bot.okr.types import SendKind
+from bot.services.digests.team import all_krs, build_digest
+from bot.services.kernel import permissions
+from bot.services.kernel.context import Services
+from bot.services.kernel.delivery import deliver
+from bot.services.kernel.ports import DeliveryFailed
+from storage import ledger, people, review_notes, teams
+from storage.models import Cycle, ReviewThread, Team
+
+
+def manager_period(team: Team, occ: Occurrence) -> str:
+    # A manager of two teams gets one digest per team per period: the team is part of the key.
+    return f"team{team.id}:{occ.period}"
+
+
+async def send_manager_digests(svc: Services, *, team: Team, cycle: Cycle, occ: Occurrence, at: datetime) -> list[str]:
+    """Tick step helper: claim and send each manager's digest for this team and period."""
+    lines = []
+    async with svc.db.transaction() as session:
+        managers = await teams.managers_of(session=session, team_id=team.id)
+    for manager_id in managers:
+        async with svc.db.transaction() as session:
+            row = await ledger.claim_or_retry(
+                session=session,
+                at=at,
+                recipient=manager_id,
+                kind=SendKind.MANAGER_DIGEST,
+                period=manager_period(team, occ),
+                due_at=occ.due_utc,
+            )
+            if row is None:
+                continue
+            digest = await build_digest(session, team=team, cycle=cycle, due_at=occ.due_utc, sent_at=None, now=at)
+            sections = await person_sections(session, manager_id=manager_id, team=team, cycle=cycle, digest=digest)
+        lines.append(await _send(svc, manager_id, row.id, digest, sections, occ, at))
+    return lines
+
+
+async def _send(svc, manager_id, ledger_id, digest, sections, occ, at) -> str:
+    threads: list[ReviewThread] = []
+
+    async def send() -> Delivery:
+        parent = await svc.notifier.post(manager_id, ManagerDigest(digest=digest, people=len(sections)))
+        for section in sections:
+            where = await svc.notifier.post(parent.channel, section)
+            threads.append(
+                ReviewThread(
+                    manager_id=manager_id,
+                    subject_id=section.subject_id,
+                    channel=where.channel,
+                    ts=where.ts,
+                    period=occ.period,
+                )
+            )
+        return parent
+
+    async def keep_threads(session, _where: Delivery) -> None:
+        await review_notes.add_threads(session=session, threads=threads)
+
+    outcome = await deliver(svc, ledger_id=ledger_id, at=at, send=send, on_sent=keep_threads)
+    if isinstance(outcome, DeliveryFailed):
+        return f"manager digest for {manager_id} failed: {outcome.reason}"
+    return f"manager digest for {manager_id} sent with {len(threads)} review threads"
+
+
+async def person_sections(
+    session: AsyncSession, *, manager_id: str, team: Team, cycle: Cycle, digest: DigestMessage
+) -> list[PersonSection]:
+    """One section per member and KR owner of the team whom this manager line-manages (up the chain), so a
+    section exists exactly when a reply in its thread may become a note; never about themselves or a peer."""
+    krs = [kr for o in digest.objectives if not o.shared_from for kr in o.krs]
+    candidates = set(await teams.members_of(session=session, team_id=team.id)) | {kr.owner_id for kr in krs}
+    others = sorted(candidates - {manager_id})
+    managed = await permissions.note_subjects_among(session, viewer_id=manager_id, person_ids=others)
+    subjects = [pid for pid in others if pid in managed]
+    known = await people.people_by_ids(session=session, ids=[*subjects, manager_id])
+    zone = cadence.safe_zone(known[manager_id].tz if manager_id in known else None, team.timezone)
+    missing = {m.id for m in digest.missing}
+    out = []
+    for pid in subjects:
+        theirs = tuple(kr for kr in all_krs(digest.objectives) if kr.owner_id == pid)
+        last = max((kr.last_checkin_at for kr in theirs if kr.last_checkin_at), default=None)
+        out.append(
+            PersonSection(
+                subject_id=pid,
+                subject_name=(known[pid].display_name if pid in known else "") or pid,
+                team_name=team.name,
+                krs=theirs,
+                last_checkin_at=last,
+                last_checkin_local=last.astimezone(zone).strftime("%a %d %b %H:%M") if last else "",
+                missing=pid in missing,
+            )
+        )
+    return sorted(out, key=lambda s: s.subject_name.casefold())

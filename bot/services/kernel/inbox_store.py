@@ -1,0 +1,78 @@
+"""The durable inbox's use cases: keep an acked request, hand it to a worker, record how it ended.
+
+Platform-neutral: a request is an opaque JSON payload with a key (its platform identity, so a
+redelivery is a no-op) and a lane (who it is for, so workers can be fair between people).
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.services.kernel.context import Services
+from bot.services.kernel.errors import OkrError
+from storage import inbox
+from storage.db import db_unavailable
+
+
+class InboxFull(OkrError):
+    """More open items than the inbox takes: the request is refused (not acked), so the platform retries."""
+
+
+@dataclass(frozen=True)
+class Claimed:
+    item_id: int
+    lane: str
+    payload: dict
+    attempts: int  # including this one
+
+
+async def keep(svc: Services, *, key: str, lane: str, payload: dict, limit: int) -> bool:
+    """Commit the request before it is acknowledged; False for a redelivery of one already kept."""
+    async with svc.db.transaction() as session:
+        if limit and await inbox.count_open(session=session) >= limit:
+            raise InboxFull("okrbot is busy; please try again in a minute.")
+        return await inbox.add_item(
+            session=session, key=key, lane=lane, payload=json.dumps(payload, separators=(",", ":")), now=svc.now()
+        )
+
+
+async def ready(svc: Services, *, limit: int = 200) -> list[tuple[int, str]]:
+    """(id, lane) of what may be worked on now, oldest first."""
+    async with svc.db.read() as session:
+        return await inbox.ready(session=session, now=svc.now(), limit=limit)
+
+
+async def claim(svc: Services, *, item_id: int, lane: str, owner: str, lease: timedelta) -> Claimed | None:
+    """Take one item for this worker, or None if another worker got there first."""
+    async with svc.db.transaction() as session:
+        got = await inbox.claim(session=session, item_id=item_id, owner=owner, now=svc.now(), lease=lease)
+    return Claimed(item_id, lane, json.loads(got[0]), got[1]) if got is not None else None
+
+
+async def extend(svc: Services, *, item_ids: list[int], owner: str, lease: timedelta) -> None:
+    """Keep the claims of items still being worked on (a worker that died stops doing this)."""
+    async with svc.db.transaction() as session:
+        await inbox.extend(session=session, item_ids=item_ids, owner=owner, until=svc.now() + lease)
+
+
+async def done(svc: Services, *, item_id: int, owner: str, error: str | None = None) -> None:
+    """The item's effects are committed (or it failed for good, with the reason, never its text)."""
+    async with svc.db.transaction() as session:
+        await inbox.finish(session=session, item_id=item_id, owner=owner, now=svc.now(), error=error)
+
+
+async def retry_later(svc: Services, *, item_id: int, owner: str, delay: timedelta, error: str) -> None:
+    """Put the item back for a later attempt (a dependency was away); nothing acked is dropped."""
+    async with svc.db.transaction() as session:
+        await inbox.release(session=session, item_id=item_id, owner=owner, retry_at=svc.now() + delay, error=error)
+
+
+async def prune(svc: Services, *, older_than: timedelta) -> int:
+    """Forget finished items past the platform's redelivery window (housekeeping)."""
+    async with svc.db.transaction() as session:
+        return await inbox.forget_finished_before(session=session, before=svc.now() - older_than)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a failed item should wait and be retried (the database was away) rather than be given up."""
+    return db_unavailable(exc)

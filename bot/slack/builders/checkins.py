@@ -1,0 +1,216 @@
+"""Block Kit for the check-in loop: prompt, nudge, confirmations, "couldn't read that", and the modal."""
+
+import json
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.okr.messages.checkins import (
+    AwayNotice,
+    CheckInForm,
+    CheckInNudge,
+    CheckInPrompt,
+    CheckInRecorded,
+    FormContext,
+    KRChoice,
+    PromptItem,
+    ReplyNotUnderstood,
+)
+from bot.okr.messages.read_models import KRView
+from bot.okr.types import Confidence, KRKind
+from bot.slack.builders.lines import confidence_text, expected_text, percent, value_text
+from bot.slack.ids import Action, Block, Callback
+from bot.slack.mrkdwn import clip, esc, mention, shorten
+from bot.slack.render import Rendered, render, render_view
+
+CONFIDENCE_OPTIONS = [Option(value=c.value, text=c.label) for c in Confidence]
+BINARY_OPTIONS = [Option(value="done", text="done"), Option(value="not_done", text="not done")]
+
+
+def _kr_text(number: int, v: KRView) -> str:
+    return (
+        f"*{number}. {esc(v.title)}*\n"
+        f"{value_text(v)} ({percent(v.progress)})  ·  last: {confidence_text(v.confidence)}\n"
+        f"{expected_text(v)}"
+    )
+
+
+def _item_blocks(item: PromptItem, ledger_id: int) -> list:
+    value = json.dumps({"kr": item.kr.id, "l": ledger_id})
+    buttons = [
+        ButtonElement(text="Update", action_id=Action.UPDATE_KR, value=value, style="primary"),
+        ButtonElement(text="No change", action_id=Action.NO_CHANGE, value=value),
+    ]
+    return [
+        SectionBlock(block_id=f"kr.{item.number}", text=clip(_kr_text(item.number, item.kr))),
+        ActionsBlock(block_id=f"act.{item.number}", elements=buttons),
+    ]
+
+
+@render.register
+def build_checkin_prompt(p: CheckInPrompt) -> Rendered:
+    cover = f" (covering for {esc(p.covering_for)})" if p.covering_for else ""
+    head = f":wave: Time for your weekly check-in{cover}: {len(p.items)} key result(s)."
+    blocks = [SectionBlock(text=head)]
+    for item in p.items:
+        blocks += _item_blocks(item, p.ledger_id)
+    if p.recent:
+        done = "\n".join(f"• {esc(v.title)}: {value_text(v)}" for v in p.recent)
+        blocks.append(SectionBlock(text=clip(f":white_check_mark: Already updated recently:\n{done}")))
+    hint = f"Or reply in this thread, e.g. `{esc(p.example.splitlines()[0])}`" if p.example else ""
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=hint or "Reply in this thread.")]))
+    blocks.append(
+        ActionsBlock(
+            block_id="snooze",
+            elements=[ButtonElement(text="Remind me tomorrow", action_id=Action.SNOOZE, value=str(p.ledger_id))],
+        )
+    )
+    # The fallback text is mrkdwn too (notifications, screen readers): escape it like the blocks.
+    lines = [f"{i.number}. {esc(i.kr.title)}: {value_text(i.kr)}" for i in p.items]
+    text = f"Weekly check-in{cover}: " + "; ".join(lines)
+    return Rendered(text=shorten(text, 3000), blocks=blocks)
+
+
+@render.register
+def build_checkin_nudge(n: CheckInNudge) -> Rendered:
+    cover = f" (for {esc(n.covering_for)})" if n.covering_for else ""
+    blocks = [SectionBlock(text=f":bell: A reminder: these are still waiting for a check-in{cover}.")]
+    for item in n.missing:
+        blocks += _item_blocks(item, n.ledger_id)
+    text = "Reminder: still waiting for " + ", ".join(f"{i.number}. {esc(i.kr.title)}" for i in n.missing)
+    return Rendered(text=shorten(text, 3000), blocks=blocks)
+
+
+@render.register
+def build_checkin_recorded(r: CheckInRecorded) -> Rendered:
+    blocks = []
+    for n, line in enumerate(r.lines, start=1):
+        body = f":white_check_mark: *{esc(line.kr_title)}*: {esc(line.text)}"
+        if line.comment:
+            body += f"\n> {esc(shorten(line.comment, 500))}"
+        if line.blockers:
+            body += f"\n:construction: Blockers: {esc(shorten(line.blockers, 500))}"
+        buttons = [
+            ButtonElement(text="Edit", action_id=Action.EDIT_CHECKIN, value=str(line.checkin_id)),
+            ButtonElement(text="Undo", action_id=Action.UNDO_CHECKIN, value=str(line.checkin_id)),
+        ]
+        blocks += [
+            SectionBlock(block_id=f"ci.{n}", text=clip(body)),
+            ActionsBlock(block_id=f"ed.{n}", elements=buttons),
+        ]
+    text = f"{r.heading}: " + "; ".join(f"{esc(x.kr_title)}: {esc(x.text)}" for x in r.lines)
+    return Rendered(text=shorten(text, 3000), blocks=[SectionBlock(text=f"*{esc(r.heading)}*"), *blocks[:48]])
+
+
+@render.register
+def build_reply_not_understood(r: ReplyNotUnderstood) -> Rendered:
+    problems = "\n".join(f"• {esc(p)}" for p in r.problems)
+    example = "\n".join(esc(x) for x in r.example.splitlines())
+    body = f":thinking_face: I couldn't record that, so nothing was saved:\n{problems}"
+    blocks = [SectionBlock(text=clip(body)), SectionBlock(text=clip(f"You can reply like this:\n```{example}```"))]
+    text = "I couldn't record that: " + esc(" ".join(r.problems)) + f" Reply like: {esc(r.example)}"
+    if r.pending_id is None:
+        return Rendered(text=shorten(text, 3000), blocks=blocks)
+    if len(r.choices) == 1:
+        only = r.choices[0]
+        element = ButtonElement(
+            text="Use as comment", action_id=Action.USE_AS_COMMENT, value=f"{r.pending_id}:{only.kr_id}"
+        )
+    else:
+        element = StaticSelectElement(
+            placeholder="Use as comment on…",
+            action_id=Action.USE_AS_COMMENT,
+            options=_choice_options(r.choices, r.pending_id),
+        )
+    blocks.append(ActionsBlock(block_id="use", elements=[element]))
+    return Rendered(text=shorten(text, 3000), blocks=blocks)
+
+
+def _choice_options(choices: tuple[KRChoice, ...], pending_id: int | None = None) -> list[Option]:
+    def value(c: KRChoice) -> str:
+        return f"{pending_id}:{c.kr_id}" if pending_id is not None else str(c.kr_id)
+
+    return [Option(value=value(c), text=shorten(c.label, 75)) for c in choices[:100]]
+
+
+@render_view.register
+def build_checkin_modal(f: CheckInForm) -> View:
+    blocks = []
+    if f.choices:
+        options = _choice_options(f.choices)
+        initial = next((o for o, c in zip(options, f.choices, strict=True) if c.kr_id == f.selected), None)
+        select = StaticSelectElement(
+            action_id=Block.KR, options=options, initial_option=initial, placeholder="Key result"
+        )
+        blocks.append(InputBlock(block_id=Block.KR, label="Key result", element=select))
+    elif f.kr_title:
+        blocks.append(SectionBlock(text=f"*{esc(f.kr_title)}*"))
+    blocks.append(_value_block(f))
+    initial = next(
+        (o for o in CONFIDENCE_OPTIONS if f.confidence and o.value == f.confidence.value), CONFIDENCE_OPTIONS[0]
+    )
+    conf = StaticSelectElement(action_id=Block.CONFIDENCE, options=CONFIDENCE_OPTIONS, initial_option=initial)
+    blocks.append(InputBlock(block_id=Block.CONFIDENCE, label="Confidence", element=conf))
+    for block_id, label, value in ((Block.COMMENT, "Comment", f.comment), (Block.BLOCKERS, "Blockers", f.blockers)):
+        element = PlainTextInputElement(action_id=block_id, multiline=True, initial_value=value or None)
+        blocks.append(InputBlock(block_id=block_id, label=label, element=element, optional=True))
+    title = "Edit check-in" if f.editing else "Check in"
+    return View(
+        type="modal",
+        callback_id=Callback.CHECKIN_MODAL,
+        title=title,
+        submit="Save",
+        close="Cancel",
+        private_metadata=encode_context(f.context),
+        blocks=blocks,
+    )
+
+
+def _value_block(f: CheckInForm) -> InputBlock:
+    if not f.choices and f.kind is KRKind.BINARY:
+        initial = next((o for o in BINARY_OPTIONS if o.value == f.value), None)
+        element = StaticSelectElement(action_id=Block.VALUE, options=BINARY_OPTIONS, initial_option=initial)
+        return InputBlock(block_id=Block.VALUE, label="Status", element=element)
+    unit = f" ({f.unit})" if f.unit and not f.choices else ""
+    element = PlainTextInputElement(action_id=Block.VALUE, initial_value=f.value or None, placeholder="e.g. 42")
+    hint = "A number; for done / not done KRs type done or not done." if f.choices else None
+    return InputBlock(block_id=Block.VALUE, label=f"Current value{unit}"[:2000], element=element, hint=hint)
+
+
+@render.register
+def _away(n: AwayNotice) -> Rendered:
+    who = (
+        f" {mention(n.delegate_id)} gets your check-in prompts meanwhile."
+        if n.delegate_id
+        else " No check-in prompts or nudges meanwhile."
+    )
+    text = f":palm_tree: You're away through {n.until:%A %-d %B %Y}.{who} Use `/okr back` to return early."
+    return Rendered(text=text, blocks=[SectionBlock(text=text)])
+
+
+def encode_context(c: FormContext) -> str:
+    """The check-in modal's private_metadata (short keys: it travels with every view)."""
+    return json.dumps({"kr": c.kr_id, "src": c.source, "ledger": c.ledger_id, "ci": c.checkin_id})
+
+
+def decode_context(raw: str | None) -> FormContext | None:
+    """Read private_metadata back; None for a stale or tampered modal (we wrote it, but never trust it)."""
+    try:
+        meta = json.loads(raw or "{}")
+    except ValueError:
+        return None
+    if not isinstance(meta, dict):
+        return None
+    return FormContext(
+        meta.get("src") or "", kr_id=meta.get("kr"), ledger_id=meta.get("ledger"), checkin_id=meta.get("ci")
+    )

@@ -1,0 +1,180 @@
+"""Block Kit for team digests, manager digests, and per-person review sections.
+
+Always within 50 blocks: a digest that would not fit in full is condensed to one section per
+objective, and beyond that the remaining objectives are summarised by count with a pointer.
+"""
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.okr.messages.digests import DigestMessage, ManagerDigest, PersonSection
+from bot.okr.messages.read_models import KRView
+from bot.okr.progress import format_delta, format_value
+from bot.okr.types import Pacing
+from bot.slack.builders.lines import CONFIDENCE_EMOJI, PACING_EMOJI, kr_line, objective_line, percent, value_text
+from bot.slack.ids import DigestId
+from bot.slack.mrkdwn import esc, mention, shorten
+from bot.slack.render import Rendered, render
+
+MAX_BLOCKS = 50
+SECTION_LIMIT = 3000
+
+
+def _ctx(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def _delta_text(m: DigestMessage, v: KRView) -> str:
+    d = m.delta(v.id)
+    since = "since the start" if m.first else "since last digest"
+    return "" if d is None else f"{format_delta(d, v.unit)} {since}"
+
+
+def _score_text(m: DigestMessage, v: KRView) -> str:
+    if not m.header.final_week:
+        return ""
+    return f"score *{format_value(v.score)}*" if v.score is not None else "not scored yet"
+
+
+def _kr_full(m: DigestMessage, v: KRView) -> str:
+    extra = "  ·  ".join(t for t in (_delta_text(m, v), _score_text(m, v)) if t)
+    line = kr_line(v, comment=False) + (f"  ·  {extra}" if extra else "")
+    if v.last_comment:
+        line += f"\n> {esc(shorten(v.last_comment.replace(chr(10), ' '), 140))}"
+    return line
+
+
+def _kr_compact(m: DigestMessage, v: KRView) -> str:
+    conf = CONFIDENCE_EMOJI.get(v.confidence, ":white_circle:")
+    parts = [
+        f"• {esc(shorten(v.title, 80))}",
+        f"{value_text(v)} ({percent(v.progress)})",
+        f"{conf}{PACING_EMOJI[v.pacing]}",
+    ]
+    parts += [t for t in (_delta_text(m, v), _score_text(m, v)) if t]
+    return "  ".join(parts)
+
+
+def _summary(m: DigestMessage) -> str:
+    counts = dict(m.summary.by_status)
+    status = " · ".join(f"{counts.get(p, 0)} {p.label}" for p in Pacing)
+    text = f"*Summary:* average progress {percent(m.summary.average)} · {m.summary.kr_count} KRs: {status}"
+    if m.summary.score_average is not None:
+        text += f"\n:trophy: *Average score:* {format_value(round(m.summary.score_average, 2))}"
+    return text
+
+
+def _missing(m: DigestMessage) -> str:
+    if not m.missing:
+        return ":tada: *Everyone has checked in.*"
+    names = ", ".join(mention(p.id) if m.mention_missing else esc(p.name) for p in m.missing)
+    return f"*Not checked in yet:* {names}"
+
+
+def _head(m: DigestMessage) -> list:
+    h = m.header
+    title = f"{h.team_name} · {h.cycle_name} · week {h.week} of {h.weeks}"
+    blocks = [HeaderBlock(text=title[:150])]
+    notes = []
+    if m.preview:
+        notes.append("Preview of this period's digest as it stands now. Only you can see this.")
+    if h.final_week:
+        notes.append(":checkered_flag: Final week of the cycle: scores are in.")
+    if m.updated_at:
+        notes.append(f"updated {m.updated_at}")
+    if notes:
+        blocks.append(_ctx(" · ".join(notes)))
+    return blocks
+
+
+def _chunks(lines: list[str]) -> list[str]:
+    out, cur = [], ""
+    for line in lines:
+        line = line[:SECTION_LIMIT]
+        if cur and len(cur) + 1 + len(line) > SECTION_LIMIT:
+            out.append(cur)
+            cur = line
+        else:
+            cur = f"{cur}\n{line}" if cur else line
+    return out + ([cur] if cur else [])
+
+
+def _objectives_full(m: DigestMessage) -> list:
+    blocks = []
+    for o in m.objectives:
+        blocks.append(SectionBlock(text=objective_line(o)))
+        blocks += [SectionBlock(text=_kr_full(m, v)) for v in o.krs]
+    return blocks
+
+
+def _objectives_condensed(m: DigestMessage, budget: int, team: str) -> list:
+    blocks: list = []
+    for i, o in enumerate(m.objectives):
+        texts = _chunks([objective_line(o), *(_kr_compact(m, v) for v in o.krs)])
+        if len(blocks) + len(texts) > budget - 1:
+            rest = len(m.objectives) - i
+            blocks.append(_ctx(f"…and {rest} more objectives. See them all with `/okr team {esc(team)}`."))
+            break
+        blocks += [SectionBlock(text=t) for t in texts]
+    return blocks
+
+
+def digest_blocks(m: DigestMessage, *, budget: int = MAX_BLOCKS) -> list:
+    """The digest within `budget` blocks: in full if it fits, else condensed."""
+    head, tail = _head(m), [DividerBlock(), SectionBlock(text=_summary(m)), SectionBlock(text=_missing(m))]
+    room = budget - len(head) - len(tail)
+    body = _objectives_full(m)
+    if len(body) > room:
+        body = _objectives_condensed(m, room, m.header.team_name)
+    return head + body + tail
+
+
+def digest_text(m: DigestMessage) -> str:
+    h, counts = m.header, dict(m.summary.by_status)
+    status = ", ".join(f"{counts.get(p, 0)} {p.label}" for p in Pacing)
+    missing = ", ".join(esc(p.name) for p in m.missing) or "nobody"
+    return (
+        f"{esc(h.team_name)} OKR digest · {esc(h.cycle_name)} · week {h.week} of {h.weeks}: "
+        f"average progress {percent(m.summary.average)}; {status}. Not checked in yet: {missing}."
+    )
+
+
+@render.register
+def _digest(m: DigestMessage) -> Rendered:
+    return Rendered(text=digest_text(m), blocks=digest_blocks(m))
+
+
+@render.register
+def _manager_digest(m: ManagerDigest) -> Rendered:
+    intro = (
+        f"Your manager digest for *{esc(m.digest.header.team_name)}*. One message per person follows; "
+        "reply in a person's thread to keep a private review note about them."
+    )
+    blocks = [_ctx(intro), *digest_blocks(m.digest, budget=MAX_BLOCKS - 1)]
+    return Rendered(text="Manager digest: " + digest_text(m.digest), blocks=blocks)
+
+
+@render.register
+def _person(s: PersonSection) -> Rendered:
+    name = esc(s.subject_name)
+    lines = [f":bust_in_silhouette: *{name}*  ·  {esc(s.team_name)}"]
+    lines += [f"• *{esc(shorten(v.title, 80))}* {value_text(v)} ({percent(v.progress)})" for v in s.krs[:30]]
+    if not s.krs:
+        lines.append("_No KRs of their own this cycle._")
+    last = f"Last check-in: {s.last_checkin_local}" if s.last_checkin_local else "No check-in yet this cycle"
+    lines.append(f"{last}" + ("  ·  :warning: *missing this period*" if s.missing else ""))
+    blocks = [SectionBlock(text=t) for t in _chunks(lines)][:45] + [
+        ActionsBlock(
+            elements=[ButtonElement(text="Add review note", action_id=DigestId.ADD_NOTE, value=s.subject_id[:2000])]
+        ),
+        _ctx(f":lock: Reply in this thread to save a private review note about {name}."),
+    ]
+    state = "missing this period" if s.missing else "checked in"
+    return Rendered(text=f"{name}: {len(s.krs)} KRs, {state}. Reply in the thread for a review note.", blocks=blocks)

@@ -1,0 +1,59 @@
+"""mrkdwn fragments for OKR views, shared by prompts, digests, /okr output and the Home tab."""
+
+from bot.okr.messages.read_models import KRView, ObjectiveView
+from bot.okr.progress import format_delta, format_value, progress_bar
+from bot.okr.types import Confidence, KRKind, Pacing
+from bot.slack.mrkdwn import esc, shorten
+
+CONFIDENCE_EMOJI = {
+    Confidence.ON_TRACK: ":large_green_circle:",
+    Confidence.AT_RISK: ":large_yellow_circle:",
+    Confidence.OFF_TRACK: ":red_circle:",
+}
+PACING_EMOJI = {Pacing.ON_TRACK: ":white_check_mark:", Pacing.AT_RISK: ":warning:", Pacing.BEHIND: ":snail:"}
+COMMENT_LIMIT = 140
+
+
+def confidence_text(c: Confidence | None) -> str:
+    return f"{CONFIDENCE_EMOJI[c]} {c.label}" if c else ":white_circle: no check-in yet"
+
+
+def pacing_text(p: Pacing) -> str:
+    return f"{PACING_EMOJI[p]} {p.label}"
+
+
+def value_text(v: KRView) -> str:
+    """`42% / 45%` for numbers, `done` / `not done` for binary KRs."""
+    if v.kind is KRKind.BINARY:
+        return "done" if v.current >= 1 else "not done"
+    return f"{format_value(v.current, v.unit)} / {format_value(v.target, v.unit)}"
+
+
+def percent(fraction: float) -> str:
+    return f"{round(fraction * 100)}%"
+
+
+def expected_text(v: KRView) -> str:
+    """Expected value today and the gap to it, e.g. `expected 36% today (▼ -4%)`."""
+    if v.kind is KRKind.BINARY:
+        return "due by the end of the cycle" if v.expected_value < 1 else "expected done by now"
+    gap = format_delta(v.gap, v.unit)
+    return f"expected {format_value(v.expected_value, v.unit)} today ({gap})"
+
+
+def kr_line(v: KRView, *, owner: bool = True, comment: bool = True) -> str:
+    """One KR as mrkdwn: title, bar, value/target, %, confidence, pacing; user text escaped."""
+    head = f"*{esc(v.title)}*" + (f"  ·  {esc(v.owner_name)}" if owner else "")
+    body = (
+        f"`{progress_bar(v.progress)}` {percent(v.progress)}  ·  {value_text(v)}\n"
+        f"{confidence_text(v.confidence)}  ·  {pacing_text(v.pacing)}"
+    )
+    line = f"{head}\n{body}"
+    if comment and v.last_comment:
+        line += f"\n> {esc(shorten(v.last_comment, COMMENT_LIMIT))}"
+    return line
+
+
+def objective_line(o: ObjectiveView) -> str:
+    shared = f"  _(shared from {esc(o.shared_from)})_" if o.shared_from else ""
+    return f":dart: *{esc(o.title)}*{shared}\n`{progress_bar(o.progress)}` {percent(o.progress)}"
