@@ -90,6 +90,7 @@ class Pacer:
         self.channel_gap = 1 / (per_channel * headroom) if per_channel else 0.0
         self.rate_limited = 0  # 429s retried through this pacer
         self.workspace_holds = 0  # of which were taken as the workspace's limit
+        self.late_rebooked = 0  # sends that woke after their slot had passed and took a later one
         self._clock = clock
         self._sleep = sleep
         self._slots = _Slots(1 / self.ceiling)
@@ -143,11 +144,17 @@ class Pacer:
         while True:
             holds = self._holds
             wait = self.reserve(channel, earliest=earliest)
+            planned = self._clock() + wait
             if wait > 0:
                 await self._sleep(wait)
             # A 429 elsewhere may have put a hold on our bucket while we slept: then book again, past it.
-            if holds == self._holds or not self._held(channel):
+            held = holds != self._holds and self._held(channel)
+            # Woken more than a slot late (the event loop was busy): the senders whose slots passed meanwhile
+            # would all go at once, a burst Slack answers with 429s. Take the next free slot instead.
+            late = self._clock() - planned > self._slots.gap
+            if not (held or late):
                 return
+            self.late_rebooked += late
 
     def _held(self, channel: str | None) -> bool:
         now = self._clock()

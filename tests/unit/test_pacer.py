@@ -153,6 +153,29 @@ def test_a_sender_booked_before_a_workspace_hold_waits_it_out():
     assert max(clock.slept) >= 5  # the early booking was replaced by one after the hold
 
 
+def test_senders_woken_late_take_new_slots_instead_of_going_out_in_a_burst():
+    p, clock = pacer(10)
+
+    async def stalling_sleep(seconds: float) -> None:
+        clock.slept.append(seconds)
+        if len(clock.slept) == 4:  # all four that had to wait are asleep now
+            clock.now += 2  # and the event loop is busy for two seconds: every sleeper wakes late
+        await asyncio.sleep(0)
+
+    p._sleep = stalling_sleep
+
+    async def send_all() -> None:
+        await asyncio.gather(*(p.acquire(f"D{i}") for i in range(5)))
+
+    asyncio.run(send_all())
+    assert p.late_rebooked == 4  # the four that slept through their slots booked again
+    rebooked = sorted(clock.slept[4:])
+    gap = 1 / p.ceiling
+    assert len(rebooked) == 3  # of those, one found the current slot free and went at once ...
+    assert rebooked == pytest.approx([gap * k for k in (1, 2, 3)], abs=gap)  # ... the rest one slot apart
+    assert all(b - a >= gap * 0.99 for a, b in zip(rebooked, rebooked[1:], strict=False))
+
+
 def test_client_retry_hook_paces_only_the_booked_method():
     p, clock = pacer(10, per_channel=1.0)
 
