@@ -65,12 +65,15 @@ async def run(tiny: bool) -> Result:
             svc = services(limited(fake), org, messages_per_second=CAP)
             lags: list[float] = []
             monitor = asyncio.create_task(_loop_lag(lags))
+            started = time.time()  # the fake records calls on time.time()
             try:
                 seconds = await prompt_everyone(svc, ZONE)
             finally:
                 monitor.cancel()
                 await close(svc)
             pacer = svc.notifier.pacer
+            first = min((c.at for c in fake.calls_to("chat.postMessage")), default=started)
+            result.add("first prompt reached Slack after (s): planning, claims, render", round(first - started, 2))
             result.add("event loop: longest stall (s)", round(max(lags, default=0.0), 3))
             result.add("event loop: stalls over 0.1 s", sum(lag > 0.1 for lag in lags))
             result.add("pacer: sends woken late, given a later slot", pacer.late_rebooked)

@@ -53,6 +53,7 @@ class _Slots:
     def __init__(self, gap: float) -> None:
         self.gap = gap
         self._taken: dict[int, int] = {}  # taken slot -> a later slot that was free when last looked at
+        self._prune_at = PRUNE_AT
 
     def take_first_free(self, k: int) -> int:
         path = []
@@ -66,9 +67,10 @@ class _Slots:
 
     def prune(self, now: float) -> None:
         """Forget slots before `now` (lookups never start there; pointers only go forward)."""
-        if len(self._taken) > PRUNE_AT:
+        if len(self._taken) > self._prune_at:
             current = math.floor(now / self.gap + EPS)
             self._taken = {k: v for k, v in self._taken.items() if k >= current}
+            self._prune_at = max(PRUNE_AT, 2 * len(self._taken))  # amortised: many slots may be booked ahead
 
 
 class Pacer:
@@ -101,6 +103,7 @@ class Pacer:
         self._channel_prev: dict[str, float] = {}  # channel -> the booking before its latest
         self._limited_at: dict[str | None, float] = {}  # channel -> its latest 429 (for WIDE_CHANNELS)
         self._holds = 0  # bumped on every hold, so sleepers re-check theirs
+        self._prune_channels_at = PRUNE_AT
 
     def reserve(self, channel: str | None = None, *, earliest: float = 0.0) -> float:
         """Book the next free send slot for `channel` (not before `earliest`); returns how long to wait for it."""
@@ -130,10 +133,11 @@ class Pacer:
 
     def _prune(self, now: float) -> None:
         self._slots.prune(now)
-        if len(self._channel_next) > PRUNE_AT:
+        if len(self._channel_next) > self._prune_channels_at:
             self._channel_next = {c: t for c, t in self._channel_next.items() if t > now - CHANNEL_RECENT}
             self._channel_prev = {c: t for c, t in self._channel_prev.items() if c in self._channel_next}
             self._channel_hold = {c: t for c, t in self._channel_hold.items() if t > now}
+            self._prune_channels_at = max(PRUNE_AT, 2 * len(self._channel_next))
 
     async def acquire(self, channel: str | None = None) -> None:
         """Wait (asynchronously) until this caller may send one message to `channel`."""
