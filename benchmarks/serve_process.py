@@ -62,5 +62,5 @@ async def serve(db_url: str, slack_api_url: str, token: str, **env_overrides: st
     try:
         yield url, proc, ready
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        proc.terminate()  # SIGTERM: okrbot drains running inbox work (OKRBOT_DRAIN_SECONDS) before exiting
+        proc.wait(timeout=60)

@@ -32,8 +32,8 @@ log = logging.getLogger(__name__)
 
 REPLAY = "okrbot_inbox_replay"  # context flag: this dispatch is a worker replaying a kept request
 INBOX = "okrbot_inbox"  # context key: the InboxWorker that keeps requests
-OUTCOME = "okrbot_inbox_outcome"
-MAX_ATTEMPTS = 200  # set by a replayed listener that failed: "retry" or the error's class name
+OUTCOME = "okrbot_inbox_outcome"  # set by a replayed listener that failed: "retry" or the error's class name
+MAX_ATTEMPTS = 200  # tries of an item that keeps meeting "database away" before it is given up (logged)
 
 
 def request_key(body: dict) -> str:

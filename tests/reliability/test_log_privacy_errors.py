@@ -27,13 +27,14 @@ def all_logs(caplog):
     """Every record at DEBUG: caplog, plus the production handler writing into a buffer."""
     root = logging.getLogger()
     saved = root.handlers[:], root.level
+    sqlalchemy_level = logging.getLogger("sqlalchemy").level  # WARNING, as SQLAlchemy sets it on import
     buf = io.StringIO()
     root.addHandler(log_handler(buf))
     quiet_libraries("DEBUG")
     logging.getLogger("sqlalchemy").setLevel(logging.DEBUG)  # statements and errors, parameters hidden
     caplog.set_level(logging.DEBUG)
     yield lambda: caplog.text + buf.getvalue() + "".join(str(r.args) + str(r.exc_info) for r in caplog.records)
-    logging.getLogger("sqlalchemy").setLevel(logging.NOTSET)
+    logging.getLogger("sqlalchemy").setLevel(sqlalchemy_level)  # not NOTSET: later tests would inherit INFO
     quiet_libraries("INFO")
     root.handlers[:] = saved[0]
     root.setLevel(saved[1])
