@@ -11,7 +11,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 
 from bot.okr.messages import Notice
-from bot.services.ports import DeliveryFailed
+from bot.services.kernel.ports import DeliveryFailed
 from bot.slack.client import MAX_RETRY_AFTER, build_client, close_session, retry_after, share_session
 from bot.slack.pacer import Pacer
 from bot.slack.sender import SlackNotifier
