@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     slack_max_messages_per_second: float = Field(
         default=5.0, ge=0, le=1000, validation_alias="SLACK_MAX_MESSAGES_PER_SECOND"
     )
+    # How long one Slack Web API call may take; a post that times out is reconciled, never blindly resent.
+    slack_timeout_seconds: float = Field(default=30, gt=0, le=300, validation_alias="SLACK_TIMEOUT_SECONDS")
 
     # The durable inbox (handlers/inbox.py): how many kept requests run at once, how many may wait
     # (past that Slack gets a 503 and redelivers), how long a worker's claim lasts without renewal,

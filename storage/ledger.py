@@ -6,7 +6,7 @@ conditional UPDATE whose row count says who won. Both work the same on SQLite an
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -133,6 +133,19 @@ async def entries(*, session: AsyncSession, kind: str, status: str, since: datet
     if since is not None:
         stmt = stmt.where(col(SendLedger.claimed_at) >= since)
     return list((await session.exec(stmt.order_by(col(SendLedger.id)))).all())
+
+
+async def unconfirmed(*, session: AsyncSession, claimed_before: datetime, since: datetime) -> list[SendLedger]:
+    """Sends whose outcome is not known, oldest first: 'unknown' rows (a timed-out or unreadable answer) and
+    rows still 'claimed' since before `claimed_before` (a crash between Slack's answer and the record)."""
+    stmt = select(SendLedger).where(
+        col(SendLedger.claimed_at) >= since,
+        or_(
+            SendLedger.status == "unknown",
+            and_(SendLedger.status == "claimed", col(SendLedger.claimed_at) < claimed_before),
+        ),
+    )
+    return list((await session.exec(stmt.order_by(col(SendLedger.claimed_at), col(SendLedger.id)))).all())
 
 
 async def stale_claims(*, session: AsyncSession, older_than: datetime, newer_than: datetime) -> list[SendLedger]:

@@ -31,7 +31,7 @@ class ObservedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         await super().prepare_for_next_attempt_async(state=state, request=request, response=response, error=error)
 
 
-def build_client(token: str, base_url: str, *, timeout: int = 30) -> AsyncWebClient:
+def build_client(token: str, base_url: str, *, timeout: float = 30) -> AsyncWebClient:
     return AsyncWebClient(
         token=token,
         base_url=base_url,

@@ -131,7 +131,9 @@ async def _take(session, prompt: SendLedger, row: SendLedger | None, at: datetim
 
 
 async def _deliver(svc: Services, plan: NudgePlan, at: datetime) -> str:
-    send = partial(svc.notifier.post, plan.where.channel, plan.message, thread_ts=plan.where.ts)
+    send = partial(
+        svc.notifier.post, plan.where.channel, plan.message, thread_ts=plan.where.ts, ledger_id=plan.ledger_id
+    )
     outcome = await deliver(svc, ledger_id=plan.ledger_id, at=at, send=send)
     if isinstance(outcome, DeliveryFailed):
         return f"nudge for {plan.owner} failed: {outcome.reason}; a later tick retries it"

@@ -59,7 +59,7 @@ async def _prompt(svc: Services, owner_id: str, cycle, owned, at: datetime, toda
     items = tuple(
         ScoreItem(v.id, v.title, v.objective_title, v.progress, suggested_score(v.progress), v.score) for v in views
     )
-    send = partial(svc.notifier.post, owner_id, ScorePrompt(cycle_name=cycle.name, items=items))
+    send = partial(svc.notifier.post, owner_id, ScorePrompt(cycle_name=cycle.name, items=items), ledger_id=row.id)
     outcome = await deliver(svc, ledger_id=row.id, at=at, send=send)
     if isinstance(outcome, DeliveryFailed):
         return [f"score prompt for {owner_id} failed: {outcome.reason}"]
