@@ -127,6 +127,12 @@ async def finish(
     await session.exec(stmt.execution_options(synchronize_session=False))
 
 
+async def set_progress(*, session: AsyncSession, ledger_id: int, channel: str, ts: str, detail: str) -> None:
+    """Keep how far a multi-message send got (its first message, what was posted), so a retry sends the rest."""
+    stmt = update(SendLedger).where(col(SendLedger.id) == ledger_id).values(channel=channel, ts=ts, detail=detail)
+    await session.exec(stmt.execution_options(synchronize_session=False))
+
+
 async def entries(*, session: AsyncSession, kind: str, status: str, since: datetime | None = None) -> list[SendLedger]:
     """Rows of a kind in a status, optionally claimed at or after `since`, oldest first."""
     stmt = select(SendLedger).where(SendLedger.kind == kind, SendLedger.status == status)

@@ -6,11 +6,15 @@ by a later tick; an answer that may hide a posted message (bad JSON, a text/plai
 channel/ts, a timeout past the client's) is reconciled against the DM's history by the message's ledger id.
 """
 
+import time
 from datetime import timedelta
 
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
+from bot.app import build_services
+from bot.runtime import close
 from storage.models import CheckIn, SendLedger
 from tests import harness
 from tests.fakes.slack_api import HTML_503
@@ -120,3 +124,27 @@ def _fault_method(fake, method: str, kind: str) -> None:
         fake.ok_without_fields_next(method)
     elif kind == "timeout":
         fake.hang_next(method, seconds=CLIENT_TIMEOUT + 0.5)
+
+
+async def test_a_huge_retry_after_reschedules_the_prompt_instead_of_blocking_the_tick(fake_slack, tmp_path):
+    """bot/slack/client.py caps Retry-After: past the cap the 429 comes back at once as a SlackApiError. A
+    client without the rate-limit handler answers exactly that way, so this test needs no hour-long wait."""
+    client = AsyncWebClient(token=fake_slack.token, base_url=fake_slack.base_url, retry_handlers=[])
+    settings = harness.test_settings(fake_slack, tmp_path / "bot.db")
+    svc = build_services(settings, client=client)
+    await svc.db.create_all()
+    bot = harness.Harness(fake_slack, svc, "http://127.0.0.1:1", settings, None)
+    try:
+        await seed(bot)
+        fake_slack.fail_next("chat.postMessage", status=429, retry_after=3600)
+        started = time.monotonic()
+        first = await bot.tick(MONDAY_10_BERLIN)
+        assert time.monotonic() - started < 10  # the tick did not wait out the hour
+        assert any("rate limited" in line and "a later tick sends it" in line for line in first.lines), first.lines
+        assert [m for m in bot.dm("U0ALICE") if m.thread_ts is None] == []  # left due
+        await bot.tick(MONDAY_10_BERLIN + timedelta(minutes=1))
+        assert len([m for m in bot.dm("U0ALICE") if m.thread_ts is None]) == 1
+        (row,) = await _ledger(bot)
+        assert row.status == "sent" and row.attempts == 2
+    finally:
+        await close(svc)

@@ -276,7 +276,7 @@ async def _record(svc: Services, batch: list[tuple[Plan, Delivery | DeliveryFail
         if isinstance(out, DeliveryFailed):
             status = status_of(out)
             outcomes.append({"ledger_id": plan.ledger_id, "status": status, "error": ledger_error(out.reason)})
-            then = "reconciled with Slack" if status == "unknown" else "retried"
+            then = "reconciles it with Slack" if status == "unknown" else "sends it" if out.later else "retries it"
             lines.append(f"prompt for {plan.owner} ({plan.period}) failed: {out.reason}; a later tick {then}")
         else:
             outcomes.append({"ledger_id": plan.ledger_id, "status": "sent", "channel": out.channel, "ts": out.ts})

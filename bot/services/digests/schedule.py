@@ -50,7 +50,7 @@ async def _team_due(svc: Services, team: Team, cycle: Cycle, at: datetime) -> li
                 session=session, ledger_id=row.id, status="skipped", at=at, error="too late after downtime"
             )
             return [f"digest for {team.name} ({occ.period}) skipped: more than {team.late_limit_hours}h late"]
-    if row is None:
-        return []
+    if row is None:  # the team digest is held or done: a manager digest that failed is retried on its own
+        return [] if too_late else await send_manager_digests(svc, team=team, cycle=cycle, occ=occ, at=at)
     lines = [await send_team_digest(svc, team, cycle, row, at)]
     return lines + await send_manager_digests(svc, team=team, cycle=cycle, occ=occ, at=at)
