@@ -33,6 +33,7 @@ class FakeSlack(SlackWorkspace):
         self.token = token
         self.calls: list[Call] = []
         self.rate_limited_count = 0
+        self.held_calls: list[str] = []  # methods whose calls a lose_next fault is holding (or held)
         self._faults = Faults()
         self._limits: RateLimits | None = None
         self._response_urls: dict[str, dict[str, Any]] = {}
@@ -111,6 +112,11 @@ class FakeSlack(SlackWorkspace):
         """Carry the call out, then answer a bare ``{"ok": true}`` (no channel, ts, members...)."""
         self.answer_next(method, times, status=200, content_type="application/json", body='{"ok": true}', after=True)
 
+    def lose_next(self, method: str, times: int = 1, *, seconds: float = 5.0) -> None:
+        """Hold the call ``seconds``, then close the connection without carrying it out: a request that never
+        reached Slack (the process died while it was in flight). Recorded with status 0."""
+        self._faults.add(method, RawAnswer(0, "", "", kind="lose", seconds=seconds), times)  # type: ignore[arg-type]
+
     def clear_faults(self) -> None:
         self._faults.clear()
 
@@ -178,6 +184,16 @@ class FakeSlack(SlackWorkspace):
         fault = self._faults.take(method)
         if fault is None:
             return None
+        if isinstance(fault, RawAnswer) and fault.kind == "lose":
+            self.held_calls.append(method)  # tests wait on this: the call is in flight, held here
+            try:
+                await asyncio.wait_for(self._stopping.wait(), fault.seconds)
+            except TimeoutError:
+                pass
+            self._record(method, args, {}, 0, **extra)
+            if request.transport is not None:
+                request.transport.close()
+            raise asyncio.CancelledError
         if isinstance(fault, RawAnswer):
             if fault.after:
                 try:

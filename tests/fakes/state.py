@@ -83,7 +83,8 @@ class RawAnswer:
     content_type: str
     body: str
     after: bool = False
-    kind: str = "raw"
+    kind: str = "raw"  # or "lose": hold `seconds`, then close the connection without carrying the call out
+    seconds: float = 0.0
 
 
 @dataclass
