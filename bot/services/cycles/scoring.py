@@ -21,6 +21,7 @@ from bot.services.kernel.context import Services
 from bot.services.kernel.delivery import deliver
 from bot.services.kernel.errors import InvalidInput, NotFound
 from bot.services.kernel.ports import DeliveryFailed
+from bot.services.kernel.tick import isolated
 from storage import cycles, ledger, okrs, people
 
 SCORE_TIME = time(10, 0)
@@ -43,7 +44,9 @@ async def score_prompt_step(svc: Services, at: datetime) -> list[str]:
     for owner_id, owned in sorted(mine.items()):
         local = at.astimezone(cadence.safe_zone(owners[owner_id].tz if owner_id in owners else None))
         if is_final_week(cycle.start, cycle.end, local.date()) and local.time() >= SCORE_TIME:
-            lines += await _prompt(svc, owner_id, cycle, owned, at, local.date())
+            lines += await isolated(
+                f"score prompt for {owner_id}", _prompt(svc, owner_id, cycle, owned, at, local.date())
+            )
     return lines
 
 

@@ -20,6 +20,7 @@ from bot.services.kernel import permissions
 from bot.services.kernel.context import Services
 from bot.services.kernel.delivery import deliver
 from bot.services.kernel.ports import DeliveryFailed
+from bot.services.kernel.tick import isolated
 from storage import ledger, people, review_notes, teams
 from storage.models import Cycle, ReviewThread, SendLedger, Team
 
@@ -34,22 +35,26 @@ async def send_manager_digests(svc: Services, *, team: Team, cycle: Cycle, occ: 
     lines = []
     async with svc.db.transaction() as session:
         managers = await teams.managers_of(session=session, team_id=team.id)
-    for manager_id in managers:
-        async with svc.db.transaction() as session:
-            row = await ledger.claim_or_retry(
-                session=session,
-                at=at,
-                recipient=manager_id,
-                kind=SendKind.MANAGER_DIGEST,
-                period=manager_period(team, occ),
-                due_at=occ.due_utc,
-            )
-            if row is None:
-                continue
-            digest = await build_digest(session, team=team, cycle=cycle, due_at=occ.due_utc, sent_at=None, now=at)
-            sections = await person_sections(session, manager_id=manager_id, team=team, cycle=cycle, digest=digest)
-        lines.append(await _send(svc, manager_id, row, digest, sections, occ, at))
+    for manager_id in managers:  # isolated: one manager's failure never strands the others'
+        lines += await isolated(f"manager digest for {manager_id}", _one(svc, manager_id, team, cycle, occ, at))
     return lines
+
+
+async def _one(svc: Services, manager_id: str, team: Team, cycle: Cycle, occ: Occurrence, at: datetime) -> list[str]:
+    async with svc.db.transaction() as session:
+        row = await ledger.claim_or_retry(
+            session=session,
+            at=at,
+            recipient=manager_id,
+            kind=SendKind.MANAGER_DIGEST,
+            period=manager_period(team, occ),
+            due_at=occ.due_utc,
+        )
+        if row is None:
+            return []
+        digest = await build_digest(session, team=team, cycle=cycle, due_at=occ.due_utc, sent_at=None, now=at)
+        sections = await person_sections(session, manager_id=manager_id, team=team, cycle=cycle, digest=digest)
+    return [await _send(svc, manager_id, row, digest, sections, occ, at)]
 
 
 async def _send(svc, manager_id, row: SendLedger, digest, sections, occ, at) -> str:
