@@ -27,6 +27,7 @@ from bot.services.checkins import nudges, prompts, replies
 from bot.services.cycles import scoring
 from bot.services.digests import schedule as digest_schedule
 from bot.services.digests import team as team_digests
+from bot.services.kernel import reconcile
 from bot.services.kernel.context import Effect, Route, Services, Step
 from bot.slack.client import build_client
 from bot.slack.response_url import verified_middleware
@@ -47,6 +48,7 @@ LINGER_SECONDS = 2.0
 # and checkins.effects run what is listed here and import no feature themselves.
 DM_ROUTES: tuple[Route, ...] = (replies.on_thread_reply, notes.note_route)  # asked in order
 TICK_STEPS: tuple[Step, ...] = (
+    reconcile.reconcile_step,  # first: sends it finds missing are sent again by the steps below
     prompts.refresh_directory,
     prompts.send_prompts,
     nudges.send_nudges,
@@ -72,7 +74,7 @@ def build_services(settings: Settings, *, client: AsyncWebClient | None = None, 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
-    return build_client(token, settings.slack_api_url)
+    return build_client(token, settings.slack_api_url, timeout=settings.slack_timeout_seconds)
 
 
 @dataclass

@@ -24,6 +24,7 @@ WHERE = {
     "OKRBOT_HR": "comma-separated Slack user ids who may read and write review notes about anyone but themselves",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "SLACK_MAX_MESSAGES_PER_SECOND": "optional; messages/s okrbot posts per workspace (default 5, 0 = unpaced)",
+    "SLACK_TIMEOUT_SECONDS": "optional; seconds one Slack Web API call may take (default 30)",
     "OKRBOT_INBOX_WORKERS": "optional; kept requests worked on at once (default 8)",
     "OKRBOT_INBOX_LIMIT": "optional; requests that may wait in the inbox before Slack is told to retry (default 10000)",
     "OKRBOT_INBOX_LEASE_SECONDS": "optional; how long a worker's claim on a request lasts unrenewed (default 60)",
@@ -56,6 +57,8 @@ class Settings(BaseSettings):
     slack_max_messages_per_second: float = Field(
         default=5.0, ge=0, le=1000, validation_alias="SLACK_MAX_MESSAGES_PER_SECOND"
     )
+    # How long one Slack Web API call may take; a post that times out is reconciled, never blindly resent.
+    slack_timeout_seconds: float = Field(default=30, gt=0, le=300, validation_alias="SLACK_TIMEOUT_SECONDS")
 
     # The durable inbox (handlers/inbox.py): how many kept requests run at once, how many may wait
     # (past that Slack gets a 503 and redelivers), how long a worker's claim lasts without renewal,

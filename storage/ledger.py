@@ -6,7 +6,7 @@ conditional UPDATE whose row count says who won. Both work the same on SQLite an
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -127,12 +127,31 @@ async def finish(
     await session.exec(stmt.execution_options(synchronize_session=False))
 
 
+async def set_progress(*, session: AsyncSession, ledger_id: int, channel: str, ts: str, detail: str) -> None:
+    """Keep how far a multi-message send got (its first message, what was posted), so a retry sends the rest."""
+    stmt = update(SendLedger).where(col(SendLedger.id) == ledger_id).values(channel=channel, ts=ts, detail=detail)
+    await session.exec(stmt.execution_options(synchronize_session=False))
+
+
 async def entries(*, session: AsyncSession, kind: str, status: str, since: datetime | None = None) -> list[SendLedger]:
     """Rows of a kind in a status, optionally claimed at or after `since`, oldest first."""
     stmt = select(SendLedger).where(SendLedger.kind == kind, SendLedger.status == status)
     if since is not None:
         stmt = stmt.where(col(SendLedger.claimed_at) >= since)
     return list((await session.exec(stmt.order_by(col(SendLedger.id)))).all())
+
+
+async def unconfirmed(*, session: AsyncSession, claimed_before: datetime, since: datetime) -> list[SendLedger]:
+    """Sends whose outcome is not known, oldest first: 'unknown' rows (a timed-out or unreadable answer) and
+    rows still 'claimed' since before `claimed_before` (a crash between Slack's answer and the record)."""
+    stmt = select(SendLedger).where(
+        col(SendLedger.claimed_at) >= since,
+        or_(
+            SendLedger.status == "unknown",
+            and_(SendLedger.status == "claimed", col(SendLedger.claimed_at) < claimed_before),
+        ),
+    )
+    return list((await session.exec(stmt.order_by(col(SendLedger.claimed_at), col(SendLedger.id)))).all())
 
 
 async def stale_claims(*, session: AsyncSession, older_than: datetime, newer_than: datetime) -> list[SendLedger]:

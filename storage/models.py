@@ -231,7 +231,7 @@ class SendLedger(SQLModel, table=True):
     recipient: str = Field(max_length=64)  # a Slack user id, or "team:<id>"
     kind: str = Field(max_length=32)  # prompt | nudge | digest | manager_digest | score_prompt
     period: str = Field(max_length=32)
-    status: str = "claimed"  # claimed | sent | failed | skipped
+    status: str = "claimed"  # claimed | sent | unknown (reconcile it) | failed | skipped | snoozed
     attempts: int = 0
     channel: str | None = Field(default=None, max_length=32)
     ts: str | None = Field(default=None, max_length=32)

@@ -69,7 +69,7 @@ class PacedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
-def build_client(token: str, base_url: str, *, timeout: int = 30) -> AsyncWebClient:
+def build_client(token: str, base_url: str, *, timeout: float = 30) -> AsyncWebClient:
     return AsyncWebClient(
         token=token,
         base_url=base_url,

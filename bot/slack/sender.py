@@ -3,7 +3,7 @@
 import asyncio
 import logging
 
-from aiohttp import ClientError
+from aiohttp import ClientConnectorError, ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 MAX_CONCURRENCY = 16
 DEFAULT_MESSAGES_PER_SECOND = 5.0  # 300 a minute: inside Slack's "several hundred per minute per workspace"
 PER_CHANNEL_PER_SECOND = 1.0
+LEDGER_EVENT = "okrbot_ledger"  # the metadata event_type that carries a message's send-ledger id
+HISTORY_LIMIT = 15  # Slack: at most 15 messages per conversations.history call for apps outside the Marketplace
 
 
 class SlackNotifier:
@@ -51,23 +53,43 @@ class SlackNotifier:
         if paced:
             await self.pacer.acquire(kwargs.get("channel"))
         async with self._gate:
-            try:
-                resp = await self.client.api_call(method, json=kwargs)
-            except SlackApiError as exc:
-                raise DeliveryFailed(f"{method}: {exc.response.get('error', exc.response.status_code)}") from None
-            except (ClientError, TimeoutError, OSError) as exc:
-                raise DeliveryFailed(f"{method}: {type(exc).__name__}") from None
+            resp = await _api_call(self.client, method, kwargs)
         if paced:
             self.pacer.sent()
-        return resp.data if hasattr(resp, "data") else resp
+        return resp
 
-    async def post(self, to: str, message, *, thread_ts: str | None = None) -> Delivery:
+    async def post(self, to: str, message, *, thread_ts: str | None = None, ledger_id: int | None = None) -> Delivery:
         r = render(message)
         args = {"channel": to, "text": r.text, "blocks": r.blocks_json(), "unfurl_links": False}
         if thread_ts:
             args["thread_ts"] = thread_ts
+        if ledger_id is not None:
+            args["metadata"] = {"event_type": LEDGER_EVENT, "event_payload": {"ledger_id": ledger_id}}
         data = await self._call("chat.postMessage", **args)
+        if not isinstance(data.get("channel"), str) or not isinstance(data.get("ts"), str):
+            # Slack said ok, so the message may well be there: reconcile, never resend blindly.
+            raise DeliveryFailed("chat.postMessage: ok without channel/ts", unknown=True)
         return Delivery(channel=data["channel"], ts=data["ts"])
+
+    async def find_sent(self, to: str, ledger_ids: set[int]) -> dict[int, Delivery]:
+        """Read `to`'s latest messages (one conversations.history call, the only place okrbot reads history)
+        and return the ledger ids among them. A user id is first turned into its DM channel."""
+        channel = to
+        if to[:1] in ("U", "W"):
+            opened = await self._call("conversations.open", users=to)
+            channel = (opened.get("channel") or {}).get("id") or ""
+        data = await self._call(
+            "conversations.history", channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True
+        )
+        found: dict[int, Delivery] = {}
+        for m in data.get("messages") or []:
+            meta = m.get("metadata") or {}
+            ledger_id = (
+                (meta.get("event_payload") or {}).get("ledger_id") if meta.get("event_type") == LEDGER_EVENT else None
+            )
+            if ledger_id in ledger_ids and isinstance(m.get("ts"), str):
+                found[ledger_id] = Delivery(channel=channel, ts=m["ts"])
+        return found
 
     async def update(self, where: Delivery, message) -> None:
         r = render(message)
@@ -87,14 +109,54 @@ class SlackDirectory:
         people: list[UserInfo] = []
         cursor = None
         while True:
-            try:
-                resp = await self.client.users_list(limit=1000, cursor=cursor)
-            except SlackApiError as exc:
-                raise DeliveryFailed(f"users.list: {exc.response.get('error')}") from None
-            people += [_user(m) for m in resp["members"]]
+            resp = await _api_call(self.client, "users.list", {"limit": 1000, "cursor": cursor}, verb="GET")
+            members = resp.get("members")
+            if not isinstance(members, list):
+                raise DeliveryFailed("users.list: ok without members")
+            people += [_user(m) for m in members if isinstance(m, dict) and m.get("id")]
             cursor = (resp.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return people
+
+
+async def _api_call(client: AsyncWebClient, method: str, args: dict, *, verb: str = "POST") -> dict:
+    """One Web API call; every way it can fail becomes a DeliveryFailed (the one error type of ports)."""
+    share_session(client)
+    try:
+        if verb == "GET":
+            resp = await client.api_call(method, http_verb="GET", params={k: v for k, v in args.items() if v})
+        else:
+            resp = await client.api_call(method, json=args)
+    except SlackApiError as exc:
+        raise _refused(method, exc.response) from None
+    except TimeoutError:  # aiohttp's timeouts are TimeoutErrors: Slack may have acted on the call
+        raise DeliveryFailed(f"{method}: timed out", unknown=True) from None
+    except ClientConnectorError as exc:  # never reached Slack
+        raise DeliveryFailed(f"{method}: {type(exc).__name__}") from None
+    except (ClientError, OSError, ValueError) as exc:  # the connection broke after the request went out
+        raise DeliveryFailed(f"{method}: {type(exc).__name__}", unknown=True) from None
+    except Exception as exc:  # e.g. validate() on a text/plain 200 (AttributeError): an answer we cannot read
+        log.warning("%s: unreadable answer (%s)", method, type(exc).__name__)
+        raise DeliveryFailed(f"{method}: unreadable answer ({type(exc).__name__})", unknown=True) from None
+    data = getattr(resp, "data", resp)
+    if not isinstance(data, dict) or data.get("ok") is not True:
+        raise DeliveryFailed(f"{method}: unreadable answer", unknown=True)
+    return data
+
+
+def _refused(method: str, response) -> DeliveryFailed:
+    """A SlackApiError's response may be a SlackResponse (JSON dict, or a str for text/plain) or, for a body
+    that is not JSON, aiohttp's ClientResponse: read it without assuming any of them."""
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    data = getattr(response, "data", None)
+    error = data.get("error") if isinstance(data, dict) else None
+    if status == 429:
+        return DeliveryFailed(f"{method}: rate limited for longer than we wait (HTTP 429)", later=True)
+    if isinstance(error, str) and error:
+        return DeliveryFailed(f"{method}: {error}")
+    if status == 200:  # a 200 whose body is not Slack's answer: the call may have worked
+        return DeliveryFailed(f"{method}: unreadable answer", unknown=True)
+    return DeliveryFailed(f"{method}: HTTP {status}")
 
 
 def _user(m: dict) -> UserInfo:

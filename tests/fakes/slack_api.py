@@ -17,12 +17,14 @@ from aiohttp import web
 
 from .blocks_check import MESSAGE_BLOCK_LIMIT, check_blocks, decode_json_field
 from .limits import Fault, Faults, RateLimits
-from .state import Call
+from .state import Call, RawAnswer
 from .workspace import ApiError, SlackWorkspace
 
 # Fields Slack accepts as JSON strings in form-encoded/query calls; decoded so tests see Python objects.
 _JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "unfurls", "options")
 RESPONSE_URL_MAX_POSTS = 5  # Slack: a response_url may be used up to 5 times (within 30 minutes)
+HISTORY_MAX = 15  # Slack (2025): apps outside the Marketplace get at most 15 messages per conversations.history
+HTML_503 = "<html><head><title>503 Service Unavailable</title></head><body>Service Unavailable</body></html>"
 
 
 class FakeSlack(SlackWorkspace):
@@ -31,6 +33,7 @@ class FakeSlack(SlackWorkspace):
         self.token = token
         self.calls: list[Call] = []
         self.rate_limited_count = 0
+        self.held_calls: list[str] = []  # methods whose calls a lose_next fault is holding (or held)
         self._faults = Faults()
         self._limits: RateLimits | None = None
         self._response_urls: dict[str, dict[str, Any]] = {}
@@ -99,6 +102,21 @@ class FakeSlack(SlackWorkspace):
         """Close the connection without answering (client sees ServerDisconnectedError); recorded status 0."""
         self._faults.add(method, Fault("drop"), times)
 
+    def answer_next(
+        self, method: str, times: int = 1, *, status: int, content_type: str, body: str, after: bool = False
+    ) -> None:
+        """Answer the next ``times`` calls with this raw body; ``after`` carries the call out first."""
+        self._faults.add(method, RawAnswer(status, content_type, body, after), times)  # type: ignore[arg-type]
+
+    def ok_without_fields_next(self, method: str, times: int = 1) -> None:
+        """Carry the call out, then answer a bare ``{"ok": true}`` (no channel, ts, members...)."""
+        self.answer_next(method, times, status=200, content_type="application/json", body='{"ok": true}', after=True)
+
+    def lose_next(self, method: str, times: int = 1, *, seconds: float = 5.0) -> None:
+        """Hold the call ``seconds``, then close the connection without carrying it out: a request that never
+        reached Slack (the process died while it was in flight). Recorded with status 0."""
+        self._faults.add(method, RawAnswer(0, "", "", kind="lose", seconds=seconds), times)  # type: ignore[arg-type]
+
     def clear_faults(self) -> None:
         self._faults.clear()
 
@@ -110,6 +128,31 @@ class FakeSlack(SlackWorkspace):
     ) -> None:
         """Turn on rate limiting (see limits.RateLimits for exact semantics). Call with all None to turn off."""
         self._limits = RateLimits(per_channel_per_sec, workspace_per_sec, conversations_open_per_min)
+
+    # ---- methods the workspace model leaves to the server ----------------------------------------------------
+    def api_chat_postMessage(self, args: dict) -> dict:
+        answer = super().api_chat_postMessage(args)
+        metadata = args.get("metadata")
+        if isinstance(metadata, dict) and metadata.get("event_type"):
+            self.message(answer["channel"], answer["ts"]).metadata = metadata
+            answer["message"] = self.message(answer["channel"], answer["ts"]).to_slack()
+        return answer
+
+    def api_conversations_history(self, args: dict) -> dict:
+        """Newest first, top-level messages (and thread parents) only, at most HISTORY_MAX however many are
+        asked for; metadata only with include_all_metadata, as Slack does."""
+        channel = self._channel(args.get("channel"))
+        limit = min(int(args.get("limit") or 100), HISTORY_MAX)
+        with_meta = str(args.get("include_all_metadata", "")).lower() in ("true", "1")
+        top = [m for m in self.messages(channel) if m.thread_ts in (None, m.ts) and m.ephemeral_user is None]
+        newest = sorted(top, key=lambda m: float(m.ts), reverse=True)[:limit]
+        out = []
+        for m in newest:
+            item = m.to_slack()
+            if not with_meta:
+                item.pop("metadata", None)
+            out.append(item)
+        return {"messages": out, "has_more": len(top) > limit}
 
     # ---- response_url --------------------------------------------------------------------------------------
     def response_url(self, *, channel: str | None = None, ts: str | None = None, user: str | None = None) -> str:
@@ -141,6 +184,24 @@ class FakeSlack(SlackWorkspace):
         fault = self._faults.take(method)
         if fault is None:
             return None
+        if isinstance(fault, RawAnswer) and fault.kind == "lose":
+            self.held_calls.append(method)  # tests wait on this: the call is in flight, held here
+            try:
+                await asyncio.wait_for(self._stopping.wait(), fault.seconds)
+            except TimeoutError:
+                pass
+            self._record(method, args, {}, 0, **extra)
+            if request.transport is not None:
+                request.transport.close()
+            raise asyncio.CancelledError
+        if isinstance(fault, RawAnswer):
+            if fault.after:
+                try:
+                    self.dispatch(method, dict(args))
+                except ApiError:
+                    pass
+            self._record(method, args, {"_raw": fault.body}, fault.status, **extra)
+            return web.Response(status=fault.status, body=fault.body.encode(), content_type=fault.content_type)
         if fault.kind == "hang":
             try:
                 await asyncio.wait_for(self._stopping.wait(), fault.seconds)

@@ -47,6 +47,7 @@ class Message:
     original: dict = field(default_factory=dict)
     deleted: bool = False
     ephemeral_user: str | None = None  # set for chat.postEphemeral / ephemeral response_url posts
+    metadata: dict | None = None  # chat.postMessage's `metadata` (event_type, event_payload)
 
     def to_slack(self) -> dict[str, Any]:
         """The message object as Slack returns it in API responses and interaction payloads."""
@@ -67,7 +68,23 @@ class Message:
             out["thread_ts"] = self.thread_ts
         if self.edits:
             out["edited"] = {"user": self.user, "ts": self.ts}
+        if self.metadata is not None:
+            out["metadata"] = self.metadata
         return out
+
+
+@dataclass(frozen=True)
+class RawAnswer:
+    """A fault: answer with this status, content type and body instead of Slack's JSON (a proxy's HTML 503,
+    a text/plain error, bad JSON, an ok without fields). `after` runs the call first (the side effect
+    happens, as when a proxy mangles a real answer)."""
+
+    status: int
+    content_type: str
+    body: str
+    after: bool = False
+    kind: str = "raw"  # or "lose": hold `seconds`, then close the connection without carrying the call out
+    seconds: float = 0.0
 
 
 @dataclass

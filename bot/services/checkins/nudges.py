@@ -53,6 +53,7 @@ async def _claim(svc: Services, at: datetime) -> tuple[list[NudgePlan], list[str
         nudges = await ledger_bulk.rows_for_periods(
             session=session, kind=SendKind.NUDGE, periods={p.period for p in prompts}
         )
+        newest = _newest_prompts(prompts)
         for prompt in prompts:
             detail = json.loads(prompt.detail or "{}")
             team = team_by_id.get(detail.get("team") or 0)
@@ -67,6 +68,10 @@ async def _claim(svc: Services, at: datetime) -> tuple[list[NudgePlan], list[str
                 else prompt.sent_at + timedelta(hours=team.nudge_hours)
             )
             if at < due or await _away(session, prompt.recipient, at):
+                continue
+            why = _stale(prompt, newest, due, team.late_limit_hours, at)
+            if why:
+                lines += await _skip_stale(session, prompt, row, why, at)
                 continue
             answered = await checkins.checked_in_since(session=session, kr_ids=detail["krs"], since=prompt.sent_at)
             missing = [kr_id for kr_id in detail["krs"] if kr_id not in answered]
@@ -90,6 +95,43 @@ async def _claim(svc: Services, at: datetime) -> tuple[list[NudgePlan], list[str
                 )
             )
     return plans, lines
+
+
+def _newest_prompts(prompts: list[SendLedger]) -> dict[str, datetime]:
+    newest: dict[str, datetime] = {}
+    for p in prompts:
+        if p.sent_at is not None and p.sent_at > newest.get(p.recipient, p.sent_at - timedelta(seconds=1)):
+            newest[p.recipient] = p.sent_at
+    return newest
+
+
+def _stale(prompt: SendLedger, newest: dict[str, datetime], due: datetime, late_hours: int, at: datetime) -> str:
+    """Why a due nudge is no longer worth sending (after downtime): a newer prompt went out, or it is late."""
+    if newest.get(prompt.recipient, prompt.sent_at) > prompt.sent_at:
+        return "a newer prompt was sent"
+    if at - due > timedelta(hours=late_hours):
+        return f"{(at - due).total_seconds() / 3600:.1f}h late, over the {late_hours}h limit"
+    return ""
+
+
+async def _skip_stale(session, prompt: SendLedger, row: SendLedger | None, why: str, at: datetime) -> list[str]:
+    if row is not None:
+        if not await ledger.reclaim(session=session, ledger_id=row.id, from_status=row.status, at=at):
+            return []
+        await ledger.finish(session=session, ledger_id=row.id, status="skipped", at=at, error=why)
+    else:
+        kept = await ledger.claim(
+            session=session,
+            recipient=prompt.recipient,
+            kind=SendKind.NUDGE,
+            period=prompt.period,
+            at=at,
+            status="skipped",
+            error=why,
+        )
+        if kept is None:
+            return []
+    return [f"skipped nudge for {prompt.recipient} ({prompt.period}): {why}"]
 
 
 async def _away(session, owner_id: str, at: datetime) -> bool:
@@ -131,7 +173,9 @@ async def _take(session, prompt: SendLedger, row: SendLedger | None, at: datetim
 
 
 async def _deliver(svc: Services, plan: NudgePlan, at: datetime) -> str:
-    send = partial(svc.notifier.post, plan.where.channel, plan.message, thread_ts=plan.where.ts)
+    send = partial(
+        svc.notifier.post, plan.where.channel, plan.message, thread_ts=plan.where.ts, ledger_id=plan.ledger_id
+    )
     outcome = await deliver(svc, ledger_id=plan.ledger_id, at=at, send=send)
     if isinstance(outcome, DeliveryFailed):
         return f"nudge for {plan.owner} failed: {outcome.reason}; a later tick retries it"

@@ -6,10 +6,10 @@ hits the unique constraint and sends nothing. A send that fails for good marks t
 a later tick re-claims it with a conditional UPDATE (only one process wins) and tries again.
 
 The crash window: if the process dies after Slack accepted the message but before the row says
-'sent', the row stays 'claimed'. We do NOT resend such a row automatically, because we cannot tell
-"never reached Slack" from "reached Slack, bookkeeping lost", and a duplicate prompt is worse than a
-missing one (the person can still `/okr checkin`). So that window is at-most-once: the tick reports
-claims older than STALE_CLAIM as "stale" for an operator to look at (docs/checkins.md).
+'sent', the row stays 'claimed' (and a timed-out send is recorded 'unknown'). Blindly resending could
+duplicate, so every prompt carries its ledger id as Slack message metadata and kernel.reconcile looks for
+it in the recipient's recent history: found, the row is recorded sent with its ts (thread replies work);
+not found, the row is marked failed and this step sends it again. Exactly once.
 """
 
 import asyncio
@@ -23,7 +23,7 @@ from bot.okr.messages.checkins import CheckInPrompt, PromptItem
 from bot.okr.replies import KRRef, build_example
 from bot.okr.types import Cadence, SendKind
 from bot.services.kernel.context import Services
-from bot.services.kernel.delivery import ledger_error
+from bot.services.kernel.delivery import as_failure, ledger_error, status_of
 from bot.services.kernel.ports import DeliveryFailed
 from bot.services.kernel.read_models import kr_views
 from storage import cycles, ledger, ledger_bulk, people, schedule, teams
@@ -31,7 +31,6 @@ from storage.models import Cycle, KeyResult, Person, Team
 
 BATCH = 50  # prompts in flight at once; the notifier's semaphore and pacer bound the requests themselves
 RECORD_EVERY = 50  # sent prompts recorded per ledger transaction (one commit per prompt serialised on SQLite)
-STALE_CLAIM = timedelta(minutes=10)
 MAX_ASKED = 20  # two blocks per KR keeps a prompt inside Slack's 50-block limit
 DIRECTORY = "directory"
 
@@ -109,7 +108,7 @@ async def send_prompts(svc: Services, at: datetime) -> list[str]:
             won = await _claim(session, chunk, at)
             plans = await _plans(session, cycle, [a for a in chunk if (a[0].owner.id, a[0].occ.period) in won], won)
         lines += await _deliver_all(svc, plans, at)
-    return lines + await _stale(svc, at)
+    return lines
 
 
 @dataclass(frozen=True)
@@ -255,9 +254,11 @@ async def _deliver_all(svc: Services, plans: list[Plan], at: datetime) -> list[s
     async def one(plan: Plan) -> None:
         async with gate:
             try:
-                outcome: Delivery | DeliveryFailed = await svc.notifier.post(plan.recipient, plan.message)
-            except DeliveryFailed as exc:
-                outcome = exc
+                outcome: Delivery | DeliveryFailed = await svc.notifier.post(
+                    plan.recipient, plan.message, ledger_id=plan.ledger_id
+                )
+            except Exception as exc:  # noqa: BLE001 - every outcome is recorded; none escapes the fan-out
+                outcome = as_failure(exc)
         done.append((plan, outcome))
         if len(done) >= RECORD_EVERY:
             await record()
@@ -268,13 +269,15 @@ async def _deliver_all(svc: Services, plans: list[Plan], at: datetime) -> list[s
 
 
 async def _record(svc: Services, batch: list[tuple[Plan, Delivery | DeliveryFailed]], at: datetime) -> list[str]:
-    # Crash window: until this commits, Slack has these messages but their rows still say 'claimed'.
-    # Such rows are never resent automatically (at-most-once for this window); see the module docstring.
+    # Crash window: until this commits, Slack has these messages but their rows still say 'claimed';
+    # kernel.reconcile finds them by the ledger id they carry (see the module docstring).
     outcomes, lines = [], []
     for plan, out in batch:
         if isinstance(out, DeliveryFailed):
-            outcomes.append({"ledger_id": plan.ledger_id, "status": "failed", "error": ledger_error(out.reason)})
-            lines.append(f"prompt for {plan.owner} ({plan.period}) failed: {out.reason}; a later tick retries it")
+            status = status_of(out)
+            outcomes.append({"ledger_id": plan.ledger_id, "status": status, "error": ledger_error(out.reason)})
+            then = "reconciles it with Slack" if status == "unknown" else "sends it" if out.later else "retries it"
+            lines.append(f"prompt for {plan.owner} ({plan.period}) failed: {out.reason}; a later tick {then}")
         else:
             outcomes.append({"ledger_id": plan.ledger_id, "status": "sent", "channel": out.channel, "ts": out.ts})
             to = f" to {plan.recipient} (covering)" if plan.recipient != plan.owner else ""
@@ -286,15 +289,3 @@ async def _record(svc: Services, batch: list[tuple[Plan, Delivery | DeliveryFail
             if person.dm_channel != dms[person.id]:
                 person.dm_channel = dms[person.id]
     return lines
-
-
-async def _stale(svc: Services, at: datetime) -> list[str]:
-    async with svc.db.transaction() as session:
-        rows = await ledger.stale_claims(
-            session=session, older_than=at - STALE_CLAIM, newer_than=at - timedelta(days=1)
-        )
-    return [
-        f"STALE {r.kind} for {r.recipient} ({r.period}) claimed at {r.claimed_at:%H:%M}Z and never confirmed: "
-        "not resent (it may have reached Slack); check the DM and mark it by hand"
-        for r in rows
-    ]

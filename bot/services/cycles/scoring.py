@@ -21,6 +21,7 @@ from bot.services.kernel.context import Services
 from bot.services.kernel.delivery import deliver
 from bot.services.kernel.errors import InvalidInput, NotFound
 from bot.services.kernel.ports import DeliveryFailed
+from bot.services.kernel.tick import isolated
 from storage import cycles, ledger, okrs, people
 
 SCORE_TIME = time(10, 0)
@@ -43,7 +44,9 @@ async def score_prompt_step(svc: Services, at: datetime) -> list[str]:
     for owner_id, owned in sorted(mine.items()):
         local = at.astimezone(cadence.safe_zone(owners[owner_id].tz if owner_id in owners else None))
         if is_final_week(cycle.start, cycle.end, local.date()) and local.time() >= SCORE_TIME:
-            lines += await _prompt(svc, owner_id, cycle, owned, at, local.date())
+            lines += await isolated(
+                f"score prompt for {owner_id}", _prompt(svc, owner_id, cycle, owned, at, local.date())
+            )
     return lines
 
 
@@ -59,7 +62,7 @@ async def _prompt(svc: Services, owner_id: str, cycle, owned, at: datetime, toda
     items = tuple(
         ScoreItem(v.id, v.title, v.objective_title, v.progress, suggested_score(v.progress), v.score) for v in views
     )
-    send = partial(svc.notifier.post, owner_id, ScorePrompt(cycle_name=cycle.name, items=items))
+    send = partial(svc.notifier.post, owner_id, ScorePrompt(cycle_name=cycle.name, items=items), ledger_id=row.id)
     outcome = await deliver(svc, ledger_id=row.id, at=at, send=send)
     if isinstance(outcome, DeliveryFailed):
         return [f"score prompt for {owner_id} failed: {outcome.reason}"]

@@ -1,6 +1,11 @@
 """Manager digests: the team digest by DM to each manager, then one message per person whose
-thread is that person's review thread (replies in it become private review notes)."""
+thread is that person's review thread (replies in it become private review notes).
 
+Claimed and retried per manager (one ledger row each) and per person section: a failed section leaves the
+row 'failed' with the sections already posted (and their review threads) kept, and the next tick of the
+digest's due window posts only the missing ones into the same DM."""
+
+import json
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,8 +20,9 @@ from bot.services.kernel import permissions
 from bot.services.kernel.context import Services
 from bot.services.kernel.delivery import deliver
 from bot.services.kernel.ports import DeliveryFailed
+from bot.services.kernel.tick import isolated
 from storage import ledger, people, review_notes, teams
-from storage.models import Cycle, ReviewThread, Team
+from storage.models import Cycle, ReviewThread, SendLedger, Team
 
 
 def manager_period(team: Team, occ: Occurrence) -> str:
@@ -29,49 +35,70 @@ async def send_manager_digests(svc: Services, *, team: Team, cycle: Cycle, occ: 
     lines = []
     async with svc.db.transaction() as session:
         managers = await teams.managers_of(session=session, team_id=team.id)
-    for manager_id in managers:
-        async with svc.db.transaction() as session:
-            row = await ledger.claim_or_retry(
-                session=session,
-                at=at,
-                recipient=manager_id,
-                kind=SendKind.MANAGER_DIGEST,
-                period=manager_period(team, occ),
-                due_at=occ.due_utc,
-            )
-            if row is None:
-                continue
-            digest = await build_digest(session, team=team, cycle=cycle, due_at=occ.due_utc, sent_at=None, now=at)
-            sections = await person_sections(session, manager_id=manager_id, team=team, cycle=cycle, digest=digest)
-        lines.append(await _send(svc, manager_id, row.id, digest, sections, occ, at))
+    for manager_id in managers:  # isolated: one manager's failure never strands the others'
+        lines += await isolated(f"manager digest for {manager_id}", _one(svc, manager_id, team, cycle, occ, at))
     return lines
 
 
-async def _send(svc, manager_id, ledger_id, digest, sections, occ, at) -> str:
-    threads: list[ReviewThread] = []
+async def _one(svc: Services, manager_id: str, team: Team, cycle: Cycle, occ: Occurrence, at: datetime) -> list[str]:
+    async with svc.db.transaction() as session:
+        row = await ledger.claim_or_retry(
+            session=session,
+            at=at,
+            recipient=manager_id,
+            kind=SendKind.MANAGER_DIGEST,
+            period=manager_period(team, occ),
+            due_at=occ.due_utc,
+        )
+        if row is None:
+            return []
+        digest = await build_digest(session, team=team, cycle=cycle, due_at=occ.due_utc, sent_at=None, now=at)
+        sections = await person_sections(session, manager_id=manager_id, team=team, cycle=cycle, digest=digest)
+    return [await _send(svc, manager_id, row, digest, sections, occ, at)]
+
+
+async def _send(svc, manager_id, row: SendLedger, digest, sections, occ, at) -> str:
+    """The digest, then one message per person. Each review thread is kept as soon as it is posted (a reply in
+    it is never dropped) and the row remembers who was posted, so a retry posts only what is missing."""
+    progress = json.loads(row.detail or "{}")
+    posted: list[str] = list(progress.get("posted", []))
+    todo = [s for s in sections if s.subject_id not in posted]
 
     async def send() -> Delivery:
-        parent = await svc.notifier.post(manager_id, ManagerDigest(digest=digest, people=len(sections)))
-        for section in sections:
-            where = await svc.notifier.post(parent.channel, section)
-            threads.append(
-                ReviewThread(
-                    manager_id=manager_id,
-                    subject_id=section.subject_id,
-                    channel=where.channel,
-                    ts=where.ts,
-                    period=occ.period,
-                )
+        parent = Delivery(row.channel, row.ts) if row.channel and row.ts else None
+        if parent is None:
+            parent = await svc.notifier.post(
+                manager_id, ManagerDigest(digest=digest, people=len(sections)), ledger_id=row.id
             )
+            await _keep(svc, row.id, parent, posted, None, occ)
+        for section in todo:
+            where = await svc.notifier.post(parent.channel, section)
+            posted.append(section.subject_id)
+            thread = ReviewThread(
+                manager_id=manager_id,
+                subject_id=section.subject_id,
+                channel=where.channel,
+                ts=where.ts,
+                period=occ.period,
+            )
+            await _keep(svc, row.id, parent, posted, thread, occ)
         return parent
 
-    async def keep_threads(session, _where: Delivery) -> None:
-        await review_notes.add_threads(session=session, threads=threads)
-
-    outcome = await deliver(svc, ledger_id=ledger_id, at=at, send=send, on_sent=keep_threads)
+    outcome = await deliver(svc, ledger_id=row.id, at=at, send=send)
     if isinstance(outcome, DeliveryFailed):
-        return f"manager digest for {manager_id} failed: {outcome.reason}"
-    return f"manager digest for {manager_id} sent with {len(threads)} review threads"
+        missing = len(sections) - len(set(posted) & {s.subject_id for s in sections})
+        return f"manager digest for {manager_id} failed: {outcome.reason}; {missing} sections left for a later tick"
+    return f"manager digest for {manager_id} sent with {len(todo)} review threads"
+
+
+async def _keep(svc, ledger_id: int, parent: Delivery, posted: list[str], thread: ReviewThread | None, occ) -> None:
+    async with svc.db.transaction() as session:
+        if thread is not None:
+            await review_notes.add_threads(session=session, threads=[thread])
+        detail = json.dumps({"posted": posted})
+        await ledger.set_progress(
+            session=session, ledger_id=ledger_id, channel=parent.channel, ts=parent.ts, detail=detail
+        )
 
 
 async def person_sections(

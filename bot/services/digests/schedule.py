@@ -7,6 +7,7 @@ from bot.okr.types import SendKind
 from bot.services.digests.managers import send_manager_digests
 from bot.services.digests.team import digest_slot, send_team_digest, team_recipient
 from bot.services.kernel.context import Services
+from bot.services.kernel.tick import isolated
 from storage import cycles, ledger, teams
 from storage.models import Cycle, Team
 
@@ -19,8 +20,8 @@ async def digest_step(svc: Services, at: datetime) -> list[str]:
         all_teams = [t for t in await teams.list_teams(session=session) if t.channel]
     if cycle is None:
         return lines
-    for team in all_teams:
-        lines += await _team_due(svc, team, cycle, at)
+    for team in all_teams:  # isolated: one team's failure never strands the others' digests
+        lines += await isolated(f"digests of {team.name}", _team_due(svc, team, cycle, at))
     return lines
 
 
@@ -49,7 +50,7 @@ async def _team_due(svc: Services, team: Team, cycle: Cycle, at: datetime) -> li
                 session=session, ledger_id=row.id, status="skipped", at=at, error="too late after downtime"
             )
             return [f"digest for {team.name} ({occ.period}) skipped: more than {team.late_limit_hours}h late"]
-    if row is None:
-        return []
+    if row is None:  # the team digest is held or done: a manager digest that failed is retried on its own
+        return [] if too_late else await send_manager_digests(svc, team=team, cycle=cycle, occ=occ, at=at)
     lines = [await send_team_digest(svc, team, cycle, row, at)]
     return lines + await send_manager_digests(svc, team=team, cycle=cycle, occ=occ, at=at)

@@ -109,7 +109,9 @@ async def _missing(session: AsyncSession, krs: list[KRView], done: set[int]) -> 
 async def send_team_digest(svc: Services, team: Team, cycle: Cycle, row: SendLedger, at: datetime) -> str:
     async with svc.db.transaction() as session:
         message = await build_digest(session, team=team, cycle=cycle, due_at=row.due_at, sent_at=None, now=at)
-    outcome = await deliver(svc, ledger_id=row.id, at=at, send=partial(svc.notifier.post, team.channel, message))
+    outcome = await deliver(
+        svc, ledger_id=row.id, at=at, send=partial(svc.notifier.post, team.channel, message, ledger_id=row.id)
+    )
     if isinstance(outcome, DeliveryFailed):
         return f"digest for {team.name} ({row.period}) failed: {outcome.reason}"
     return f"digest for {team.name} ({row.period}) posted to {team.channel}"

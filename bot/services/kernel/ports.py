@@ -10,16 +10,30 @@ from bot.okr.messages import Delivery
 
 
 class DeliveryFailed(Exception):
-    """The chat platform refused or could not be reached, after the sender's own retries."""
+    """Every way a send can fail, after the sender's own retries: an HTTP status, a body that is not the
+    platform's answer (text, HTML, bad JSON, missing fields), a timeout, a connection error.
 
-    def __init__(self, reason: str) -> None:
+    `unknown`: the message may have been posted all the same (a timeout, an answer we could not read), so
+    it must be reconciled against the recipient's history, never blindly resent. `later`: the platform asked
+    us to wait longer than we block for (a capped Retry-After); the send stays due for a later tick.
+    """
+
+    def __init__(self, reason: str, *, unknown: bool = False, later: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.unknown = unknown
+        self.later = later
 
 
 class Notifier(Protocol):
-    async def post(self, to: str, message: Any, *, thread_ts: str | None = None) -> Delivery:
-        """Post to a channel id, or to a user id (their DM with the bot)."""
+    async def post(
+        self, to: str, message: Any, *, thread_ts: str | None = None, ledger_id: int | None = None
+    ) -> Delivery:
+        """Post to a channel id, or to a user id (their DM with the bot); `ledger_id` travels with the
+        message (as its metadata) so a send whose outcome was lost can be found again."""
+
+    async def find_sent(self, to: str, ledger_ids: set[int]) -> dict[int, Delivery]:
+        """Of the ledger ids, those whose message is among `to`'s recent messages, and where each landed."""
 
     async def update(self, where: Delivery, message: Any) -> None:
         """Replace a posted message in place."""
