@@ -27,6 +27,7 @@ from bot.services.checkins import nudges, prompts, replies
 from bot.services.cycles import scoring
 from bot.services.digests import schedule as digest_schedule
 from bot.services.digests import team as team_digests
+from bot.services.kernel import housekeeping
 from bot.services.kernel.context import Effect, Route, Services, Step
 from bot.slack.client import build_client
 from bot.slack.response_url import verified_middleware
@@ -52,6 +53,7 @@ TICK_STEPS: tuple[Step, ...] = (
     nudges.send_nudges,
     digest_schedule.digest_step,
     scoring.score_prompt_step,
+    housekeeping.prune_step,
 )
 AFTER_CHECKIN: tuple[Effect, ...] = (team_digests.after_checkins, home.after_checkins)
 
