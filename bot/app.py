@@ -27,8 +27,9 @@ from bot.services.checkins import nudges, prompts, replies
 from bot.services.cycles import scoring
 from bot.services.digests import schedule as digest_schedule
 from bot.services.digests import team as team_digests
-from bot.services.kernel import reconcile
+from bot.services.kernel import housekeeping, reconcile
 from bot.services.kernel.context import Effect, Route, Services, Step
+from bot.services.kernel.health import WriteHealth
 from bot.slack.client import build_client
 from bot.slack.response_url import verified_middleware
 from bot.slack.sender import SlackDirectory, SlackNotifier
@@ -54,6 +55,7 @@ TICK_STEPS: tuple[Step, ...] = (
     nudges.send_nudges,
     digest_schedule.digest_step,
     scoring.score_prompt_step,
+    housekeeping.prune_step,
 )
 AFTER_CHECKIN: tuple[Effect, ...] = (team_digests.after_checkins, home.after_checkins)
 
@@ -149,6 +151,7 @@ def build_web(
     *,
     read_timeout: float = BODY_READ_TIMEOUT,
     max_in_flight: int = MAX_IN_FLIGHT,
+    db: Database | None = None,
 ) -> web.Application:
     """aiohttp app: POST /slack/events for everything Slack sends, GET /healthz for probes.
 
@@ -166,8 +169,16 @@ def build_web(
     async def slack_events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
 
+    write_health = WriteHealth(db) if db is not None else None
+
     async def healthz(_request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
+        # 503 when the database cannot be written: acking work we cannot keep would lose it.
+        problem = await write_health.problem() if write_health else None
+        return (
+            web.json_response({"ok": False, "reason": problem}, status=503)
+            if problem
+            else web.json_response({"ok": True})
+        )
 
     web_app.router.add_post(PATH, slack_events)
     web_app.router.add_get("/healthz", healthz)

@@ -35,7 +35,7 @@ async def close(svc) -> None:
 async def serve_http(settings: Settings, *, host: str, port: int, scheduler: bool) -> None:
     svc = build_services(settings)
     bot = build_app(settings, svc)
-    runner = web_runner(build_web(bot.bolt, settings))
+    runner = web_runner(build_web(bot.bolt, settings, db=svc.db))
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -18,6 +18,8 @@ On PostgreSQL, `pool_size` writers and `pool_size` readers run at once; the pool
 
 import asyncio
 import contextvars
+import os
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -33,6 +35,8 @@ POOL_SIZE = 5  # SQLAlchemy's default QueuePool size; concurrent transactions on
 CONNECT_TIMEOUT_S = 10.0
 
 READ_ONLY = "okrbot_read_only"
+_PROBE_TABLE = "okrbot_write_probe"  # created and rolled back by probe_write; never committed
+MIN_FREE_BYTES = 1024 * 1024  # below this a SQLite file's next checkpoint or WAL growth may fail
 
 _inside: contextvars.ContextVar[bool] = contextvars.ContextVar("okrbot_in_transaction", default=False)
 
@@ -100,6 +104,10 @@ async def _probe(url: str, timeout: float) -> None:
         await engine.dispose()
 
 
+class _RollBack(Exception):
+    """Raised inside a unit of work only to roll it back."""
+
+
 class Database:
     """Owns the engine; hands out sessions whose transaction commits on success."""
 
@@ -148,6 +156,26 @@ class Database:
                         yield session
             finally:
                 _inside.reset(token)
+
+    async def probe_write(self) -> None:
+        """Raise if this database cannot take a write now (read-only file or server, full disk, locked too long).
+
+        A real write that is never committed: create a table and roll back. BEGIN IMMEDIATE alone is not
+        enough, since SQLite grants it even on a connection that opened the file read-only; a SQLite file
+        whose disk is full would still accept a write that is rolled back, so its free space is checked too.
+        """
+        try:
+            async with self.transaction() as session:
+                connection = await session.connection()
+                await connection.exec_driver_sql(f"CREATE TABLE {_PROBE_TABLE} (x INTEGER)")
+                raise _RollBack  # leave nothing behind: the unit of work rolls back on any exception
+        except _RollBack:
+            pass
+        path = make_url(self.url).database if self.engine.dialect.name == "sqlite" else None
+        if path and not path.startswith(":memory:") and not path.startswith("file:"):
+            free = shutil.disk_usage(os.path.dirname(os.path.abspath(path))).free
+            if free < MIN_FREE_BYTES:
+                raise OSError(f"only {free} bytes free beside the database file")
 
     async def create_all(self) -> None:
         """Build the schema straight from the models (tests); production uses Alembic."""

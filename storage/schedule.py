@@ -1,5 +1,8 @@
 """Bulk reads for the check-in schedule: every live KR of a cycle with its team, pending replies."""
 
+from datetime import datetime
+
+from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,3 +33,9 @@ async def get_pending_reply(*, session: AsyncSession, reply_id: int) -> PendingR
 async def delete_pending_reply(*, session: AsyncSession, reply: PendingReply) -> None:
     await session.delete(reply)
     await session.flush()
+
+
+async def forget_pending_replies_before(*, session: AsyncSession, before: datetime) -> int:
+    """Drop unread replies kept for "Use as comment" that are older than `before` (housekeeping)."""
+    result = await session.exec(delete(PendingReply).where(col(PendingReply.created_at) < before))
+    return result.rowcount or 0

@@ -75,7 +75,7 @@ async def running_bot(
     bot = build_app(settings, svc)
     if inbox:
         bot.inbox.start()
-    runner = web_runner(build_web(bot.bolt, settings, **(web_options or {})))
+    runner = web_runner(build_web(bot.bolt, settings, db=svc.db, **(web_options or {})))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -109,7 +109,8 @@ async def _not_understood(svc: Services, msg: DmMessage, entry: SendLedger, krs,
     if text:  # keep the person's words so they can use them as a comment; a blank reply has none
         async with svc.db.transaction() as session:
             pending = await schedule.add_pending_reply(
-                session=session, reply=PendingReply(person_id=msg.user_id, ledger_id=entry.id, text=text)
+                session=session,
+                reply=PendingReply(person_id=msg.user_id, ledger_id=entry.id, text=text, created_at=svc.now()),
             )
             pending_id = pending.id
     choices = tuple(KRChoice(kr.id, f"{i}. {kr.title}") for i, kr in enumerate(krs, start=1))

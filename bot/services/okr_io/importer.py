@@ -283,7 +283,8 @@ async def _apply_key_result(run: _Run, obj: Objective, k: KeyResultIn, position:
     kr = await _find_key_result(run, obj.id, k)
     new = kr is None
     if new:
-        kr = KeyResult(objective_id=obj.id, current_value=k.start if k.current is None else k.current, **values)
+        # A new KR starts at its start value unless the file says where it is now (an export of a moved KR).
+        kr = KeyResult(objective_id=obj.id, **({"current_value": k.start} | values))
         run.session.add(kr)
         await run.session.flush()
     changes = [] if new else _assign(kr, values)

@@ -18,13 +18,23 @@ from bot.okr.messages.digests import DigestMessage, ManagerDigest, PersonSection
 from bot.okr.messages.read_models import KRView
 from bot.okr.progress import format_delta, format_value
 from bot.okr.types import Pacing
-from bot.slack.builders.lines import CONFIDENCE_EMOJI, PACING_EMOJI, kr_line, objective_line, percent, value_text
+from bot.slack.builders.lines import (
+    CONFIDENCE_EMOJI,
+    PACING_EMOJI,
+    capped_sections,
+    kr_line,
+    objective_line,
+    percent,
+    value_text,
+)
 from bot.slack.ids import DigestId
 from bot.slack.mrkdwn import esc, mention, shorten
 from bot.slack.render import Rendered, render
 
 MAX_BLOCKS = 50
 SECTION_LIMIT = 3000
+MISSING_SECTIONS = 3  # the "not checked in" list's share of the 50 blocks
+FALLBACK_NAMES = 30  # names in the notification text; the blocks carry the rest
 
 
 def _ctx(text: str) -> ContextBlock:
@@ -71,11 +81,12 @@ def _summary(m: DigestMessage) -> str:
     return text
 
 
-def _missing(m: DigestMessage) -> str:
+def _missing(m: DigestMessage) -> list[str]:
+    """Who has not checked in, in at most MISSING_SECTIONS sections whatever the team's size."""
     if not m.missing:
-        return ":tada: *Everyone has checked in.*"
-    names = ", ".join(mention(p.id) if m.mention_missing else esc(p.name) for p in m.missing)
-    return f"*Not checked in yet:* {names}"
+        return [":tada: *Everyone has checked in.*"]
+    names = [mention(p.id) if m.mention_missing else esc(p.name) for p in m.missing]
+    return capped_sections("*Not checked in yet:* ", names, sections=MISSING_SECTIONS)
 
 
 def _head(m: DigestMessage) -> list:
@@ -128,7 +139,8 @@ def _objectives_condensed(m: DigestMessage, budget: int, team: str) -> list:
 
 def digest_blocks(m: DigestMessage, *, budget: int = MAX_BLOCKS) -> list:
     """The digest within `budget` blocks: in full if it fits, else condensed."""
-    head, tail = _head(m), [DividerBlock(), SectionBlock(text=_summary(m)), SectionBlock(text=_missing(m))]
+    tail = [DividerBlock(), SectionBlock(text=_summary(m)), *(SectionBlock(text=t) for t in _missing(m))]
+    head = _head(m)
     room = budget - len(head) - len(tail)
     body = _objectives_full(m)
     if len(body) > room:
@@ -139,7 +151,9 @@ def digest_blocks(m: DigestMessage, *, budget: int = MAX_BLOCKS) -> list:
 def digest_text(m: DigestMessage) -> str:
     h, counts = m.header, dict(m.summary.by_status)
     status = ", ".join(f"{counts.get(p, 0)} {p.label}" for p in Pacing)
-    missing = ", ".join(esc(p.name) for p in m.missing) or "nobody"
+    missing = ", ".join(esc(p.name) for p in m.missing[:FALLBACK_NAMES]) or "nobody"
+    if len(m.missing) > FALLBACK_NAMES:
+        missing += f" and {len(m.missing) - FALLBACK_NAMES} more"
     return (
         f"{esc(h.team_name)} OKR digest · {esc(h.cycle_name)} · week {h.week} of {h.weeks}: "
         f"average progress {percent(m.summary.average)}; {status}. Not checked in yet: {missing}."

@@ -18,10 +18,10 @@ from slack_sdk.models.views import View
 from bot.okr.messages.home import HomePage, ManagerOverview, ReviewPeople, TeamSummary
 from bot.okr.progress import progress_bar
 from bot.okr.types import Pacing
-from bot.slack.builders.lines import PACING_EMOJI, percent
+from bot.slack.builders.lines import PACING_EMOJI, capped_sections, percent
 from bot.slack.builders.okrs.lists import kr_blocks
 from bot.slack.ids import ViewAction, ViewCallback
-from bot.slack.mrkdwn import clip, esc, mention, shorten
+from bot.slack.mrkdwn import clip, esc, mention
 from bot.slack.render import render_view
 
 
@@ -59,8 +59,11 @@ def _teams_section(page: HomePage) -> list[Block]:
 
 
 def _manager_text(m: ManagerOverview) -> str:
-    missing = ", ".join(esc(n) for n in m.missing) if m.missing else "nobody :tada:"
-    return f"{summary_text(m.summary)}\nNo check-in yet this week: {shorten(missing, 2000)}"
+    head = f"{clip(summary_text(m.summary), 1000)}\nNo check-in yet this week: "
+    if not m.missing:
+        return head + "nobody :tada:"
+    # Whole names only, then a count: cutting escaped text could leave half an `&amp;` behind.
+    return capped_sections(head, [esc(n) for n in m.missing], sections=1)[0]
 
 
 def _manager_section(page: HomePage) -> list[Block]:
@@ -117,7 +120,8 @@ def build_home(page: HomePage) -> View:
 def build_review_people(msg: ReviewPeople) -> View:
     lines = [f"• {esc(p.name)}: `/okr notes {mention(p.id)}`" for p in msg.people] or ["Nobody in your teams yet."]
     intro = "Your private review notes about someone are shown only to you: run the command below anywhere."
-    blocks: list[Block] = [SectionBlock(text=intro), SectionBlock(text=shorten("\n".join(lines), 3000))]
+    people = capped_sections("", lines, sections=1, sep="\n")[0]  # whole lines (mentions), then a count
+    blocks: list[Block] = [SectionBlock(text=intro), SectionBlock(text=people)]
     return View(
         type="modal", callback_id=ViewCallback.REVIEW_PEOPLE, title="Review notes", close="Close", blocks=blocks
     )

@@ -3,7 +3,7 @@
 from bot.okr.messages.read_models import KRView, ObjectiveView
 from bot.okr.progress import format_delta, format_value, progress_bar
 from bot.okr.types import Confidence, KRKind, Pacing
-from bot.slack.mrkdwn import esc, shorten
+from bot.slack.mrkdwn import SECTION_LIMIT, clip, esc, shorten
 
 CONFIDENCE_EMOJI = {
     Confidence.ON_TRACK: ":large_green_circle:",
@@ -57,3 +57,27 @@ def kr_line(v: KRView, *, owner: bool = True, comment: bool = True) -> str:
 def objective_line(o: ObjectiveView) -> str:
     shared = f"  _(shared from {esc(o.shared_from)})_" if o.shared_from else ""
     return f":dart: *{esc(o.title)}*{shared}\n`{progress_bar(o.progress)}` {percent(o.progress)}"
+
+
+def capped_sections(head: str, items: list[str], *, sections: int, sep: str = ", ") -> list[str]:
+    """`head` then `items` (already-escaped mrkdwn) packed into at most `sections` texts of at most 3,000
+    characters each, never cutting an item; what does not fit ends as "…and N more".
+
+    Lists that grow with team size (who has not checked in) must render for any team size: Slack refuses
+    a section over 3,000 characters and a message over 50 blocks, and a refused digest is a lost digest.
+    """
+    out: list[str] = []
+    cur, fresh = head, True
+    for i, item in enumerate(clip(x, SECTION_LIMIT // 4) for x in items):
+        more = len(items) - i - 1
+        last = len(out) == sections - 1
+        piece = item if fresh else sep + item
+        room = SECTION_LIMIT - (len(f"{sep}…and {more} more") if last and more else 0)
+        if len(cur) + len(piece) > room and not last:
+            out.append(cur)
+            cur, fresh, last, piece = "", True, len(out) == sections - 1, item
+            room = SECTION_LIMIT - (len(f"{sep}…and {more} more") if last and more else 0)
+        if len(cur) + len(piece) > room:
+            return [*out, cur + ("" if fresh else sep) + f"…and {more + 1} more"]
+        cur, fresh = cur + piece, False
+    return [*out, cur]

@@ -1,0 +1,33 @@
+"""The daily housekeeping tick step: forget what is no longer needed, once a day across every process.
+
+Claimed through the send ledger (recipient "housekeeping", kind "prune", period = the UTC date) in the
+same transaction as the deletes, so of several processes ticking at once exactly one prunes each day,
+and a crash mid-prune leaves no claim behind: the next tick simply prunes. The audit log is never pruned.
+"""
+
+from datetime import datetime, timedelta
+
+from bot.services.kernel.context import Services
+from storage import inbox, ledger, schedule
+
+RECIPIENT, KIND = "housekeeping", "prune"
+# Slack redelivers an event for at most ~5 minutes and a worker's lease is minutes: after a day a finished
+# inbox row's key protects nothing, and its payload (which may hold note text) should not linger.
+INBOX_KEEP = timedelta(days=1)
+# A reply kept for "Use as comment" belongs to one prompt; the longest cadence is biweekly.
+PENDING_REPLY_KEEP = timedelta(days=30)
+
+
+async def prune_step(svc: Services, at: datetime) -> list[str]:
+    """Once per UTC day: drop finished inbox rows older than a day and kept replies older than 30 days."""
+    async with svc.db.transaction() as session:
+        row = await ledger.claim(
+            session=session, recipient=RECIPIENT, kind=KIND, period=at.date().isoformat(), at=at, status="sent"
+        )
+        if row is None:
+            return []
+        # `at`, not the wall clock: `okrbot tick --at` and the tests travel in time.
+        items = await inbox.forget_finished_before(session=session, before=at - INBOX_KEEP)
+        replies = await schedule.forget_pending_replies_before(session=session, before=at - PENDING_REPLY_KEEP)
+        await ledger.finish(session=session, ledger_id=row.id, status="sent", at=at)
+    return [f"housekeeping: pruned {items} finished inbox items and {replies} kept replies"]
