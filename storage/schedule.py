@@ -3,7 +3,7 @@
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import KeyResult, Objective, PendingReply
+from storage.models import KeyResult, KRCoOwner, Objective, PendingReply
 
 
 async def live_krs_with_team(*, session: AsyncSession, cycle_id: int) -> list[tuple[KeyResult, int]]:
@@ -30,3 +30,18 @@ async def get_pending_reply(*, session: AsyncSession, reply_id: int) -> PendingR
 async def delete_pending_reply(*, session: AsyncSession, reply: PendingReply) -> None:
     await session.delete(reply)
     await session.flush()
+
+
+async def co_owners_in_cycle(*, session: AsyncSession, cycle_id: int) -> dict[int, list[str]]:
+    """Co-owners per live KR of the cycle, in one query (no IN list, so it scales with the org)."""
+    stmt = (
+        select(KRCoOwner.kr_id, KRCoOwner.person_id)
+        .join(KeyResult, col(KeyResult.id) == col(KRCoOwner.kr_id))
+        .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
+        .where(Objective.cycle_id == cycle_id, col(Objective.archived).is_(False), col(KeyResult.archived).is_(False))
+        .order_by(col(KRCoOwner.kr_id), col(KRCoOwner.person_id))
+    )
+    out: dict[int, list[str]] = {}
+    for kr_id, person_id in (await session.exec(stmt)).all():
+        out.setdefault(kr_id, []).append(person_id)
+    return out
