@@ -1,6 +1,5 @@
 """Check-in listeners: prompt buttons, the check-in modal, and /okr checkin | away | back | next."""
 
-import json
 import re
 from datetime import date
 
@@ -12,7 +11,7 @@ from bot.services.checkins import form as checkins
 from bot.services.checkins import replies as checkin_replies
 from bot.services.kernel.errors import InvalidInput
 from bot.slack.builders.checkins import decode_context
-from bot.slack.ids import Action, Block, Callback
+from bot.slack.ids import Action, Block, Callback, parse_kr_button_value
 from bot.slack.render import render, render_view
 from handlers.commands import Invocation, Subcommand, parse_mention
 from handlers.inbox import deferred
@@ -28,17 +27,15 @@ def _where(body: dict) -> Delivery | None:
 
 async def on_update(ack, body, action, context, client) -> None:
     await ack()
-    value = json.loads(action["value"])
-    form = await checkins.prompt_form(
-        context["svc"], user_id=body["user"]["id"], kr_id=value["kr"], ledger_id=value.get("l")
-    )
+    kr_id, ledger_id = parse_kr_button_value(action["value"])
+    form = await checkins.prompt_form(context["svc"], user_id=body["user"]["id"], kr_id=kr_id, ledger_id=ledger_id)
     await client.views_open(trigger_id=body["trigger_id"], view=render_view(form))
 
 
 async def on_no_change(ack, body, action, context) -> None:
     await ack()
-    value = json.loads(action["value"])
-    await checkins.no_change(context["svc"], user_id=body["user"]["id"], kr_id=value["kr"], where=_where(body))
+    kr_id, _ = parse_kr_button_value(action["value"])
+    await checkins.no_change(context["svc"], user_id=body["user"]["id"], kr_id=kr_id, where=_where(body))
 
 
 async def on_edit(ack, body, action, context, client) -> None:

@@ -6,7 +6,7 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import KeyResult, Objective, PendingReply
+from storage.models import KeyResult, KRCoOwner, Objective, PendingReply
 
 
 async def live_krs_with_team(*, session: AsyncSession, cycle_id: int) -> list[tuple[KeyResult, int]]:
@@ -39,3 +39,18 @@ async def forget_pending_replies_before(*, session: AsyncSession, before: dateti
     """Drop unread replies kept for "Use as comment" that are older than `before` (housekeeping)."""
     result = await session.exec(delete(PendingReply).where(col(PendingReply.created_at) < before))
     return result.rowcount or 0
+
+
+async def co_owners_in_cycle(*, session: AsyncSession, cycle_id: int) -> dict[int, list[str]]:
+    """Co-owners per live KR of the cycle, in one query (no IN list, so it scales with the org)."""
+    stmt = (
+        select(KRCoOwner.kr_id, KRCoOwner.person_id)
+        .join(KeyResult, col(KeyResult.id) == col(KRCoOwner.kr_id))
+        .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
+        .where(Objective.cycle_id == cycle_id, col(Objective.archived).is_(False), col(KeyResult.archived).is_(False))
+        .order_by(col(KRCoOwner.kr_id), col(KRCoOwner.person_id))
+    )
+    out: dict[int, list[str]] = {}
+    for kr_id, person_id in (await session.exec(stmt)).all():
+        out.setdefault(kr_id, []).append(person_id)
+    return out

@@ -9,7 +9,7 @@ from bot.okr import cadence
 from bot.okr.messages.home import HomePage, ManagerOverview, PersonRef, ReviewPeople, TeamSummary
 from bot.okr.messages.read_models import KRView
 from bot.okr.progress import rollup
-from bot.services.checkins.prompts import slot_for
+from bot.services.checkins.prompts import slot_for, slot_order
 from bot.services.kernel import read_models
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import PermissionDenied
@@ -65,8 +65,9 @@ async def _next_prompt(session: AsyncSession, svc: Services, user_id: str, mine:
     if not mine:
         return None, "UTC"
     person = await people.get_person(session=session, person_id=user_id)
-    tz = cadence.safe_zone(person.tz if person else None, mine[0].timezone)
-    nxt = cadence.next_due(slot_for(mine[0], cycle), tz, svc.now(), window=(cycle.start, cycle.end))
+    team = min(mine, key=slot_order)  # the slot the tick follows for someone in several teams
+    tz = cadence.safe_zone(person.tz if person else None, team.timezone)
+    nxt = cadence.next_due(slot_for(team, cycle), tz, svc.now(), window=(cycle.start, cycle.end))
     return (nxt.due_utc if nxt else None), tz.key
 
 

@@ -192,7 +192,8 @@ async def list_notes(svc: Services, *, viewer_id: str, subject_id: str, cycle_na
             body=n.body,
             shared=n.visibility == NoteVisibility.SHARED,
             cycle_name=names.get(n.cycle_id, ""),
+            author_id=n.author_id,
         )
         for n in notes
     )
-    return NoteList(subject_name=name, notes=items, cycle_name=cycle_name)
+    return NoteList(subject_name=name, notes=items, cycle_name=cycle_name, subject_id=subject_id)

@@ -1,5 +1,6 @@
 """Every action_id, block_id and callback_id, shared by the builders and the listeners."""
 
+import json
 from enum import StrEnum
 
 
@@ -67,3 +68,18 @@ class CycleForm(StrEnum):
     START = "okr.cycle.start"
     END = "okr.cycle.end"
     CARRY = "okr.cycle.carry"
+
+
+def kr_button_value(kr_id: int, ledger_id: int | None = None) -> str:
+    """The one value of an Update / No change button, on every surface: the KR and, from a prompt, its ledger row."""
+    return json.dumps({"kr": kr_id, "l": ledger_id} if ledger_id is not None else {"kr": kr_id})
+
+
+def parse_kr_button_value(raw: str) -> tuple[int, int | None]:
+    """(kr id, ledger id or None) from `kr_button_value`. A bare number is still read as a KR id, because
+    dashboards and Home tabs rendered before this format was shared are still on people's screens."""
+    if raw.strip().isdigit():
+        return int(raw), None
+    value = json.loads(raw)
+    ledger = value.get("l")
+    return int(value["kr"]), int(ledger) if ledger is not None else None

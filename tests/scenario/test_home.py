@@ -1,5 +1,6 @@
 """The App Home tab: published on app_home_opened, role sections, block limits, escaping, no review notes."""
 
+import json
 from datetime import UTC, datetime
 
 from sqlmodel import select
@@ -25,7 +26,7 @@ async def test_home_shows_my_krs_teams_and_next_prompt(bot):
     assert "next check-in" in text  # Growth asks Mondays 10:00 Berlin: next is 2027-02-22
     assert str(int(datetime(2027, 2, 22, 9, 0, tzinfo=UTC).timestamp())) in text
     updates = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert {e["value"] for e in updates if e["action_id"] == "okr.checkin.update"} == {str(i) for i in s.kr_ids}
+    assert {json.loads(e["value"])["kr"] for e in updates if e["action_id"] == "okr.checkin.update"} == set(s.kr_ids)
     assert "Teams you manage" not in text and "Admin" not in text
     bot.fake.assert_no_warnings()
 

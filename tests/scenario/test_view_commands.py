@@ -1,5 +1,7 @@
 """/okr mine, team, @person, at-risk, help and typos, answered ephemerally within Block Kit limits."""
 
+import json
+
 from tests.scenario.view_seed import add_krs, check_in, seed, text_of
 
 
@@ -20,7 +22,7 @@ async def test_mine_shows_progress_value_pacing_and_update_buttons(bot):
     assert "40 / 100" in text and "on track" in text and "last check-in" in text
     buttons = [e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]]
     updates = [e for e in buttons if e["action_id"] == "okr.checkin.update"]
-    assert sorted(int(e["value"]) for e in updates) == sorted(s.kr_ids)
+    assert sorted(json.loads(e["value"])["kr"] for e in updates) == sorted(s.kr_ids)
     bot.fake.assert_no_warnings()
 
 

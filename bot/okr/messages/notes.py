@@ -12,6 +12,7 @@ class NoteItem:
     body: str
     shared: bool
     cycle_name: str = ""
+    author_id: str = ""  # rendered as a mention, so Slack shows the name even when we never learnt it
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class NoteList:
     subject_name: str
     notes: tuple[NoteItem, ...]
     cycle_name: str = ""
+    subject_id: str = ""
 
 
 @dataclass(frozen=True)

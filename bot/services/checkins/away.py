@@ -10,10 +10,10 @@ from datetime import date, datetime, time, timedelta
 from bot.okr.cadence import next_due
 from bot.okr.messages import Notice
 from bot.okr.messages.checkins import AwayNotice
-from bot.services.checkins.prompts import owners_of, slot_for, zone_for
+from bot.services.checkins.prompts import asked_people, slot_for, zone_for
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import InvalidInput, NotFound
-from storage import cycles, people, schedule, teams
+from storage import cycles, people, teams
 from storage.models import Team
 
 USAGE = "Use `/okr away until YYYY-MM-DD` or `/okr away until YYYY-MM-DD delegate @person`."
@@ -58,11 +58,12 @@ async def next_prompt(svc: Services, *, user_id: str) -> Notice:
         cycle = await cycles.active_cycle(session=session)
         if cycle is None:
             raise NotFound("There is no active OKR cycle, so no check-in is scheduled.")
-        mine = owners_of(await schedule.live_krs_with_team(session=session, cycle_id=cycle.id)).get(user_id)
+        team_by_id = {t.id: t for t in await teams.list_teams(session=session)}
+        mine = (await asked_people(session, cycle.id, team_by_id)).get(user_id)
         if mine is None:
             raise NotFound("You don't own any key results in the active cycle, so you won't be asked.")
         krs, team_id = mine
-        team = await teams.get_team(session=session, team_id=team_id)
+        team = team_by_id[team_id]
         person = await people.upsert_person(session=session, id=user_id)
     zone = zone_for(person, team)
     start = now

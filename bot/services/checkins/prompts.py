@@ -61,12 +61,30 @@ def zone_for(person: Person | None, team: Team):
     return safe_zone(person.tz if person else None, team.timezone)
 
 
-def owners_of(rows: list[tuple[KeyResult, int]]) -> dict[str, tuple[list[KeyResult], int]]:
-    """KRs per owner, and the team whose check-in slot the owner follows (the team of their first KR)."""
-    out: dict[str, tuple[list[KeyResult], int]] = {}
+def slot_order(team: Team) -> tuple:
+    """Earliest in the week first: a person with KRs in several teams is asked once, at the earliest of their slots."""
+    return team.checkin_day, parse_hhmm(team.checkin_time), team.id or 0
+
+
+def owners_of(
+    rows: list[tuple[KeyResult, int]], co_owners: dict[int, list[str]], team_by_id: dict[int, Team]
+) -> dict[str, tuple[list[KeyResult], int]]:
+    """KRs per person asked (owner or co-owner), and the team whose check-in slot that person follows: of the
+    teams their KRs belong to, the one with the earliest check-in day and time (docs/checkins.md)."""
+    krs_of: dict[str, list[KeyResult]] = {}
+    teams_of: dict[str, set[int]] = {}
     for kr, team_id in rows:
-        out.setdefault(kr.owner_id, ([], team_id))[0].append(kr)
-    return out
+        for person_id in dict.fromkeys([kr.owner_id, *co_owners.get(kr.id, [])]):
+            krs_of.setdefault(person_id, []).append(kr)
+            teams_of.setdefault(person_id, set()).add(team_id)
+    return {pid: (krs, min(teams_of[pid], key=lambda t: slot_order(team_by_id[t]))) for pid, krs in krs_of.items()}
+
+
+async def asked_people(session, cycle_id: int, team_by_id: dict[int, Team]) -> dict[str, tuple[list[KeyResult], int]]:
+    """`owners_of` over the cycle's live KRs: two queries whatever the number of people."""
+    rows = await schedule.live_krs_with_team(session=session, cycle_id=cycle_id)
+    co_owners = await schedule.co_owners_in_cycle(session=session, cycle_id=cycle_id)
+    return owners_of(rows, co_owners, team_by_id)
 
 
 async def refresh_directory(svc: Services, at: datetime) -> list[str]:
@@ -130,8 +148,8 @@ async def _due_asks(svc: Services, at: datetime) -> tuple[Cycle | None, list, li
         cycle = await cycles.active_cycle(session=session)
         if cycle is None:
             return None, [], []
-        by_owner = owners_of(await schedule.live_krs_with_team(session=session, cycle_id=cycle.id))
         team_by_id = {t.id: t for t in await teams.list_teams(session=session)}
+        by_owner = await asked_people(session, cycle.id, team_by_id)
         folks = await people.people_by_ids(session=session, ids=by_owner.keys())
         folks |= await people.people_by_ids(session=session, ids={p.delegate_id for p in folks.values()} - {None})
         due = [

@@ -6,7 +6,7 @@ row 'failed' with the sections already posted (and their review threads) kept, a
 digest's due window posts only the missing ones into the same DM."""
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,13 +15,14 @@ from bot.okr.cadence import Occurrence
 from bot.okr.messages import Delivery
 from bot.okr.messages.digests import DigestMessage, ManagerDigest, PersonSection
 from bot.okr.types import SendKind
-from bot.services.digests.team import all_krs, build_digest
+from bot.services.digests.team import build_digest
 from bot.services.kernel import permissions
 from bot.services.kernel.context import Services
 from bot.services.kernel.delivery import deliver
 from bot.services.kernel.ports import DeliveryFailed
+from bot.services.kernel.read_models import kr_views
 from bot.services.kernel.tick import isolated
-from storage import ledger, people, review_notes, teams
+from storage import ledger, okrs, people, review_notes, teams
 from storage.models import Cycle, ReviewThread, SendLedger, Team
 
 
@@ -53,7 +54,9 @@ async def _one(svc: Services, manager_id: str, team: Team, cycle: Cycle, occ: Oc
         if row is None:
             return []
         digest = await build_digest(session, team=team, cycle=cycle, due_at=occ.due_utc, sent_at=None, now=at)
-        sections = await person_sections(session, manager_id=manager_id, team=team, cycle=cycle, digest=digest)
+        sections = await person_sections(
+            session, manager_id=manager_id, team=team, cycle=cycle, digest=digest, today=occ.local_date
+        )
     return [await _send(svc, manager_id, row, digest, sections, occ, at)]
 
 
@@ -102,7 +105,7 @@ async def _keep(svc, ledger_id: int, parent: Delivery, posted: list[str], thread
 
 
 async def person_sections(
-    session: AsyncSession, *, manager_id: str, team: Team, cycle: Cycle, digest: DigestMessage
+    session: AsyncSession, *, manager_id: str, team: Team, cycle: Cycle, digest: DigestMessage, today: date
 ) -> list[PersonSection]:
     """One section per member and KR owner of the team whom this manager line-manages (up the chain), so a
     section exists exactly when a reply in its thread may become a note; never about themselves or a peer."""
@@ -116,7 +119,10 @@ async def person_sections(
     missing = {m.id for m in digest.missing}
     out = []
     for pid in subjects:
-        theirs = tuple(kr for kr in all_krs(digest.objectives) if kr.owner_id == pid)
+        # Every KR they own or co-own this cycle, in any team: the digest's own KRs would call someone whose
+        # KRs sit in an aligned or another team's objective "no KRs of their own".
+        owned = await okrs.key_results_owned_by(session=session, person_id=pid, cycle_id=cycle.id)
+        theirs = tuple(await kr_views(session, krs=owned, cycle=cycle, today=today))
         last = max((kr.last_checkin_at for kr in theirs if kr.last_checkin_at), default=None)
         out.append(
             PersonSection(

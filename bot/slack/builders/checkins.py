@@ -29,7 +29,7 @@ from bot.okr.messages.checkins import (
 from bot.okr.messages.read_models import KRView
 from bot.okr.types import Confidence, KRKind
 from bot.slack.builders.lines import confidence_text, expected_text, percent, value_text
-from bot.slack.ids import Action, Block, Callback
+from bot.slack.ids import Action, Block, Callback, kr_button_value
 from bot.slack.mrkdwn import clip, esc, mention, shorten
 from bot.slack.render import Rendered, render, render_view
 
@@ -46,7 +46,7 @@ def _kr_text(number: int, v: KRView) -> str:
 
 
 def _item_blocks(item: PromptItem, ledger_id: int) -> list:
-    value = json.dumps({"kr": item.kr.id, "l": ledger_id})
+    value = kr_button_value(item.kr.id, ledger_id)
     buttons = [
         ButtonElement(text="Update", action_id=Action.UPDATE_KR, value=value, style="primary"),
         ButtonElement(text="No change", action_id=Action.NO_CHANGE, value=value),

@@ -15,7 +15,7 @@ from bot.okr.messages.notes import NoteList, NoteModal, SharedNote, SharedNoteIn
 from bot.okr.types import NoteVisibility
 from bot.slack.builders.digests import MAX_BLOCKS
 from bot.slack.ids import DigestId
-from bot.slack.mrkdwn import SECTION_LIMIT, esc, shorten, split
+from bot.slack.mrkdwn import SECTION_LIMIT, esc, mention, shorten, split
 from bot.slack.render import Rendered, render, render_view
 
 
@@ -32,16 +32,23 @@ def quoted_sections(head: str, body: str, limit: int = SECTION_LIMIT) -> list[st
     return [*sections, current]
 
 
+def _person(person_id: str, name: str) -> str:
+    """The stored name, or a mention when we never learnt one: Slack then shows the reader the person's name,
+    not "U0ALICE" (these replies are ephemeral or in a DM, so the mention notifies nobody)."""
+    return mention(person_id) if person_id and (not name or name == person_id) else esc(name)
+
+
 def _note_sections(n) -> list[SectionBlock]:
     who = "shared with them" if n.shared else "private"
     cycle = f" · {esc(n.cycle_name)}" if n.cycle_name else ""
-    head = f"*{esc(n.author_name)}* · {n.created_at:%Y-%m-%d} · {who}{cycle}"
+    author = _person(n.author_id, n.author_name)
+    head = f"*{author}* · {n.created_at:%Y-%m-%d} · {who}{cycle}"
     return [SectionBlock(text=text) for text in quoted_sections(head, n.body)]
 
 
 @render.register
 def _note_list(m: NoteList) -> Rendered:
-    name = esc(m.subject_name)
+    name = _person(m.subject_id, m.subject_name)
     scope = f" in {esc(m.cycle_name)}" if m.cycle_name else ""
     if not m.notes:
         return Rendered(

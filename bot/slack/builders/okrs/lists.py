@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 from bot.okr.messages.okrs import KRList, Page, TeamPage, TeamPicker
 from bot.okr.messages.read_models import KRView, ObjectiveView
 from bot.slack.builders.lines import kr_line, objective_line
-from bot.slack.ids import Action, ViewAction
+from bot.slack.ids import Action, ViewAction, kr_button_value
 from bot.slack.mrkdwn import clip, esc, shorten
 from bot.slack.render import Rendered, render
 
@@ -38,7 +38,7 @@ def kr_blocks(v: KRView, *, key: str, editable: bool, objective: bool = False) -
     if objective and v.objective_title:
         text = f"_{esc(shorten(v.objective_title, 80))}_\n{text}"
     text += f"\nlast check-in: {slack_date(v.last_checkin_at)}"
-    buttons = [ButtonElement(text="Update", action_id=Action.UPDATE_KR, value=str(v.id))]
+    buttons = [ButtonElement(text="Update", action_id=Action.UPDATE_KR, value=kr_button_value(v.id))]
     if editable:
         buttons.append(ButtonElement(text="Edit", action_id=ViewAction.EDIT_KR, value=str(v.id)))
     return [SectionBlock(block_id=f"{key}.s", text=clip(text)), ActionsBlock(block_id=f"{key}.a", elements=buttons)]
