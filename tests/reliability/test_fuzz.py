@@ -41,16 +41,17 @@ REPLIES = st.one_of(st.text(max_size=300), st.lists(st.sampled_from(REPLY_WORDS)
 
 
 @FUZZ
-@given(text=REPLIES, refs=KR_REFS)
-def test_reply_parser_raises_only_parse_error(text, refs):
-    try:
-        drafts = parse_reply(slack_unescape(text), refs)  # exactly what checkin_replies.on_thread_reply does
+@given(text=REPLIES, refs=KR_REFS, allow_unsure=st.booleans())
+def test_reply_parser_raises_only_parse_error(text, refs, allow_unsure):
+    try:  # exactly what checkin_replies.on_thread_reply does (allow_unsure=True: the Confirm / Edit flow to come)
+        drafts = parse_reply(slack_unescape(text), refs, allow_unsure=allow_unsure)
     except ParseError as exc:
         assert exc.problems
         return
     for draft in drafts:
         assert 1 <= draft.index <= len(refs)
         assert draft.no_change or draft.value is None or abs(draft.value) != float("inf")
+        assert allow_unsure or draft.unsure is None
 
 
 def _mutate(data: dict, path: list, value):
