@@ -19,9 +19,10 @@ Inside a line: a status part, then free text
     ``about``, ``around``, ``roughly``, ``approx.``, ``~``, ``≈``, ``up to``, ``down to``, ``reached``, ``hit``,
     ``still at``, ``from 80 to 95`` / ``80 -> 95`` (the value is 95). ``up 5`` is NOT a filler: it is a change.
     After the value: ``now``, ``so far``, ``today``, ``this week``, ``in total``… when they end the clause.
-  * A unit after the value is skipped: the KR's own unit (``40 signups``) always; any other single word or
-    ``word/word`` / ``word per word`` (``95 tickets/week``, ``95 users``) only when it ends its clause, and never
-    a status word or an adverb (``42 hopefully`` keeps "hopefully" in the comment).
+  * A unit after the value is skipped: the KR's own unit (``40 signups``) always; another word only when it ends
+    its clause and looks like a unit: ``word/word``, ``word per word``, a plural (``95 tickets/week``, ``95 users``)
+    or a common short unit (usd, pts, hrs…). Anything else stays in the comment: a comment word is never dropped
+    (``42 hopefully``, ``42 thanks``, ``42 yay`` keep their word).
   * Done words for BINARY KRs: done/complete(d)/finished/shipped/launched/released/delivered/yes, also with a
     subject and fillers (``it's done!``, ``we finished it``, ``finally done``, ``Shipped.``); not done/not yet/
     incomplete/in progress/no (``not done yet``). A single word counts only when it ends its clause or only
@@ -319,7 +320,9 @@ def _after_value(text: str, pos: int, unit_pattern: re.Pattern[str] | None) -> i
 
 def _is_unit(text: str, start: int, end: int) -> bool:
     """A word after the value is its unit only when it ends the clause and is not a status word or a filler."""
-    if not _ends_clause(text, end) or words.NOT_UNITS.fullmatch(text, start, end):
+    if not _ends_clause(text, end) or not words.LOOKS_LIKE_UNIT.fullmatch(text, start, end):
+        return False
+    if words.NOT_UNITS.fullmatch(text, start, end):
         return False
     at = words.SPACE.match(text, start).end()
     tokens = [p for p, _, _ in words.FREE_TOKENS + words.CLAUSE_TOKENS] + [words.TRAIL_FILLER]
@@ -388,7 +391,7 @@ def _confidence_in_prose(comment: str, status: _Status) -> None:
         status.confidence = said.pop()
     elif found:
         phrase = quote(found[0].group().strip(" ,;:!.-"))
-        status.unsure.append(f'does "{phrase}" in your comment mean the KR\'s confidence? I did not record one')
+        status.unsure.append(f'is "{phrase}" (in the comment) meant as the KR\'s confidence?')
 
 
 def build_example(krs: Sequence[KRRef]) -> str:

@@ -124,8 +124,13 @@ ANY_UNIT = re.compile(
     r"|(?:per|/)\s*[^\W\d_]\w*)(?!\w)",
     _I,
 )
-# Words that read as a unit but carry meaning the comment must keep ("42 hopefully", "42 pending").
-NOT_UNITS = re.compile(r"\s*(?:\w+ly|maybe|pending|or|and|but|so|if|ish|still|expected|est|estimated)(?!\w)", _I)
+# Only words that look like units are dropped (a comment word must never be lost): "tickets/week", "calls per
+# day", a plural up to 20 letters ("users", "deals"), or a common short unit.
+LOOKS_LIKE_UNIT = re.compile(
+    r"\s*(?:\S*/\S*|\S+\s+per\s+\S+|per\s+\S+|[^\W\d_]{1,19}s|usd|eur|gbp|pts|hrs|mins|ms|kg|km|mrr|arr|nps)", _I
+)
+# Plurals and words that carry meaning the comment must keep ("42 hopefully", "42 thanks", "42 yes").
+NOT_UNITS = re.compile(r"\s*(?:\w+ly|maybe|pending|ish|thanks|yes|guys|folks|less|unless|afterwards)", _I)
 
 # "blocked by X", "blocked on X", "blocker: X", "blockers: X" at the start of a clause; X runs to the end of
 # the line because lists of blockers are themselves comma-separated ("blocked by legal, finance").

@@ -53,6 +53,8 @@ PHRASINGS = [
     ("34 %, on track", PCT, 34.0, ON, "", "", SURE),
     ("42 hopefully", NUM, 42.0, None, "hopefully", "", SURE),  # an adverb is not a unit: it stays in the comment
     ("42 waiting on legal", NUM, 42.0, None, "waiting on legal", "", SURE),
+    ("42 thanks, on track", NUM, 42.0, ON, "thanks", "", SURE),  # a word that is not a unit is never dropped
+    ("42 yay", NUM, 42.0, None, "yay", "", SURE),
     # --- numbers as people write them
     ("1,200 on track", USD, 1200.0, ON, "", "", SURE),
     ("$1,234,567", USD, 1_234_567.0, None, "", "", SURE),
