@@ -129,7 +129,8 @@ def describe(body: dict) -> str:
     """What a Slack request is, for the one log line per event: kinds and ids only, never user text."""
     if body.get("command"):
         sub = (body.get("text") or "").strip().split(" ", 1)[0]
-        return f"command {body['command']} {sub if sub.isalpha() else ''}".rstrip()
+        word = sub.replace("-", "").isalpha() and len(sub) <= 20  # a subcommand (`at-risk`), never other text
+        return f"command {body['command']} {sub if word else ''}".rstrip()
     kind = body.get("type", "")
     if kind == "block_actions":
         return f"action {','.join(a.get('action_id', '') for a in body.get('actions') or [])}"

@@ -5,7 +5,7 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 
-from bot.config import SettingsError, load_settings, require_slack, require_tokens
+from bot.config import WHERE, SettingsError, load_settings, require_slack, require_tokens
 from bot.logs import setup_logging
 from bot.services.kernel.errors import OkrError
 
@@ -15,14 +15,46 @@ NOTES_WARNING = (
 )
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="okrbot", description="Self-hosted OKR check-ins for Slack.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+class _Help(argparse.HelpFormatter):
+    """Every option's help ends with its default; a None default is said in words in the help itself."""
 
-    sub.add_parser("run", help="run the bot: Socket Mode if SLACK_APP_TOKEN is set, else HTTP; scheduler inside")
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "%(default)" in text or action.default in (None, argparse.SUPPRESS) or not action.option_strings:
+            return text
+        if isinstance(action, argparse._StoreTrueAction):
+            return f"{text} (default: off)"
+        return f"{text} (default: %(default)s)"
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Help)  # subcommands' parsers are built with this class too
+        super().__init__(*args, **kwargs)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("okrbot")
+    except PackageNotFoundError:  # a source checkout run without installing
+        return "unknown (not installed)"
+
+
+def _listen_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=3000, help="TCP port for HTTP mode (0: any free port, logged)")
+    parser.add_argument("--host", default="0.0.0.0", help="address to listen on in HTTP mode")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="okrbot", description="Self-hosted OKR check-ins for Slack.")
+    p.add_argument("--version", action="version", version=f"okrbot {_version()}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = sub.add_parser("run", help="run the bot: Socket Mode if SLACK_APP_TOKEN is set, else HTTP; scheduler inside")
+    _listen_options(run)
     serve = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz")
-    serve.add_argument("--port", type=int, default=3000)
-    serve.add_argument("--host", default="0.0.0.0")
+    _listen_options(serve)
     serve.add_argument("--no-scheduler", action="store_true", help="for extra web workers")
 
     tick = sub.add_parser("tick", help="run exactly one scheduler pass, wait for its sends, print what it did")
@@ -33,8 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="show what would change and write nothing")
 
     exp = sub.add_parser("export", help="write a cycle's OKRs in the import format, or as CSV")
-    exp.add_argument("--format", choices=("yaml", "json", "csv"), default="yaml", dest="fmt")
-    exp.add_argument("--out", help="write to this file instead of stdout")
+    exp.add_argument("--format", choices=("yaml", "json", "csv"), default="yaml", dest="fmt", help="output format")
+    exp.add_argument("--out", help="write to this file (default: stdout)")
     exp.add_argument("--cycle", help="cycle name (default: the active cycle, else the latest)")
     exp.add_argument(
         "--include-review-notes", action="store_true", help="also export confidential review notes (yaml/json)"
@@ -44,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     cyc_sub = cyc.add_subparsers(dest="cycle_command", required=True, metavar="ACTION")
     cyc_sub.add_parser("close", help="close the active cycle")
     cyc_open = cyc_sub.add_parser("open", help="open and activate a new cycle, closing the active one")
-    cyc_open.add_argument("name")
+    cyc_open.add_argument("name", help="the new cycle's name, e.g. 2027-Q2")
     cyc_open.add_argument("--start", required=True, type=_day, help="first day, YYYY-MM-DD")
     cyc_open.add_argument("--end", required=True, type=_day, help="last day, YYYY-MM-DD")
     cyc_open.add_argument("--carry-over", action="store_true", help="copy unfinished objectives and their KRs")
@@ -77,6 +109,8 @@ def _day(text: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sqlalchemy.exc import DBAPIError
+
     from storage.db import DatabaseUnreachable, probe
 
     args = _parser().parse_args(argv)
@@ -84,10 +118,16 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         setup_logging(settings.log_level)
         if args.command not in NO_DATABASE:
+            check_sqlite_path(settings.database_url)
             probe(settings.database_url, settings.database_connect_timeout)
         return COMMANDS[args.command](settings, args) or 0
     except (SettingsError, DatabaseUnreachable) as exc:
         print(f"okrbot: {exc}", file=sys.stderr)
+        return 2
+    except DBAPIError as exc:  # a folder that does not exist, a read-only file, a full disk: one line, no traceback
+        reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+        hint = "is DATABASE_URL right, is it migrated (okrbot db upgrade), and may this user write it?"
+        print(f"okrbot: database error ({reason}): {hint}", file=sys.stderr)
         return 2
     except OkrError as exc:  # bad input file, unknown cycle: the message is written for the person
         print(f"okrbot: {exc.message}", file=sys.stderr)
@@ -133,12 +173,17 @@ def _run(settings, args) -> int:
     from storage.migrate import ensure_current
 
     socket_mode = settings.slack_app_token is not None
+    if not socket_mode and settings.slack_signing_secret is None:  # neither mode is set up: name both
+        raise SettingsError(
+            "set SLACK_APP_TOKEN for Socket Mode (no public URL needed; "
+            f"{WHERE['SLACK_APP_TOKEN']}), or SLACK_SIGNING_SECRET for HTTP mode, and SLACK_BOT_TOKEN for both"
+        )
     require_slack(settings, socket_mode=socket_mode)
     ensure_current(settings.database_url)
     if socket_mode:
         asyncio.run(serve_socket_mode(settings))
     else:
-        asyncio.run(serve_http(settings, host="0.0.0.0", port=3000, scheduler=True))
+        asyncio.run(serve_http(settings, host=args.host, port=args.port, scheduler=True))
     return 0
 
 
@@ -168,12 +213,59 @@ def _import(settings, args) -> int:
         print(f"okrbot: {path}: {refusal}", file=sys.stderr)
         return 2
     text = path.read_text(encoding="utf-8")  # read before migrating, so a typo in the path touches nothing
+    if args.dry_run and _sqlite_file(settings.database_url) and not _sqlite_file(settings.database_url).exists():
+        return _dry_run_without_database(settings, text)
     upgrade(settings.database_url)
     report = asyncio.run(_with_db(settings, lambda db: import_okrs(db, text, dry_run=args.dry_run)))
+    return _print_import(report)
+
+
+def _dry_run_without_database(settings, text: str) -> int:
+    """A dry run writes nothing, not even the database file: against a missing file, use a throwaway one."""
+    import tempfile
+
+    from bot.services.okr_io.importer import import_okrs
+    from storage.migrate import upgrade
+
+    with tempfile.TemporaryDirectory(prefix="okrbot-dry-run-") as tmp:
+        scratch = settings.model_copy(update={"database_url": f"sqlite+aiosqlite:///{tmp}/dry-run.db"})
+        upgrade(scratch.database_url)
+        report = asyncio.run(_with_db(scratch, lambda db: import_okrs(db, text, dry_run=True)))
+    return _print_import(report)
+
+
+def _print_import(report) -> int:
     print(("dry run, nothing written: " if report.dry_run else "imported: ") + report.summary())
     for line in report.changes + report.notices:
         print(f"  {line}")
     return 0
+
+
+def _sqlite_file(url: str):
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def check_sqlite_path(url: str) -> None:
+    """A SQLite file must be creatable and writable: say so in one line before anything opens it."""
+    import os
+
+    path = _sqlite_file(url)
+    if path is None:
+        return
+    if not path.parent.is_dir():
+        raise SettingsError(f"DATABASE_URL: the folder {path.parent} does not exist; create it, or change DATABASE_URL")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise SettingsError(f"DATABASE_URL: {path} is read-only for this user; okrbot must be able to write it")
+    if not path.exists() and not os.access(path.parent, os.W_OK):
+        raise SettingsError(f"DATABASE_URL: cannot create {path}: the folder {path.parent} is read-only for this user")
 
 
 def _export(settings, args) -> int:
@@ -248,8 +340,13 @@ def _bench(settings, args) -> int:
         return 2
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
+    from benchmarks.__main__ import BENCHMARKS
     from benchmarks.__main__ import main as bench_main
 
+    unknown = [n for n in args.names if n not in BENCHMARKS]
+    if unknown:
+        print(f"okrbot: no benchmark named {unknown[0]!r}; choose from: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
     return bench_main([*args.names, *(["--tiny"] if args.tiny else [])])
 
 

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
+MIN_MESSAGES_PER_SECOND = 0.1  # the slowest pacing accepted: one message every ten seconds
 
 # Where to find each setting, for error messages a newcomer can act on.
 WHERE = {
@@ -123,6 +124,14 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return v if v.endswith("/") else v + "/"
 
+    @field_validator("slack_max_messages_per_second")
+    @classmethod
+    def _sane_rate(cls, v: float) -> float:
+        # 1e-9/s would wait 30 years between two messages: slower than one each ten seconds is a typo.
+        if 0 < v < MIN_MESSAGES_PER_SECOND:
+            raise ValueError(f"must be 0 (unpaced) or at least {MIN_MESSAGES_PER_SECOND}")
+        return v
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, v: str) -> str:
@@ -139,6 +148,8 @@ class SettingsError(Exception):
 def load_settings(**overrides) -> Settings:
     try:
         return Settings(**overrides)
+    except UnicodeDecodeError as exc:  # pydantic-settings reads .env as UTF-8
+        raise SettingsError(f".env is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     except ValidationError as exc:
         err = exc.errors()[0]
         name = str(err["loc"][0]) if err.get("loc") else "setting"

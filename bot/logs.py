@@ -23,6 +23,13 @@ def new_correlation_id() -> str:
     return cid
 
 
+def request_id() -> str:
+    """The current request's correlation id (a replay from the inbox keeps the one it came in with);
+    a new one only where no request set any."""
+    cid = correlation_id.get()
+    return cid if cid != "-" else new_correlation_id()
+
+
 _NEWLINES = str.maketrans({"\r": "\\r", "\n": "\\n"})
 # Bolt puts the request body into some messages: "Invalid request signature detected (signature: …, body: …)",
 # "Unhandled request ({…})", "A global middleware (…) skipped … for the request ({…})". Keep the words before it.
@@ -61,8 +68,15 @@ class _NoBodies(logging.Filter):
             message = record.getMessage()
         except (TypeError, ValueError):
             message = str(record.msg)
+        if message in _BOLT_NOISE:
+            return False
         record.msg, record.args = _BOLT_DETAIL.sub("", message) or "(details withheld)", None
         return True
+
+
+# Bolt warns on every start when SLACK_BOT_TOKEN is in the environment (it reads it itself, though okrbot hands
+# it a client built from the same token): true of every correct deploy, so not worth a line.
+_BOLT_NOISE = frozenset({"As you gave `client` as well, `token` will be unused."})
 
 
 def bolt_logger() -> logging.Logger:
@@ -99,6 +113,8 @@ def quiet_libraries(level: str = "INFO") -> None:
     # aiosqlite logs every statement with its parameters at DEBUG.
     # aiohttp's access log repeats what our own one-line-per-event logs already say.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # APScheduler's executor says "Running job" and "executed successfully" every minute; its errors stay.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     for noisy in ("slack_bolt", "slack_sdk", "aiosqlite"):
         logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.INFO))
     # At INFO SQLAlchemy echoes every statement with its parameters, review-note bodies included.

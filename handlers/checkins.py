@@ -6,7 +6,7 @@ from datetime import date
 from slack_bolt.async_app import AsyncApp
 
 from bot.okr.messages import Delivery
-from bot.services.checkins import away, nudges
+from bot.services.checkins import away, confirm, nudges
 from bot.services.checkins import form as checkins
 from bot.services.checkins import replies as checkin_replies
 from bot.services.kernel.errors import InvalidInput
@@ -65,6 +65,28 @@ async def on_use_as_comment(ack, body, action, context) -> None:
     await checkin_replies.use_as_comment(
         context["svc"], user_id=body["user"]["id"], pending_id=pending_id, kr_id=kr_id, thread=_where(body)
     )
+
+
+async def on_confirm_reply(ack, body, action, context) -> None:
+    await ack()
+    value = json.loads(action["value"])
+    await confirm.confirm_reply(
+        context["svc"],
+        user_id=body["user"]["id"],
+        pending_id=int(value["p"]),
+        check=str(value["c"]),
+        reply_ts=str(value["ts"]),
+        thread=_where(body),
+    )
+
+
+async def on_edit_reply(ack, body, action, context, client) -> None:
+    await ack()  # not deferred: a modal must open within 3 s of the click (trigger_id)
+    value = json.loads(action["value"])
+    form = await confirm.edit_reply_form(
+        context["svc"], user_id=body["user"]["id"], pending_id=int(value["p"]), index=int(value["i"])
+    )
+    await client.views_open(trigger_id=body["trigger_id"], view=render_view(form))
 
 
 def _values(view: dict) -> dict[str, str | None]:
@@ -154,4 +176,6 @@ def register(app: AsyncApp) -> None:
     app.action(Action.UNDO_CHECKIN)(deferred(on_undo))
     app.action(Action.SNOOZE)(deferred(on_snooze))
     app.action(Action.USE_AS_COMMENT)(deferred(on_use_as_comment))
+    app.action(Action.CONFIRM_REPLY)(deferred(on_confirm_reply))
+    app.action(re.compile(rf"^{re.escape(Action.EDIT_REPLY)}\.\d+$"))(on_edit_reply)  # one button per unsure line
     app.view(Callback.CHECKIN_MODAL)(deferred(on_submit, precheck=submit_errors))

@@ -6,7 +6,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.logs import new_correlation_id
+from bot.logs import request_id
 from bot.services.kernel.errors import OkrError
 from bot.slack.mrkdwn import esc
 from bot.slack.response_url import VERIFIED
@@ -36,7 +36,7 @@ async def on_error(
             # (with process_before_response a 500 makes Slack add its own error, and retry events).
             response.status, response.body = 200, ""
     else:
-        cid = new_correlation_id()
+        cid = request_id()  # the id of the request's own log lines, so an operator can find them by the ref
         log.exception("unhandled error (ref %s)", cid, exc_info=error)
         text = f":boom: Something went wrong on our side. If it keeps happening, tell your okrbot admin: ref `{cid}`."
     await _tell(body, client, respond, text)

@@ -12,19 +12,52 @@ Lines and KR numbers
   * KRs left out of the reply are simply not checked in. Naming a KR twice, or one that isn't due, is an error.
 
 Inside a line: a status part, then free text
-  * The status part is a run of: one value (see ``numbers``: ``42``, ``$1.2k``, ``1.200,5``, ``-5``…), optionally
-    followed by the KR's unit (``40 signups``); ``done``/``not done`` (also complete/finished/shipped/yes,
-    not yet/no) for BINARY KRs; ``no change``/``same``/``unchanged``; a confidence word. Order is free and the
+  * The status part is a run of: one value (see ``numbers``: ``42``, ``$1.2k``, ``1.200,5``, ``-5``…); ``done``/
+    ``not done`` for BINARY KRs; ``no change``/``same``/``unchanged``; a confidence word. Order is free and the
     pieces may be separated by spaces, commas, dashes…: ``42 at risk``, ``at risk: 42``, ``same, on track``.
-  * Everything after the status part is the comment, verbatim (stripped, never truncated). The one exception
-    is a trailing clause that is only a confidence word: ``42, waiting on legal, at risk`` sets AT_RISK.
-    Confidence words in the middle of prose ("good progress", "red tape") are left alone on purpose.
-  * ``blocked by X``, ``blocked on X``, ``blocker: X``, ``blockers: X`` at the start of a clause puts X (to the end
-    of the line) in ``blockers``, and means OFF_TRACK unless the line states another confidence
-    (``at risk, blocked by legal`` stays AT_RISK). ``blockers: none`` records no blocker. Bare ``blocked`` is OFF_TRACK.
+  * Fillers before the value are skipped when a number follows: ``we're at 95``, ``now at``, ``currently``,
+    ``about``, ``around``, ``roughly``, ``approx.``, ``~``, ``≈``, ``up to``, ``down to``, ``reached``, ``hit``,
+    ``still at``, ``from 80 to 95`` / ``80 -> 95`` (the value is 95). ``up 5`` is NOT a filler: it is a change.
+    After the value: ``now``, ``so far``, ``today``, ``this week``, ``in total``… when they end the clause.
+  * A unit after the value is skipped: the KR's own unit (``40 signups``) always; another word only when it ends
+    its clause and looks like a unit: ``word/word``, ``word per word``, a plural (``95 tickets/week``, ``95 users``)
+    or a common short unit (usd, pts, hrs…). Anything else stays in the comment: a comment word is never dropped
+    (``42 hopefully``, ``42 thanks``, ``42 yay`` keep their word).
+  * Done words for BINARY KRs: done/complete(d)/finished/shipped/launched/released/delivered/yes, also with a
+    subject and fillers (``it's done!``, ``we finished it``, ``finally done``, ``Shipped.``); not done/not yet/
+    incomplete/in progress/no (``not done yet``). A single word counts only when it ends its clause or only
+    emoji follow (``done by Friday`` is prose, ``launched today 🎉`` is done).
+  * Confidence: on track / at risk / off track / on schedule / behind schedule, with a qualifier (``still``,
+    ``back``, ``a bit``…), anywhere in the status part; single words (good, green, risky, amber, behind, blocked,
+    stuck, red…) only when they end their clause. In the free text, a trailing clause that is only a confidence
+    word sets it (``42, waiting on legal, at risk``); a multi-word phrase (or behind/stuck) that ends its clause
+    sets it (``95 - legal is slow so we're at risk``). Single words inside prose ("good progress", "red tape")
+    are prose. A confidence is never invented: ``95 tickets/week, new release`` has ``confidence=None``.
+  * Everything after the status part is the comment, verbatim (stripped, never truncated), minus a trailing
+    confidence clause, a trailing value clause (``blocked by legal, 40`` reads 40) and the blocker clause.
+  * ``blocked by X``, ``blocked on X``, ``blocker: X``, ``blockers: X`` at the start of a clause (also after
+    ``we're`` / ``we are`` / ``still``) puts X (to the end of the line) in ``blockers``, and means OFF_TRACK unless
+    the line states another confidence (``at risk, blocked by legal`` stays AT_RISK). ``blockers: none`` records
+    no blocker. Bare ``blocked`` is OFF_TRACK. Past tense (``we were blocked by``) is prose.
   * A line with a confidence or blocker but no value is a "no change" check-in carrying that confidence.
-  * A number for a BINARY KR, or ``done`` for a numeric KR, is an error rather than a guess.
+  * A number for a BINARY KR, or ``done`` for a numeric KR, is an error rather than a guess. So is a line of
+    prose with several numbers and nothing else (``we closed 95 and reopened 3``): which one is the value?
   * Comments hold the person's literal text: the text comes in plain (the chat adapter undoes its escaping).
+
+Unsure readings (the Confirm / Edit contract)
+  Some lines have a likely reading the parser must not record without asking. Their draft carries
+  ``CheckInDraft.unsure``: a short reason, written to be shown to the person, e.g.
+    * ``waiting on 2 vendors``: value 2 from inside a sentence (only when nothing else on the line is a status);
+    * ``just 2 days left``: a value after a filler but followed by more words;
+    * ``95, 97``: two values (the draft holds the first);
+    * ``95, not on track`` / ``95, no longer at risk`` / ``95, fixing at-risk accounts`` / ``95, we fell behind
+      after the outage``: a confidence phrase that is negated or inside a sentence (the draft's confidence is
+      None: the parser never records a confidence from such a phrase).
+  Everything else in an unsure draft (comment, blockers) is read as for a sure one. ``parse_reply`` returns
+  unsure drafts only with ``allow_unsure=True``; the caller must then show the draft and the reason and record it
+  only when the person confirms (or let them edit it). Without the flag (today's callers, which cannot ask yet)
+  an unsure line is a ParseError whose problem is that reason, so nothing guessed is ever recorded. Sure drafts
+  always have ``unsure=None``, and a reply with no unsure line gives the same drafts either way.
 
 Only ``ParseError`` escapes ``parse_reply`` and ``parse_number``; it lists every problem found, not just the first.
 """
@@ -61,6 +94,7 @@ class CheckInDraft:
     comment: str = ""
     blockers: str = ""
     no_change: bool = False
+    unsure: str | None = None  # why the caller should ask "Confirm / Edit" before recording; None = sure
 
 
 @dataclass
@@ -88,6 +122,7 @@ class _Status:
     blockers: str = ""
     comment: str = ""
     problems: list[str] = field(default_factory=list)
+    unsure: list[str] = field(default_factory=list)
 
     def set_confidence(self, confidence: Confidence, fragment: str) -> None:
         if self.confidence not in (None, confidence):
@@ -95,8 +130,13 @@ class _Status:
         self.confidence = confidence
 
 
-def parse_reply(text: str, krs: Sequence[KRRef]) -> list[CheckInDraft]:
-    """Drafts for the KRs the reply mentions, ordered by KR number. Raises ParseError (and nothing else)."""
+def parse_reply(text: str, krs: Sequence[KRRef], *, allow_unsure: bool = False) -> list[CheckInDraft]:
+    """Drafts for the KRs the reply mentions, ordered by KR number. Raises ParseError (and nothing else).
+
+    With ``allow_unsure=False`` (the default) a reading the parser is unsure of is a ParseError naming why, so a
+    caller that cannot ask "Confirm / Edit" never records a guess. With ``allow_unsure=True`` such drafts come back
+    with ``unsure`` set, and the caller must confirm them with the person before recording.
+    """
     by_index = {kr.index: kr for kr in krs}
     if not by_index:
         raise ParseError("nothing is due")
@@ -110,7 +150,9 @@ def parse_reply(text: str, krs: Sequence[KRRef]) -> list[CheckInDraft]:
     for entry in entries:
         draft, entry_problems = _draft(entry, by_index[entry.index])
         problems += [(entry.line_no, p) for p in entry_problems]
-        if draft is not None:
+        if draft is not None and draft.unsure and not allow_unsure:
+            problems.append((entry.line_no, f"{entry.where}: {draft.unsure}"))
+        elif draft is not None:
             drafts.append(draft)
     if problems:
         raise ParseError([p for _, p in sorted(problems, key=lambda lp: lp[0])], example)
@@ -160,13 +202,14 @@ def _split_index(line: str, only: int | None) -> tuple[int | None, str]:
 def _draft(entry: _Entry, kr: KRRef) -> tuple[CheckInDraft | None, list[str]]:
     """Check what a line said against its KR's kind and turn it into a draft."""
     status = _scan(entry.rest, kr.unit)
-    comment = "\n".join([status.comment, *entry.extra]).strip()
     label = f'KR {kr.index} ("{quote(kr.title, 40)}")'
     problems = list(status.problems)
     if kr.kind is KRKind.BINARY and status.value is not None:
         problems.append(f'{label} is done / not done; reply "done" or "not done" instead of "{quote(status.said)}"')
     if kr.kind is not KRKind.BINARY and status.done is not None:
         problems.append(f'{label} needs a number, not "{quote(status.said)}"; reply like "{kr.index}: 42"')
+    if kr.kind is not KRKind.BINARY and not (status.said or status.confidence or status.blocker_clause):
+        _value_in_prose(status, problems)
     value = float(status.done) if kr.kind is KRKind.BINARY and status.done is not None else status.value
     confidence = status.confidence or (Confidence.OFF_TRACK if status.blocked else None)
     said_anything = status.said or confidence or status.blocker_clause
@@ -175,28 +218,57 @@ def _draft(entry: _Entry, kr: KRRef) -> tuple[CheckInDraft | None, list[str]]:
         problems.append(f'I couldn\'t read {wanted} in "{quote(entry.rest.strip())}"')
     if problems:
         return None, [f"{entry.where}: {p}" for p in problems]
-    draft = CheckInDraft(kr.index, value, confidence, comment, status.blockers, no_change=value is None)
+    comment = "\n".join([status.comment, *entry.extra]).strip()
+    unsure = "; ".join(status.unsure) or None
+    draft = CheckInDraft(kr.index, value, confidence, comment, status.blockers, no_change=value is None, unsure=unsure)
     return draft, []
+
+
+def _value_in_prose(status: _Status, problems: list[str]) -> None:
+    """Nothing but prose on the line: one number in it is probably the value (ask first); several, we can't tell."""
+    found = [m for m in _prose_numbers(status.comment) if not m.group().startswith(("+", "-", "\u2212"))]
+    if len(found) > 1:
+        listed = ", ".join(f'"{m.group()}"' for m in found[:4])
+        problems.append(f'I see several numbers ({listed}) and can\'t tell which is the value; put it first: "42, …"')
+    elif found:
+        try:
+            status.value = number_from_match(found[0])
+        except ParseError as exc:
+            problems += exc.problems
+            return
+        status.said = found[0].group()
+        status.unsure.append(f'is "{quote(status.said)}" the value? It is inside a sentence')
+
+
+def _prose_numbers(text: str) -> list[re.Match[str]]:
+    """Numbers standing on their own in prose: not glued to a word ("Q3", "v2.1", "5kg")."""
+    starts = re.finditer(r"(?<![\w.,/])(?=[-+\u2212$€£]?\.?[0-9])", text)
+    return [m for start in starts if (m := NUMBER.match(text, start.start()))]
 
 
 def _scan(text: str, unit: str) -> _Status:
     """Read the status part at the start of a line; the rest becomes comment / blockers."""
     status = _Status()
     unit_pattern = words.unit_pattern(unit)
+    pos = _status_part(text, status, unit_pattern)
+    _split_remainder(text[pos:].strip(), status, unit_pattern)
+    return status
+
+
+def _status_part(text: str, status: _Status, unit_pattern: re.Pattern[str] | None) -> int:
+    """Apply status tokens from the start of ``text``; returns where the free text begins."""
     pos = 0
     while True:
         pos = words.SPACE.match(text, pos).end()
         if pos == len(text):
-            break
+            return pos
         if separator := words.SEPARATOR.match(text, pos):
             pos = separator.end()
             continue
         end = _take_token(text, pos, status, unit_pattern)
         if end is None:
-            break
+            return pos
         pos = end
-    _split_remainder(text[pos:].strip(), status)
-    return status
 
 
 def _take_token(text: str, pos: int, status: _Status, unit_pattern: re.Pattern[str] | None) -> int | None:
@@ -213,19 +285,51 @@ def _take_token(text: str, pos: int, status: _Status, unit_pattern: re.Pattern[s
                 status.done = payload if kind == "done" else None  # type: ignore[assignment]
                 status.no_change = kind == "same"
             return match.end()
-    match = NUMBER.match(text, pos)
-    if match is None or status.said:
+    if status.said:
         return None  # a second number ("done, 3 days early") belongs to the comment
+    filler = words.LEAD_FILLER.match(text, pos)
+    match = NUMBER.match(text, filler.end() if filler else pos)
+    if match is None:
+        return None
     status.said = match.group()
     try:
         status.value = number_from_match(match)
     except ParseError as exc:
         status.problems += exc.problems
         return None
-    unit = unit_pattern.match(text, match.end()) if unit_pattern else None
-    return unit.end() if unit else match.end()
+    end = _after_value(text, match.end(), unit_pattern)
+    if filler and not _ends_clause(text, end):
+        # "just 2 days left": a number after a filler word and followed by more words is inside a sentence.
+        status.unsure.append(f'is "{quote(status.said)}" the value? It is inside a sentence')
+    return end
 
 
+def _after_value(text: str, pos: int, unit_pattern: re.Pattern[str] | None) -> int:
+    """Skip the unit after a value ("40 signups", "95 tickets/week") and a filler ("95 now")."""
+    own = unit_pattern.match(text, pos) if unit_pattern else None
+    other = words.ANY_UNIT.match(text, pos)
+    # The longer reading wins: "95 tickets/week" on a KR whose unit is "tickets" takes the whole "tickets/week".
+    ends = [own.end()] if own else []
+    if other and _is_unit(text, pos, other.end()):
+        ends.append(other.end())
+    pos = max(ends, default=pos)
+    if (filler := words.TRAIL_FILLER.match(text, pos)) and _ends_clause(text, filler.end()):
+        pos = filler.end()
+    return pos
+
+
+def _is_unit(text: str, start: int, end: int) -> bool:
+    """A word after the value is its unit only when it ends the clause and is not a status word or a filler."""
+    if not _ends_clause(text, end) or not words.LOOKS_LIKE_UNIT.fullmatch(text, start, end):
+        return False
+    if words.NOT_UNITS.fullmatch(text, start, end):
+        return False
+    at = words.SPACE.match(text, start).end()
+    tokens = [p for p, _, _ in words.FREE_TOKENS + words.CLAUSE_TOKENS] + [words.TRAIL_FILLER]
+    return not any(pattern.match(text, at) for pattern in tokens)
+
+
+_NO_WORDS = re.compile(r"[\W_]*")
 _FREE_PATTERNS = {pattern for pattern, _, _ in words.FREE_TOKENS}
 
 
@@ -234,21 +338,60 @@ def _ends_clause(text: str, end: int) -> bool:
     pos = words.SPACE.match(text, end).end()
     if pos == len(text) or words.SEPARATOR.match(text, pos) or NUMBER.match(text, pos):
         return True
+    if _NO_WORDS.fullmatch(text, pos):
+        return True  # only emoji / punctuation left: "launched today 🎉"
     return any(pattern.match(text, pos) for pattern in _FREE_PATTERNS)
 
 
-def _split_remainder(rest: str, status: _Status) -> None:
-    """Take a trailing confidence clause and a blocker clause out of the free text; the rest is the comment."""
+def _split_remainder(rest: str, status: _Status, unit_pattern: re.Pattern[str] | None) -> None:
+    """Take trailing confidence / value clauses and a blocker clause out of the free text; the rest is the comment."""
     if trailing := words.TRAILING_CONFIDENCE.search(rest):
         status.set_confidence(words.confidence_of(trailing["word"]), trailing["word"])
         rest = rest[: trailing.start()].rstrip()
+    rest = _trailing_value(rest, status, unit_pattern)
     if blocker := words.BLOCKER.search(rest):
         blockers = rest[blocker.end() :].strip()
         rest = rest[: blocker.start()].rstrip()
         status.blocker_clause = True
         if blockers.lower() not in words.NO_BLOCKERS:
             status.blocked, status.blockers = True, blockers
+    if status.confidence is None:
+        _confidence_in_prose(rest, status)
     status.comment = rest
+
+
+def _trailing_value(rest: str, status: _Status, unit_pattern: re.Pattern[str] | None) -> str:
+    """A last clause that is only a value ("blocked by legal, 40") is the value; with a value already, ask."""
+    clauses = list(_CLAUSE_END.finditer(rest))
+    cut = clauses[-1].start() if clauses else 0
+    tail = rest[clauses[-1].end() :] if clauses else rest
+    if not tail:
+        return rest
+    lone = _Status()
+    if _status_part(tail, lone, unit_pattern) != len(tail) or lone.value is None or lone.problems:
+        return rest
+    if status.said:
+        status.unsure.append(f'two numbers ("{quote(status.said)}" and "{quote(lone.said)}"): which is the value?')
+        return rest
+    status.value, status.said = lone.value, lone.said
+    if lone.confidence:
+        status.set_confidence(lone.confidence, lone.confidence.label)
+    return rest[:cut].rstrip()
+
+
+_CLAUSE_END = re.compile(r"\s*(?:[,;!•–—]|\s-\s|\.\s)\s*")
+
+
+def _confidence_in_prose(comment: str, status: _Status) -> None:
+    """ "legal is slow, so we're at risk" says AT_RISK; "not on track" or "at-risk accounts" might not: ask."""
+    found = list(words.PROSE_CONFIDENCE.finditer(comment))
+    said = {confidence for m in found for group, confidence in words.PROSE_GROUPS.items() if m[group]}
+    clear = all(m["tail"] is not None and not m["negation"] for m in found)
+    if found and clear and len(said) == 1:
+        status.confidence = said.pop()
+    elif found:
+        phrase = quote(found[0].group().strip(" ,;:!.-"))
+        status.unsure.append(f'is "{phrase}" (in the comment) meant as the KR\'s confidence?')
 
 
 def build_example(krs: Sequence[KRRef]) -> str:

@@ -12,6 +12,8 @@ class Action(StrEnum):
     EDIT_CHECKIN = "okr.checkin.edit"
     UNDO_CHECKIN = "okr.checkin.undo"
     USE_AS_COMMENT = "okr.checkin.use_as_comment"
+    CONFIRM_REPLY = "okr.checkin.confirm_reply"  # an unsure thread reply: record what was understood
+    EDIT_REPLY = "okr.checkin.edit_reply"  # an unsure thread reply: open the form prefilled with it
 
 
 class Callback(StrEnum):

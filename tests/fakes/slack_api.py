@@ -31,6 +31,8 @@ class FakeSlack(SlackWorkspace):
     def __init__(self, token: str = "xoxb-test", *, clock: Callable[[], float] = time.time) -> None:
         super().__init__(clock=clock)
         self.token = token
+        self.app_token = "xapp-test"  # the app-level token: apps.connections.open accepts only this one
+        self.revoked: set[str] = set()  # tokens Slack answers token_revoked for
         self.calls: list[Call] = []
         self.rate_limited_count = 0
         self.held_calls: list[str] = []  # methods whose calls a lose_next fault is holding (or held)
@@ -224,21 +226,27 @@ class FakeSlack(SlackWorkspace):
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         return web.json_response(body, status=status, headers=headers)
 
-    def _authorized(self, request: web.Request, args: dict) -> bool:
+    def _auth_error(self, request: web.Request, method: str, args: dict) -> str | None:
+        """None when the call's token is right for `method`, else Slack's error for it."""
         header = request.headers.get("Authorization", "")
         token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else args.pop("token", None)
         args.pop("token", None)  # never keep credentials in recorded args
-        return token == self.token
+        if token in self.revoked:
+            return "token_revoked"
+        if not token:
+            return "not_authed"
+        expected = self.app_token if method == "apps.connections.open" else self.token
+        return None if token == expected else "invalid_auth"
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await self._read_args(request)
-        authorized = self._authorized(request, args)
+        auth_error = self._auth_error(request, method, args)
         refused = await self._apply_fault(request, method, args)
         if refused is not None:
             return refused
-        if not authorized:
-            return self._answer(method, args, {"ok": False, "error": "invalid_auth"}, [])
+        if auth_error:
+            return self._answer(method, args, {"ok": False, "error": auth_error}, [])
         if self._limits is not None:
             channel = args.get("channel")
             if method == "chat.postMessage" and isinstance(channel, str) and channel[:1] in ("U", "W"):

@@ -40,9 +40,20 @@ async def test_records_calls_and_parsed_args(fake_slack: FakeSlack, fake_slack_c
 
 
 async def test_wrong_or_missing_token_is_invalid_auth(fake_slack: FakeSlack):
-    for token in ("xoxb-wrong", None):
+    fake_slack.revoked.add("xoxb-revoked")
+    for token, error in (("xoxb-wrong", "invalid_auth"), (None, "not_authed"), ("xoxb-revoked", "token_revoked")):
         with pytest.raises(SlackApiError) as err:
             await AsyncWebClient(token=token, base_url=fake_slack.base_url).auth_test()
+        assert err.value.response["error"] == error
+
+
+async def test_apps_connections_open_takes_only_the_app_token(fake_slack: FakeSlack):
+    client = AsyncWebClient(base_url=fake_slack.base_url)
+    opened = await client.apps_connections_open(app_token=fake_slack.app_token)
+    assert opened["url"].startswith("wss://")
+    for token in ("xapp-wrong", fake_slack.token):  # a bot token is not an app-level token
+        with pytest.raises(SlackApiError) as err:
+            await client.apps_connections_open(app_token=token)
         assert err.value.response["error"] == "invalid_auth"
 
 

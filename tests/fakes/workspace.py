@@ -216,6 +216,10 @@ class SlackWorkspace:
             "is_enterprise_install": False,
         }
 
+    def api_apps_connections_open(self, args: dict) -> dict:
+        # A Socket Mode URL nothing listens on: only the token check at start calls this against the fake.
+        return {"url": "wss://127.0.0.1:9/link/?ticket=fake"}
+
     def api_chat_postMessage(self, args: dict) -> dict:
         channel = self._post_channel(args.get("channel"))
         self._message_content(args)

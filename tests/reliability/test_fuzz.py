@@ -44,16 +44,17 @@ REPLIES = st.one_of(st.text(max_size=300), st.lists(st.sampled_from(REPLY_WORDS)
 
 @pytest.mark.slow
 @FUZZ
-@given(text=REPLIES, refs=KR_REFS)
-def test_reply_parser_raises_only_parse_error(text, refs):
-    try:
-        drafts = parse_reply(text, refs)  # the adapter has unescaped it; a literal "&lt;" may remain
+@given(text=REPLIES, refs=KR_REFS, allow_unsure=st.booleans())
+def test_reply_parser_raises_only_parse_error(text, refs, allow_unsure):
+    try:  # the adapter has unescaped the text; a literal "&lt;" may remain. allow_unsure=True: the Confirm / Edit flow
+        drafts = parse_reply(text, refs, allow_unsure=allow_unsure)
     except ParseError as exc:
         assert exc.problems
         return
     for draft in drafts:
         assert 1 <= draft.index <= len(refs)
         assert draft.no_change or draft.value is None or abs(draft.value) != float("inf")
+        assert allow_unsure or draft.unsure is None
 
 
 def _mutate(data: dict, path: list, value):

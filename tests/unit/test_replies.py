@@ -191,7 +191,9 @@ def test_confidence_without_value_is_no_change(text, confidence, comment):
         ("42, blocked by legal, at risk", 42.0, AT, "", "legal"),
         ("42 on track, blockers: none", 42.0, ON, "", ""),
         ("blocked by legal", None, OFF, "", "legal"),
-        ("42, we are blocked by legal", 42.0, None, "we are blocked by legal", ""),  # mid-sentence: prose
+        ("42, we are blocked by legal", 42.0, OFF, "", "legal"),  # "we are" / "we're" / "still" at the clause start
+        ("42, we were blocked by legal", 42.0, None, "we were blocked by legal", ""),  # past: prose
+        ("42, the team got blocked by legal", 42.0, None, "the team got blocked by legal", ""),  # mid-sentence
     ],
 )
 def test_blockers(text, value, confidence, comment, blockers):
@@ -373,6 +375,22 @@ def test_parse_reply_returns_valid_drafts_or_raises_parse_error(text, krs):
         assert err.problems and str(err)
         return
     _assert_valid(drafts, krs)
+    assert all(d.unsure is None for d in drafts)  # by default an unsure reading is never returned as a draft
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(reply_texts, kr_lists())
+def test_allow_unsure_returns_valid_drafts_with_a_reason_or_raises_parse_error(text, krs):
+    try:
+        drafts = parse_reply(text, krs, allow_unsure=True)
+    except ParseError as err:
+        assert err.problems and str(err)
+        return
+    _assert_valid(drafts, krs)
+    assert all(d.unsure is None or d.unsure.strip() for d in drafts)
+    sure = [d for d in drafts if d.unsure is None]
+    if len(sure) == len(drafts):
+        assert parse_reply(text, krs) == drafts  # the flag changes nothing when every reading is sure
 
 
 @given(kr_lists())

@@ -60,6 +60,28 @@ class ReplyNotUnderstood:
 
 
 @dataclass(frozen=True)
+class UnsureLine:
+    """One KR's part of a reply the bot is not sure it read right: what it understood, and why it asks."""
+
+    index: int  # the KR's number in the prompt
+    kr_title: str
+    text: str  # e.g. "2 / 10 (20%), confidence not stated (stays on track)" (plain; renderers escape)
+    comment: str = ""
+    blockers: str = ""
+    reason: str = ""  # why it asks; "" for a line read with certainty
+
+
+@dataclass(frozen=True)
+class ReplyUnsure:
+    """Nothing recorded yet: Confirm records exactly these lines, Edit opens the form for an unsure one."""
+
+    lines: tuple[UnsureLine, ...]
+    pending_id: int
+    check: str  # fingerprint of this reading: Confirm records only if the reply still reads the same
+    reply_ts: str  # the reply's message id: its check-ins are tied to it, like a recorded reply's
+
+
+@dataclass(frozen=True)
 class FormContext:
     """Where a check-in form came from; the chat adapter carries it through the modal and back."""
 

@@ -5,7 +5,9 @@ nothing: the bot answers with exactly what it could not read and an example buil
 person's own KRs, and keeps the text (PendingReply) behind a "Use as comment" control.
 """
 
-from bot.okr.messages.checkins import CheckInRecorded, KRChoice, ReplyNotUnderstood
+import hashlib
+
+from bot.okr.messages.checkins import CheckInRecorded, KRChoice, ReplyNotUnderstood, ReplyUnsure, UnsureLine
 from bot.okr.replies import CheckInDraft, KRRef, ParseError, parse_reply
 from bot.okr.types import CheckInSource, Confidence, KRKind
 from bot.services.checkins import core
@@ -47,12 +49,16 @@ async def on_thread_reply(svc: Services, msg: DmMessage) -> bool:
         existing = await checkins.checkins_from_message(session=session, channel=msg.channel, ts=msg.ts)
     if existing and not msg.edited:
         return True  # already recorded: the inbox is redoing a reply whose work a crash cut short
+    amending = bool(msg.edited and existing)  # an edit rewrites what was recorded: no room to ask first
     try:
-        drafts = parse_reply(msg.text, _refs(krs))
+        drafts = parse_reply(msg.text, _refs(krs), allow_unsure=not amending)
     except ParseError as exc:
         await _not_understood(svc, msg, entry, krs, exc)
         return True
-    if msg.edited and existing:
+    if any(d.unsure for d in drafts):
+        await _ask(svc, msg, entry, krs, drafts)
+        return True
+    if amending:
         reply = await _amend_from_edit(svc, msg, krs, drafts, existing)
     else:
         reply = await _record_drafts(svc, msg, krs, drafts)
@@ -62,26 +68,59 @@ async def on_thread_reply(svc: Services, msg: DmMessage) -> bool:
 
 
 async def _record_drafts(svc: Services, msg: DmMessage, krs: list[KeyResult], drafts: list[CheckInDraft]):
-    at = svc.now()
     async with svc.db.transaction() as session:
-        lines = []
-        for draft in drafts:
-            kr = await core.load_kr(session, krs[draft.index - 1].id)
-            await core.authorize(session, svc, user_id=msg.user_id, kr=kr)
-            row = await core.record(
-                session,
-                kr=kr,
-                author=msg.user_id,
-                at=at,
-                value=None if draft.no_change else draft.value,
-                confidence=draft.confidence,
-                source=CheckInSource.THREAD,
-                comment=draft.comment,
-                blockers=draft.blockers,
-                message=(msg.channel, msg.ts),
-            )
-            lines.append(core.line(kr, row))
+        lines = await record_drafts(session, svc, msg.user_id, krs, drafts, message=(msg.channel, msg.ts))
     return CheckInRecorded(tuple(lines))
+
+
+async def record_drafts(session, svc: Services, user_id: str, krs, drafts: list[CheckInDraft], *, message):
+    """Record each draft in the caller's transaction; returns the confirmation lines."""
+    at, lines = svc.now(), []
+    for draft in drafts:
+        kr = await core.load_kr(session, krs[draft.index - 1].id)
+        await core.authorize(session, svc, user_id=user_id, kr=kr)
+        row = await core.record(
+            session,
+            kr=kr,
+            author=user_id,
+            at=at,
+            value=None if draft.no_change else draft.value,
+            confidence=draft.confidence,
+            source=CheckInSource.THREAD,
+            comment=draft.comment,
+            blockers=draft.blockers,
+            message=message,
+        )
+        lines.append(core.line(kr, row))
+    return lines
+
+
+def reading_check(krs: list[KeyResult], drafts: list[CheckInDraft]) -> str:
+    """A fingerprint of one reading of a reply: the same text read against changed KRs gives another."""
+    reading = repr([(krs[d.index - 1].id, d) for d in drafts])
+    return hashlib.sha256(reading.encode()).hexdigest()[:16]
+
+
+async def _ask(svc: Services, msg: DmMessage, entry: SendLedger, krs, drafts: list[CheckInDraft]) -> None:
+    """An unsure reading is not recorded: keep the reply, show what was understood, let the person decide."""
+    async with svc.db.transaction() as session:
+        pending = await schedule.add_pending_reply(
+            session=session, reply=PendingReply(person_id=msg.user_id, ledger_id=entry.id, text=msg.text.strip())
+        )
+    lines = tuple(_understood(krs[d.index - 1], d) for d in drafts)
+    message = ReplyUnsure(lines, pending.id, reading_check(krs, drafts), msg.ts)
+    await svc.notifier.post(msg.channel, message, thread_ts=msg.thread_ts)
+
+
+def _understood(kr: KeyResult, draft: CheckInDraft) -> UnsureLine:
+    value = "no change" if draft.no_change else core.value_label(kr, draft.value)
+    if draft.confidence:
+        confidence = draft.confidence.label
+    else:  # never invented: an unstated confidence keeps the last one
+        confidence = f"confidence not stated (stays {Confidence(kr.confidence or Confidence.ON_TRACK).label})"
+    return UnsureLine(
+        draft.index, kr.title, f"{value}, {confidence}", draft.comment, draft.blockers, draft.unsure or ""
+    )
 
 
 async def _amend_from_edit(svc: Services, msg: DmMessage, krs, drafts: list[CheckInDraft], existing):

@@ -25,6 +25,7 @@ from bot.okr.messages.checkins import (
     KRChoice,
     PromptItem,
     ReplyNotUnderstood,
+    ReplyUnsure,
 )
 from bot.okr.messages.read_models import KRView
 from bot.okr.types import Confidence, KRKind
@@ -134,6 +135,29 @@ def build_reply_not_understood(r: ReplyNotUnderstood) -> Rendered:
         )
     blocks.append(ActionsBlock(block_id="use", elements=[element]))
     return Rendered(text=shorten(text, 3000), blocks=blocks)
+
+
+@render.register
+def build_reply_unsure(r: ReplyUnsure) -> Rendered:
+    head = ":thinking_face: I'm not sure I read that right, so nothing is recorded yet. I understood:"
+    blocks, edits = [SectionBlock(text=head)], []
+    for line in r.lines:
+        body = f"*{line.index}. {esc(line.kr_title)}*: {esc(line.text)}"
+        if line.comment:
+            body += f"\n> {esc(shorten(line.comment, 500))}"
+        if line.blockers:
+            body += f"\n:construction: Blockers: {esc(shorten(line.blockers, 500))}"
+        if line.reason:
+            body += f"\n_Not sure: {esc(line.reason)}_"
+            label = "Edit" if len(r.lines) == 1 else f"Edit {line.index}"
+            value = json.dumps({"p": r.pending_id, "i": line.index})
+            edits.append(ButtonElement(text=label, action_id=f"{Action.EDIT_REPLY}.{line.index}", value=value))
+        blocks.append(SectionBlock(block_id=f"un.{line.index}", text=clip(body)))
+    confirm = json.dumps({"p": r.pending_id, "c": r.check, "ts": r.reply_ts})
+    buttons = [ButtonElement(text="Confirm", action_id=Action.CONFIRM_REPLY, value=confirm, style="primary"), *edits]
+    blocks.append(ActionsBlock(block_id="unsure", elements=buttons[:25]))
+    said = "; ".join(f"{line.kr_title}: {line.text}" for line in r.lines)
+    return Rendered(text=shorten(f"Not recorded yet, please confirm: {esc(said)}", 3000), blocks=blocks)
 
 
 def _choice_options(choices: tuple[KRChoice, ...], pending_id: int | None = None) -> list[Option]:

@@ -1,0 +1,79 @@
+"""Confirm / Edit for a thread reply the parser was not sure of (see bot.okr.replies, "Unsure readings").
+
+checkin_replies asked instead of recording, keeping the reply (PendingReply). Confirm records exactly the
+reading that was shown: the kept text is read again and must give the same fingerprint, so a KR changed in
+between (say a relative "up 5" against a new current value) is not recorded silently. Edit opens the check-in
+form prefilled with one line's reading; what the form submits is recorded like any other form.
+"""
+
+from bot.okr.messages import Delivery
+from bot.okr.messages.checkins import CheckInForm, CheckInRecorded, FormContext
+from bot.okr.progress import format_value
+from bot.okr.replies import CheckInDraft, ParseError, parse_reply
+from bot.okr.types import CheckInSource, KRKind
+from bot.services.checkins import core
+from bot.services.checkins.effects import after_checkins
+from bot.services.checkins.form import _form as prefilled_form
+from bot.services.checkins.replies import _prompt_krs, _refs, reading_check, record_drafts
+from bot.services.kernel.context import Services
+from bot.services.kernel.errors import InvalidInput, NotFound
+from storage import ledger, schedule
+from storage.models import KeyResult, PendingReply
+
+GONE = "That reply was already recorded (or used as a comment)."
+CHANGED = "Your key results changed since I read that reply, so I recorded nothing: reply again, or use Edit."
+
+
+async def _reading(session, user_id: str, pending_id: int) -> tuple[PendingReply, list[KeyResult], list]:
+    pending = await schedule.get_pending_reply(session=session, reply_id=pending_id)
+    if pending is None or pending.person_id != user_id:
+        raise NotFound(GONE)
+    entry = await ledger.get_by_id(session=session, ledger_id=pending.ledger_id) if pending.ledger_id else None
+    if entry is None:
+        raise NotFound(GONE)
+    krs = await _prompt_krs(session, entry)
+    try:
+        drafts = parse_reply(pending.text, _refs(krs), allow_unsure=True)
+    except ParseError:
+        raise InvalidInput(CHANGED) from None
+    return pending, krs, drafts
+
+
+async def confirm_reply(
+    svc: Services, *, user_id: str, pending_id: int, check: str, reply_ts: str, thread: Delivery
+) -> CheckInRecorded:
+    """Record the reading the person confirmed, once: the kept reply is deleted in the same transaction."""
+    async with svc.db.transaction() as session:
+        pending, krs, drafts = await _reading(session, user_id, pending_id)
+        if reading_check(krs, drafts) != check:
+            raise InvalidInput(CHANGED)
+        lines = await record_drafts(session, svc, user_id, krs, drafts, message=(thread.channel, reply_ts))
+        await schedule.delete_pending_reply(session=session, reply=pending)
+    message = CheckInRecorded(tuple(lines))
+    await svc.notifier.post(thread.channel, message, thread_ts=thread.ts)
+    await after_checkins(svc, user_id=user_id, kr_ids=[line.kr_id for line in lines])
+    return message
+
+
+async def edit_reply_form(svc: Services, *, user_id: str, pending_id: int, index: int) -> CheckInForm:
+    """The check-in form for line `index` of a kept reply, prefilled with what the bot understood."""
+    async with svc.db.transaction() as session:
+        pending, krs, drafts = await _reading(session, user_id, pending_id)
+        draft = next((d for d in drafts if d.index == index), None)
+        if draft is None:
+            raise NotFound(GONE)
+        kr = await core.load_kr(session, krs[index - 1].id)
+        await core.authorize(session, svc, user_id=user_id, kr=kr)
+    context = FormContext(CheckInSource.MODAL, kr_id=kr.id, ledger_id=pending.ledger_id)
+    fields = dict(comment=draft.comment, blockers=draft.blockers)
+    if draft.confidence:
+        fields["confidence"] = draft.confidence
+    if not draft.no_change:
+        fields["value"] = _value_text(kr, draft)
+    return prefilled_form(kr, context, **fields)
+
+
+def _value_text(kr: KeyResult, draft: CheckInDraft) -> str:
+    if KRKind(kr.kind) is KRKind.BINARY:
+        return "done" if draft.value >= 1 else "not_done"
+    return format_value(draft.value).replace(",", "")
