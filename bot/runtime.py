@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.scheduler import build_scheduler
 from bot.services.kernel.tick import TickReport, run_tick
 from bot.slack.sender import SlackNotifier
+from storage.locks import Leader
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,8 @@ async def serve_http(settings: Settings, *, host: str, port: int, scheduler: boo
     site = web.TCPSite(runner, host, port)
     await site.start()
     bot.inbox.start()  # first, whatever an earlier process acked but did not finish
-    sched = build_scheduler(svc) if scheduler else None
+    leader = Leader(settings.database_url, connect_timeout=settings.database_connect_timeout) if scheduler else None
+    sched = build_scheduler(svc, leader=leader) if scheduler else None
     if sched:
         sched.start()
     log.info("listening on http://%s:%d/slack/events (scheduler %s)", host, port, "on" if sched else "off")
@@ -51,6 +53,7 @@ async def serve_http(settings: Settings, *, host: str, port: int, scheduler: boo
     finally:
         if sched:
             sched.shutdown(wait=False)
+            await leader.close()  # another scheduler may lead from its next tick
         await _drain(bot, settings)
         await runner.cleanup()
         await close(svc)
@@ -62,7 +65,8 @@ async def serve_socket_mode(settings: Settings) -> None:
     svc = build_services(settings)
     bot = build_app(settings, svc)
     bot.inbox.start()
-    sched = build_scheduler(svc)
+    leader = Leader(settings.database_url, connect_timeout=settings.database_connect_timeout)
+    sched = build_scheduler(svc, leader=leader)
     sched.start()
     # The aiohttp Socket Mode client pings the server itself; that keepalive is what avoids
     # the silent stall after an idle reconnect reported in bolt-python #1529.
@@ -74,6 +78,7 @@ async def serve_socket_mode(settings: Settings) -> None:
         await handler.disconnect_async()
     finally:
         sched.shutdown(wait=False)
+        await leader.close()
         await _drain(bot, settings)
         await handler.close_async()
         await close(svc)

@@ -47,15 +47,23 @@ async def ready(*, session: AsyncSession, now: datetime, limit: int) -> list[tup
 
 
 async def claim(*, session: AsyncSession, item_id: int, owner: str, now: datetime, lease: timedelta) -> str | None:
-    """Take one item if nobody holds it (compare-and-set, safe across processes); its payload, or None."""
-    result = await session.exec(
+    """Take one item if nobody holds it (safe across processes); its payload, or None.
+
+    The row is locked with FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite has one writer and ignores it):
+    a worker whose candidate another worker is claiming right now skips it at once instead of waiting
+    on that row lock. Read committed re-reads the row when locking it, so a row another worker claimed
+    and committed is no longer takeable here.
+    """
+    stmt = select(InboxItem.payload).where(InboxItem.id == item_id, _takeable(now)).with_for_update(skip_locked=True)
+    payload = (await session.exec(stmt)).first()
+    if payload is None:
+        return None
+    await session.exec(
         update(InboxItem)
-        .where(InboxItem.id == item_id, _takeable(now))
+        .where(InboxItem.id == item_id)
         .values(state="claimed", owner=owner, lease_until=now + lease, attempts=InboxItem.attempts + 1)
     )
-    if result.rowcount != 1:
-        return None
-    return (await session.exec(select(InboxItem.payload).where(InboxItem.id == item_id))).one()
+    return payload
 
 
 async def extend(*, session: AsyncSession, item_ids: list[int], owner: str, until: datetime) -> None:
