@@ -15,6 +15,7 @@ from bot.config import WHERE, Settings, SettingsError
 from bot.scheduler import build_scheduler
 from bot.services.kernel.tick import TickReport, run_tick
 from bot.slack.sender import SlackNotifier
+from storage.locks import Leader
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,8 @@ async def serve_http(settings: Settings, *, host: str, port: int, scheduler: boo
     site = web.TCPSite(runner, host, port)
     await site.start()
     bot.inbox.start()  # first, whatever an earlier process acked but did not finish
-    sched = build_scheduler(svc) if scheduler else None
+    leader = Leader(settings.database_url, connect_timeout=settings.database_connect_timeout) if scheduler else None
+    sched = build_scheduler(svc, leader=leader) if scheduler else None
     if sched:
         sched.start()
     bound = runner.addresses[0][1] if runner.addresses else port  # --port 0: the port the OS picked
@@ -87,6 +89,7 @@ async def serve_http(settings: Settings, *, host: str, port: int, scheduler: boo
     finally:
         if sched:
             sched.shutdown(wait=False)
+            await leader.close()  # another scheduler may lead from its next tick
         await _drain(bot, settings)
         await runner.cleanup()
         await close(svc)
@@ -99,7 +102,8 @@ async def serve_socket_mode(settings: Settings) -> None:
     svc = build_services(settings)
     bot = build_app(settings, svc)
     bot.inbox.start()
-    sched = build_scheduler(svc)
+    leader = Leader(settings.database_url, connect_timeout=settings.database_connect_timeout)
+    sched = build_scheduler(svc, leader=leader)
     sched.start()
     # The aiohttp Socket Mode client pings the server itself; that keepalive is what avoids
     # the silent stall after an idle reconnect reported in bolt-python #1529.
@@ -111,6 +115,7 @@ async def serve_socket_mode(settings: Settings) -> None:
         await handler.disconnect_async()
     finally:
         sched.shutdown(wait=False)
+        await leader.close()
         await _drain(bot, settings)
         await handler.close_async()
         await close(svc)

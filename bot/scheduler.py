@@ -9,25 +9,35 @@ import logging
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.services.kernel.context import Services
-from bot.services.kernel.tick import run_tick
+from bot.services.kernel.tick import TickReport, run_tick
+from storage.locks import Leader
 
 log = logging.getLogger(__name__)
 TICK_JOB_ID = "okrbot-tick"
 
 
-async def _tick(svc: Services) -> None:
+async def scheduled_tick(svc: Services, leader: Leader | None = None) -> TickReport | None:
+    """One tick, if this process leads (PostgreSQL: holds the advisory lock); None when another one does.
+
+    A follower asks again on every tick, so it takes over within a minute of the leader stopping.
+    The ledger, not the lock, is what makes each send happen once: the lock only saves the doubled work.
+    """
+    if leader is not None and not await leader.lead():
+        log.debug("tick: another scheduler leads; idle")
+        return None
     report = await run_tick(svc, svc.now())
     for line in report.lines:
         log.info("tick: %s", line)
+    return report
 
 
-def build_scheduler(svc: Services, *, seconds: int = 60) -> AsyncIOScheduler:
+def build_scheduler(svc: Services, *, seconds: int = 60, leader: Leader | None = None) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(
-        _tick,
+        scheduled_tick,
         "interval",
         seconds=seconds,
-        args=[svc],
+        args=[svc, leader],
         id=TICK_JOB_ID,
         replace_existing=True,
         max_instances=1,  # a slow fan-out must not overlap the next tick

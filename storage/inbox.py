@@ -49,16 +49,27 @@ async def ready(*, session: AsyncSession, now: datetime, limit: int) -> list[tup
 async def claim(
     *, session: AsyncSession, item_id: int, owner: str, now: datetime, lease: timedelta
 ) -> tuple[str, int] | None:
-    """Take one item if nobody holds it (compare-and-set, safe across processes): (payload, attempts), or None."""
-    result = await session.exec(
-        update(InboxItem)
+    """Take one item if nobody holds it (safe across processes): (payload, attempts including this one), or None.
+
+    The row is locked with FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite has one writer and ignores it):
+    a worker whose candidate another worker is claiming right now skips it at once instead of waiting
+    on that row lock. Read committed re-reads the row when locking it, so a row another worker claimed
+    and committed is no longer takeable here.
+    """
+    stmt = (
+        select(InboxItem.payload, InboxItem.attempts)
         .where(InboxItem.id == item_id, _takeable(now))
+        .with_for_update(skip_locked=True)
+    )
+    row = (await session.exec(stmt)).first()
+    if row is None:
+        return None
+    await session.exec(
+        update(InboxItem)
+        .where(InboxItem.id == item_id)
         .values(state="claimed", owner=owner, lease_until=now + lease, attempts=InboxItem.attempts + 1)
     )
-    if result.rowcount != 1:
-        return None
-    row = (await session.exec(select(InboxItem.payload, InboxItem.attempts).where(InboxItem.id == item_id))).one()
-    return row[0], row[1]
+    return row[0], row[1] + 1
 
 
 async def extend(*, session: AsyncSession, item_ids: list[int], owner: str, until: datetime) -> None:

@@ -24,9 +24,15 @@ def hermetic_env(monkeypatch):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only(reason): skipped on the PostgreSQL pass, for the reason given")
+    config.addinivalue_line("markers", "pg_only(reason): run only on the PostgreSQL pass (OKRBOT_TEST_PG_URL set)")
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        marker = item.get_closest_marker("pg_only")
+        if marker is not None and not pg.ON_POSTGRES:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "PostgreSQL-specific")
+            item.add_marker(pytest.mark.skip(reason=f"PostgreSQL only (set OKRBOT_TEST_PG_URL): {reason}"))
     if not pg.ON_POSTGRES:
         return
     for item in items:
