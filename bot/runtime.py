@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bot.app import build_app, build_services, build_web, web_runner
 from bot.config import Settings
+from bot.platforms import PlatformNotifier, mount_teams
 from bot.scheduler import build_scheduler
 from bot.services.kernel.tick import TickReport, run_tick
 from bot.slack.sender import SlackNotifier
@@ -27,15 +28,18 @@ async def run_one_tick(settings: Settings, at: datetime) -> TickReport:
 
 async def close(svc) -> None:
     """Release the database engine and the Slack client's shared HTTP session."""
-    if isinstance(svc.notifier, SlackNotifier):
-        await svc.notifier.aclose()
+    slack = svc.notifier.slack if isinstance(svc.notifier, PlatformNotifier) else svc.notifier
+    if isinstance(slack, SlackNotifier):
+        await slack.aclose()
     await svc.db.dispose()
 
 
 async def serve_http(settings: Settings, *, host: str, port: int, scheduler: bool) -> None:
     svc = build_services(settings)
     bot = build_app(settings, svc)
-    runner = web_runner(build_web(bot.bolt, settings))
+    web_app = build_web(bot.bolt, settings)
+    teams = await mount_teams(web_app, svc)  # POST /api/messages, when TEAMS_* is set
+    runner = web_runner(web_app)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
@@ -44,6 +48,8 @@ async def serve_http(settings: Settings, *, host: str, port: int, scheduler: boo
     if sched:
         sched.start()
     log.info("listening on http://%s:%d/slack/events (scheduler %s)", host, port, "on" if sched else "off")
+    if teams:
+        log.info("answering Teams at http://%s:%d/api/messages", host, port)
     try:
         await _until_stopped()
         log.info("stopping: no new requests; draining running work for up to %ss", settings.drain_seconds)

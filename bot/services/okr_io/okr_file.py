@@ -20,7 +20,9 @@ from bot.services.okr_io.okr_file_checks import OkrFileInvalid, cross_check, for
 
 __all__ = ["OkrFile", "OkrFileInvalid", "load_okr_file", "normalise"]
 
-_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+# A Slack user id, or a Teams person: "teams:" and their Entra (AAD) object id (bot.services.addresses).
+_GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_SLACK_ID = re.compile(rf"^([UW][A-Z0-9]{{2,31}}|teams:{_GUID})$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,31}$")
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
