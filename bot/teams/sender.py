@@ -51,7 +51,7 @@ class TeamsNotifier:
         self.api = api
         self._find = find
         self._sleep = sleep
-        self._backoff = backoff
+        self.backoff = backoff  # seconds before the first retry, doubled each time
 
     async def _address(self, key: str) -> TeamsAddress:
         address = await self._find(key)
@@ -89,14 +89,14 @@ class TeamsNotifier:
                 return await send()
             except httpx.HTTPStatusError as exc:
                 status = exc.response.status_code
-                wait = _retry_after(exc.response) if status == 429 else self._backoff * 2**attempt
+                wait = _retry_after(exc.response) if status == 429 else self.backoff * 2**attempt
                 if last or (status != 429 and status not in RETRY_STATUSES) or wait > MAX_RETRY_AFTER:
                     raise DeliveryFailed(_reason(exc)) from None
                 log.warning("teams connector said %d; retrying in %.1fs", status, wait)
             except httpx.TransportError as exc:
                 if last:
                     raise DeliveryFailed(f"teams_unreachable {type(exc).__name__}") from None
-                wait = self._backoff * 2**attempt
+                wait = self.backoff * 2**attempt
             await self._sleep(wait)
         raise AssertionError("unreachable")
 
