@@ -79,6 +79,7 @@ class TeamBase(SQLModel):
 
 class Team(TeamBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(default="slack", max_length=16)  # slack | teams: where the team's people are
 
 
 class TeamMember(SQLModel, table=True):

@@ -12,7 +12,9 @@ from tests.teams.activities import ALICE, ALICE_AAD, CHAT, TENANT, install, mess
 MONDAY_10_BERLIN = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
 OKRS = {
     "cycle": {"name": "2027-Q1", "start": "2027-01-04", "end": "2027-04-02"},
-    "teams": [{"name": "Growth", "timezone": "UTC", "members": [ALICE], "checkin": {"day": "monday"}}],
+    "teams": [
+        {"name": "Growth", "platform": "teams", "timezone": "UTC", "members": [ALICE], "checkin": {"day": "monday"}}
+    ],
     "people": [{"id": ALICE, "name": "Alice"}],
     "objectives": [
         {

@@ -111,6 +111,7 @@ class DigestIn(_Strict):
 
 class TeamIn(_Strict):
     name: Name
+    platform: Literal["slack", "teams"] = "slack"  # where the team's people get their prompts
     channel: Annotated[str, BeforeValidator(_text), AfterValidator(_channel_id)] | None = None
     timezone: TimeZone = "UTC"
     managers: list[SlackId] = []
@@ -121,6 +122,17 @@ class TeamIn(_Strict):
     mention_missing: bool = False
     late_limit_hours: Hours = 6
     recent_checkin_days: Annotated[int, Field(ge=0, le=90)] = 3
+
+    @model_validator(mode="after")
+    def _people_on_its_platform(self) -> "TeamIn":
+        # A Teams person is "teams:<Entra object id>" (they get their prompts in Teams); a Slack person is U…/W….
+        wrong = [p for p in self.managers + self.members if p.startswith("teams:") != (self.platform == "teams")]
+        if wrong:
+            want = "teams:<Entra object id>" if self.platform == "teams" else "a Slack user id (U…)"
+            raise ValueError(f"{short(wrong[0])} is not {want}, as platform: {self.platform} needs")
+        if self.platform == "teams" and self.channel:
+            raise ValueError("channel: a Teams team's digest channel is not supported yet; leave channel out")
+        return self
 
 
 class KeyResultIn(_Strict):

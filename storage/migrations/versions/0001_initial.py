@@ -121,6 +121,7 @@ def upgrade() -> None:
         sa.Column("late_limit_hours", sa.Integer(), nullable=False),
         sa.Column("recent_checkin_days", sa.Integer(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("platform", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("team", schema=None) as batch_op:
