@@ -36,6 +36,27 @@ SDK_ENV = (
 UNAUTHENTICATED_CLIENT_ID = "00000000-0000-0000-0000-000000000000"
 
 
+class _NoActivityText(logging.Filter):
+    """The SDK logs `str(exception)` with its traceback when an activity fails; a pydantic error there quotes the
+    activity (the person's words). Keep the exception's type only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg, record.args = f"activity failed: {type(record.exc_info[1]).__name__} (details withheld)", None
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_sdk_logs() -> None:
+    """The SDK logs whole activities at DEBUG, and exception text (which may quote them) at ERROR."""
+    sdk = logging.getLogger("microsoft_teams")
+    sdk.setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))
+    for name in ("microsoft_teams.apps.http.http_server", "microsoft_teams.apps.app_process"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoActivityText) for f in logger.filters):
+            logger.addFilter(_NoActivityText())
+
+
 class TeamsSetupError(Exception):
     """Teams cannot be started safely with this environment."""
 
@@ -89,6 +110,7 @@ def check_environment(environ=os.environ) -> None:
 def build_teams_app(settings: Settings, web_app: web.Application | None = None, *, token=None) -> App:
     """The SDK App with every option explicit; `web_app` gets POST /api/messages at `initialize()`."""
     check_environment()
+    quiet_sdk_logs()
     unauthenticated = settings.teams_allow_unauthenticated
     if unauthenticated:
         log.warning(

@@ -95,3 +95,21 @@ async def test_a_message_before_any_prompt_gets_a_clear_answer_and_records_nothi
     assert "once your weekly prompt has arrived" in answer.body["text"]
     async with teams_bot.db.transaction() as s:
         assert (await s.exec(select(CheckIn))).all() == []
+
+
+async def test_conversation_update_stores_the_reference_too(teams_bot):
+    activity = {**install(teams_bot.connector), "type": "conversationUpdate", "membersAdded": [{"id": "28:okrbot"}]}
+    activity.pop("action")
+    assert await post(teams_bot, activity) == 200
+    async with teams_bot.db.transaction() as s:
+        (row,) = (await s.exec(select(TeamsAddress))).all()
+    assert (row.person_id, row.conversation_id) == (ALICE, CHAT)
+
+
+async def test_a_malformed_activity_is_refused_without_logging_its_text(teams_bot, caplog):
+    broken = {"type": "message", "text": "SECRET-NOTE-TEXT about Bob"}  # no from, no conversation
+    assert await post(teams_bot, broken) == 500
+    assert caplog.records and not any("SECRET-NOTE-TEXT" in r.getMessage() for r in caplog.records)
+    assert not any(r.exc_info for r in caplog.records if r.name.startswith("microsoft_teams"))
+    async with teams_bot.db.transaction() as s:
+        assert (await s.exec(select(TeamsAddress))).all() == []
