@@ -22,6 +22,7 @@ from bot.http_guard import (
     verify_signature,
 )
 from bot.logs import bolt_logger, new_correlation_id
+from bot.platforms import PlatformNotifier, with_teams
 from bot.services import home, notes
 from bot.services.checkins import nudges, prompts, replies
 from bot.services.cycles import scoring
@@ -60,12 +61,19 @@ TICK_STEPS: tuple[Step, ...] = (
 AFTER_CHECKIN: tuple[Effect, ...] = (team_digests.after_checkins, home.after_checkins)
 
 
-def build_services(settings: Settings, *, client: AsyncWebClient | None = None, db: Database | None = None) -> Services:
+def build_services(
+    settings: Settings, *, client: AsyncWebClient | None = None, db: Database | None = None, teams_token=None
+) -> Services:
     client = client or slack_client(settings)
+    db = db or Database.from_settings(settings)
+    notifier = SlackNotifier(client, messages_per_second=settings.slack_max_messages_per_second)
+    directory = SlackDirectory(client)
+    if settings.teams_enabled:  # a router by recipient (bot.platforms); Slack-only runs exactly as before
+        notifier, directory = with_teams(settings, db, notifier, directory, token=teams_token)
     return Services(
-        db=db or Database.from_settings(settings),
-        notifier=SlackNotifier(client, messages_per_second=settings.slack_max_messages_per_second),
-        directory=SlackDirectory(client),
+        db=db,
+        notifier=notifier,
+        directory=directory,
         admins=settings.admins,
         hr=settings.hr,
         routes=DM_ROUTES,
@@ -95,6 +103,7 @@ def build_app(settings: Settings, services: Services) -> Bot:
     that at once) and returns, so Slack's 200 always follows the commit of what it acknowledges.
     """
     notifier = services.notifier
+    notifier = notifier.slack if isinstance(notifier, PlatformNotifier) else notifier
     client = notifier.client if isinstance(notifier, SlackNotifier) else slack_client(settings)
     app = AsyncApp(
         client=client,

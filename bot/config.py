@@ -6,7 +6,7 @@ validation error into one clear line and exit status 2 (see bot.cli).
 
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
@@ -30,6 +30,10 @@ WHERE = {
     "OKRBOT_INBOX_LIMIT": "optional; requests that may wait in the inbox before Slack is told to retry (default 10000)",
     "OKRBOT_INBOX_LEASE_SECONDS": "optional; how long a worker's claim on a request lasts unrenewed (default 60)",
     "OKRBOT_DRAIN_SECONDS": "optional; how long SIGTERM waits for running work (default 20)",
+    "TEAMS_CLIENT_ID": "Azure portal > the bot's app registration > Application (client) ID",
+    "TEAMS_CLIENT_SECRET": "Azure portal > the bot's app registration > Certificates & secrets",
+    "TEAMS_TENANT_ID": "Azure portal > the app registration > Directory (tenant) ID (single-tenant bots)",
+    "TEAMS_ALLOW_UNAUTHENTICATED": "local testing only: true skips Teams' JWT check and sends with no real token",
 }
 
 
@@ -68,6 +72,29 @@ class Settings(BaseSettings):
     inbox_limit: int = Field(default=10_000, ge=1, validation_alias="OKRBOT_INBOX_LIMIT")
     inbox_lease_seconds: float = Field(default=60, ge=1, le=3600, validation_alias="OKRBOT_INBOX_LEASE_SECONDS")
     drain_seconds: float = Field(default=20, ge=0, le=600, validation_alias="OKRBOT_DRAIN_SECONDS")
+
+    # Microsoft Teams (bot/teams, teams_in): set TEAMS_CLIENT_ID to turn it on. Every option is handed to the
+    # SDK explicitly, so its own CLIENT_ID/CLIENT_SECRET/... environment fallbacks never apply (bot.teams.server).
+    teams_client_id: str | None = Field(default=None, validation_alias="TEAMS_CLIENT_ID")
+    teams_client_secret: SecretStr | None = Field(default=None, validation_alias="TEAMS_CLIENT_SECRET")
+    teams_tenant_id: str | None = Field(default=None, validation_alias="TEAMS_TENANT_ID")
+    teams_allow_unauthenticated: bool = Field(default=False, validation_alias="TEAMS_ALLOW_UNAUTHENTICATED")
+
+    @property
+    def teams_enabled(self) -> bool:
+        return bool(self.teams_client_id) or self.teams_allow_unauthenticated
+
+    @model_validator(mode="after")
+    def _teams_auth(self) -> "Settings":
+        # A real secret with the JWT check off would let anyone on the network speak as Teams to a live bot.
+        if self.teams_allow_unauthenticated and self.teams_client_secret is not None:
+            raise ValueError(
+                "TEAMS_ALLOW_UNAUTHENTICATED=true with TEAMS_CLIENT_SECRET set: refusing to start. "
+                "Unauthenticated mode is for local tests only; unset one of them"
+            )
+        if self.teams_client_secret is not None and not self.teams_client_id:
+            raise ValueError("TEAMS_CLIENT_SECRET is set but TEAMS_CLIENT_ID is not; set both")
+        return self
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -152,7 +179,7 @@ def load_settings(**overrides) -> Settings:
         raise SettingsError(f".env is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     except ValidationError as exc:
         err = exc.errors()[0]
-        name = str(err["loc"][0]) if err.get("loc") else "setting"
+        name = str(err["loc"][0]) if err.get("loc") else "settings"  # a check across settings (Teams auth)
         msg = err["msg"].removeprefix("Value error, ")
         raise SettingsError(f"{name}: {msg}. {WHERE.get(name, '')}".strip()) from None
 

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_app, build_services, build_web, web_runner
 from bot.config import WHERE, Settings, SettingsError
+from bot.platforms import PlatformNotifier, mount_teams
 from bot.scheduler import build_scheduler
 from bot.services.kernel.tick import TickReport, run_tick
 from bot.slack.sender import SlackNotifier
@@ -62,8 +63,9 @@ async def run_one_tick(settings: Settings, at: datetime) -> TickReport:
 
 async def close(svc) -> None:
     """Release the database engine and the Slack client's shared HTTP session."""
-    if isinstance(svc.notifier, SlackNotifier):
-        await svc.notifier.aclose()
+    slack = svc.notifier.slack if isinstance(svc.notifier, PlatformNotifier) else svc.notifier
+    if isinstance(slack, SlackNotifier):
+        await slack.aclose()
     await svc.db.dispose()
 
 
@@ -71,7 +73,9 @@ async def serve_http(settings: Settings, *, host: str, port: int, scheduler: boo
     await check_tokens(settings)
     svc = build_services(settings)
     bot = build_app(settings, svc)
-    runner = web_runner(build_web(bot.bolt, settings, db=svc.db))
+    web_app = build_web(bot.bolt, settings, db=svc.db)
+    teams = await mount_teams(web_app, svc)  # POST /api/messages, when TEAMS_* is set
+    runner = web_runner(web_app)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
@@ -82,6 +86,8 @@ async def serve_http(settings: Settings, *, host: str, port: int, scheduler: boo
         sched.start()
     bound = runner.addresses[0][1] if runner.addresses else port  # --port 0: the port the OS picked
     log.info("listening on http://%s:%d/slack/events (scheduler %s)", host, bound, "on" if sched else "off")
+    if teams:
+        log.info("answering Teams at http://%s:%d/api/messages", host, bound)
     try:
         await _until_stopped()
         log.info("stopping: no new requests; draining running work for up to %ss", settings.drain_seconds)

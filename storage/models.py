@@ -57,7 +57,7 @@ class PersonBase(SQLModel):
 
 
 class Person(PersonBase, table=True):
-    id: str = Field(primary_key=True, max_length=32)  # Slack user id
+    id: str = Field(primary_key=True, max_length=64)  # Slack user id, or "teams:<AAD object id>" (bot/teams)
     dm_channel: str | None = None  # cached D… id returned by chat.postMessage
     tz_refreshed_at: datetime | None = _ts()
 
@@ -79,6 +79,7 @@ class TeamBase(SQLModel):
 
 class Team(TeamBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(default="slack", max_length=16)  # slack | teams: where the team's people are
 
 
 class TeamMember(SQLModel, table=True):
@@ -290,3 +291,24 @@ class InboxItem(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     finished_at: datetime | None = _ts()
     error: str | None = Field(default=None, sa_column=Column(String(500)))
+
+
+# --- Microsoft Teams: where a person's 1:1 chat with the bot is (bot/teams, teams_in) ----------------
+
+
+class TeamsAddress(SQLModel, table=True):
+    """The conversation reference a proactive 1:1 message needs, stored when the person installs or writes.
+
+    `person_id` is "teams:<aad_object_id>"; the row's id names the chat in Delivery.channel ("teams-chat:<id>")
+    so ledger and check-in columns (32 characters) can hold it, where Teams conversation ids run to ~100.
+    """
+
+    __tablename__ = "teams_address"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(foreign_key="person.id", unique=True, max_length=64)
+    aad_object_id: str = Field(max_length=64, unique=True)
+    user_id: str = Field(max_length=200)  # the "29:..." id in this tenant
+    tenant_id: str = Field(max_length=64)
+    conversation_id: str = Field(max_length=300, index=True)
+    service_url: str = Field(max_length=300)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -9,7 +9,9 @@ from tests import pg
 from tests.fakes.fixtures import *  # noqa: F403  (fake_slack, fake_slack_client)
 from tests.harness import running_bot
 
-ENV_PREFIXES = ("SLACK_", "OKRBOT_", "DATABASE_", "LOG_LEVEL")
+# TEAMS_* and the names the Teams SDK reads itself (bot.teams.server.SDK_ENV) would switch Teams on or its auth.
+ENV_PREFIXES = ("SLACK_", "OKRBOT_", "DATABASE_", "LOG_LEVEL", "TEAMS_", "CLIENT_ID", "CLIENT_SECRET", "TENANT_ID")
+ENV_PREFIXES += ("MANAGED_IDENTITY_CLIENT_ID", "SERVICE_URL", "CLOUD", "DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS")
 
 
 @pytest.fixture(autouse=True)

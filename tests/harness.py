@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.app import build_app, build_services, build_web, web_runner
 from bot.config import Settings
+from bot.platforms import mount_teams
 from bot.runtime import close
 from bot.services.kernel.context import Services
 from bot.services.kernel.tick import TickReport, run_tick
@@ -75,7 +76,9 @@ async def running_bot(
     bot = build_app(settings, svc)
     if inbox:
         bot.inbox.start()
-    runner = web_runner(build_web(bot.bolt, settings, db=svc.db, **(web_options or {})))
+    web_app = build_web(bot.bolt, settings, db=svc.db, **(web_options or {}))
+    await mount_teams(web_app, svc)  # POST /api/messages when the settings configure Teams; else nothing
+    runner = web_runner(web_app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

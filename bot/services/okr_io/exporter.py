@@ -119,6 +119,8 @@ async def _teams(session, all_teams: list[Team]) -> list[dict[str, Any]]:
     out = []
     for t in all_teams:
         item: dict[str, Any] = {"name": t.name}
+        if t.platform != "slack":  # the default is left out, so Slack-only exports read as before
+            item["platform"] = t.platform
         if t.channel:
             item["channel"] = t.channel
         item |= {"timezone": t.timezone, "managers": roster[t.id]["manager"], "members": roster[t.id]["member"]}

@@ -183,6 +183,7 @@ async def _apply_team(run: _Run, t: TeamIn) -> None:
         "mention_missing": t.mention_missing,
         "late_limit_hours": t.late_limit_hours,
         "recent_checkin_days": t.recent_checkin_days,
+        "platform": t.platform,
     }
     team = await teams.get_team_by_name(session=run.session, name=t.name)
     new = team is None

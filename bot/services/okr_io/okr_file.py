@@ -20,7 +20,9 @@ from bot.services.okr_io.okr_file_checks import OkrFileInvalid, cross_check, for
 
 __all__ = ["OkrFile", "OkrFileInvalid", "load_okr_file", "normalise"]
 
-_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+# A Slack user id, or a Teams person: "teams:" and their Entra (AAD) object id (bot.services.addresses).
+_GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_SLACK_ID = re.compile(rf"^([UW][A-Z0-9]{{2,31}}|teams:{_GUID})$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,31}$")
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -109,6 +111,7 @@ class DigestIn(_Strict):
 
 class TeamIn(_Strict):
     name: Name
+    platform: Literal["slack", "teams"] = "slack"  # where the team's people get their prompts
     channel: Annotated[str, BeforeValidator(_text), AfterValidator(_channel_id)] | None = None
     timezone: TimeZone = "UTC"
     managers: list[SlackId] = []
@@ -119,6 +122,17 @@ class TeamIn(_Strict):
     mention_missing: bool = False
     late_limit_hours: Hours = 6
     recent_checkin_days: Annotated[int, Field(ge=0, le=90)] = 3
+
+    @model_validator(mode="after")
+    def _people_on_its_platform(self) -> "TeamIn":
+        # A Teams person is "teams:<Entra object id>" (they get their prompts in Teams); a Slack person is U…/W….
+        wrong = [p for p in self.managers + self.members if p.startswith("teams:") != (self.platform == "teams")]
+        if wrong:
+            want = "teams:<Entra object id>" if self.platform == "teams" else "a Slack user id (U…)"
+            raise ValueError(f"{short(wrong[0])} is not {want}, as platform: {self.platform} needs")
+        if self.platform == "teams" and self.channel:
+            raise ValueError("channel: a Teams team's digest channel is not supported yet; leave channel out")
+        return self
 
 
 class KeyResultIn(_Strict):

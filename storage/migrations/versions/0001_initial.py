@@ -71,7 +71,7 @@ def upgrade() -> None:
         sa.Column("away_until", sa.Date(), nullable=True),
         sa.Column("delegate_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("manager_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("dm_channel", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("tz_refreshed_at", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
@@ -121,6 +121,7 @@ def upgrade() -> None:
         sa.Column("late_limit_hours", sa.Integer(), nullable=False),
         sa.Column("recent_checkin_days", sa.Integer(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("platform", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("team", schema=None) as batch_op:
@@ -215,6 +216,27 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("team_id", "person_id"),
     )
+    op.create_table(
+        "teams_address",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("aad_object_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("user_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("tenant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("conversation_id", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("service_url", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("updated_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["person.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("aad_object_id"),
+        sa.UniqueConstraint("person_id"),
+    )
+    with op.batch_alter_table("teams_address", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_teams_address_conversation_id"), ["conversation_id"], unique=False)
+
     op.create_table(
         "key_result",
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
@@ -366,6 +388,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_key_result_objective_id"))
 
     op.drop_table("key_result")
+    with op.batch_alter_table("teams_address", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_teams_address_conversation_id"))
+
+    op.drop_table("teams_address")
     op.drop_table("team_member")
     with op.batch_alter_table("review_thread", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_review_thread_manager_id"))

@@ -1,0 +1,80 @@
+"""Composition root: one Notifier and Directory in front of both platforms, chosen by the recipient's key.
+
+Teams people are "teams:<aad>" and Teams chats "teams-chat:<id>" (bot.services.addresses); everything else
+is Slack. Built only when Teams is configured, so a Slack-only okrbot runs exactly as before.
+"""
+
+from typing import Any
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.okr.messages import Delivery
+from bot.services import addresses
+from bot.services.addresses import is_teams
+from bot.services.kernel.context import Services
+from bot.services.kernel.ports import Directory, Notifier, UserInfo
+from storage.db import Database
+
+
+class PlatformNotifier:
+    def __init__(self, slack: Notifier, teams: Notifier, *, teams_app: Any = None) -> None:
+        self.slack = slack
+        self.teams = teams
+        self.teams_app = teams_app  # the SDK app whose /api/messages mount_teams adds to the web app
+
+    def _for(self, key: str) -> Notifier:
+        return self.teams if is_teams(key) else self.slack
+
+    async def post(self, to: str, message: Any, *, thread_ts: str | None = None) -> Delivery:
+        return await self._for(to).post(to, message, thread_ts=thread_ts)
+
+    async def update(self, where: Delivery, message: Any) -> None:
+        await self._for(where.channel).update(where, message)
+
+    async def publish_home(self, user: str, message: Any) -> None:
+        await self._for(user).publish_home(user, message)
+
+
+class PlatformDirectory:
+    def __init__(self, *directories: Directory) -> None:
+        self.directories = directories
+
+    async def list_users(self) -> list[UserInfo]:
+        return [user for d in self.directories for user in await d.list_users()]
+
+
+def with_teams(settings: Settings, db: Database, slack: Notifier, slack_directory: Directory, *, token=None):
+    """The notifier and directory for both platforms; `token` is an outbound token callable (tests).
+
+    The Teams SDK is imported here, not at the top: importing it loads ./.env into os.environ and takes
+    a second, and a Slack-only okrbot must behave (and start) exactly as it did without Teams.
+    """
+    from bot.teams.sender import TeamsDirectory, TeamsNotifier
+    from bot.teams.server import build_teams_app
+
+    teams_app = build_teams_app(settings, token=token)
+
+    async def find(key: str):
+        return await addresses.find(db, key)
+
+    notifier = PlatformNotifier(slack, TeamsNotifier(teams_app.api, find), teams_app=teams_app)
+    return notifier, PlatformDirectory(slack_directory, TeamsDirectory())
+
+
+async def mount_teams(web_app: web.Application, svc: Services) -> bool:
+    """Answer Teams at POST /api/messages on `web_app` (when Teams is configured); True when mounted."""
+    notifier = svc.notifier
+    if not isinstance(notifier, PlatformNotifier) or notifier.teams_app is None:
+        return False
+    import teams_in  # only when Teams is configured (see with_teams)
+    from bot.teams.server import AiohttpAdapter
+
+    app = notifier.teams_app
+    adapter = app.server.adapter
+    if not isinstance(adapter, AiohttpAdapter):
+        raise RuntimeError("the Teams app was not built with okrbot's aiohttp adapter")
+    adapter.app = web_app
+    teams_in.register(app, svc)
+    await app.initialize()
+    return True

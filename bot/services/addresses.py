@@ -1,0 +1,101 @@
+"""Where to reach a person on a second platform (Teams): remember it from their activities, look it up to send.
+
+A Teams person is the person row "teams:<AAD object id>", so the tick, the ledger ("teams:<aad>" recipient
+keys) and every service treat them like anyone else; only the notifier asks here where their chat is.
+A 1:1 chat has no threads, so a plain message there answers the newest prompt sent into that chat.
+"""
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.services.kernel.context import Services
+from bot.services.kernel.inbox import DmMessage
+from storage import people, teams_addresses
+from storage.db import Database
+
+TEAMS_PERSON = "teams:"
+TEAMS_CHAT = "teams-chat:"
+
+
+@dataclass(frozen=True)
+class TeamsContact:
+    """Who wrote (or installed the app), and the conversation reference to write back to them."""
+
+    aad_object_id: str
+    user_id: str  # "29:..."
+    tenant_id: str
+    conversation_id: str
+    service_url: str
+    name: str = ""
+    tz: str | None = None  # the activity's localTimezone
+
+
+@dataclass(frozen=True)
+class TeamsAddress:
+    person_id: str
+    channel: str  # "teams-chat:<id>": what Delivery.channel and the ledger hold
+    conversation_id: str
+    service_url: str
+
+
+def teams_person_id(aad_object_id: str) -> str:
+    return TEAMS_PERSON + aad_object_id
+
+
+def is_teams(key: str) -> bool:
+    """A person id or channel that lives on Teams."""
+    return key.startswith((TEAMS_PERSON, TEAMS_CHAT))
+
+
+def _known_zone(name: str | None) -> str | None:
+    try:
+        return name if name and ZoneInfo(name) else None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None  # a zone this machine does not know keeps the stored one (or the team's)
+
+
+async def remember(svc: Services, contact: TeamsContact) -> TeamsAddress:
+    """Store the person (name, zone) and their chat; every activity refreshes both."""
+    person_id = teams_person_id(contact.aad_object_id)
+    async with svc.db.transaction() as session:
+        person = await people.upsert_person(session=session, id=person_id, tz=_known_zone(contact.tz))
+        if contact.name and not person.display_name:
+            person.display_name = contact.name
+        row = await teams_addresses.upsert_address(
+            session=session,
+            person_id=person_id,
+            aad_object_id=contact.aad_object_id,
+            user_id=contact.user_id,
+            tenant_id=contact.tenant_id,
+            conversation_id=contact.conversation_id,
+            service_url=contact.service_url,
+            at=svc.now(),
+        )
+        return TeamsAddress(person_id, TEAMS_CHAT + str(row.id), row.conversation_id, row.service_url)
+
+
+async def find(db: Database, key: str) -> TeamsAddress | None:
+    """The address for a Teams person id or chat key; None when the person never installed the app."""
+    async with db.read() as session:  # a read: the notifier may be asked while a unit of work is open elsewhere
+        if key.startswith(TEAMS_CHAT):
+            raw = key.removeprefix(TEAMS_CHAT)
+            row = await teams_addresses.address_by_id(session=session, address_id=int(raw)) if raw.isdigit() else None
+        else:
+            row = await teams_addresses.address_of_person(session=session, person_id=key)
+        if row is None:
+            return None
+        return TeamsAddress(row.person_id, TEAMS_CHAT + str(row.id), row.conversation_id, row.service_url)
+
+
+async def chat_message(svc: Services, address: TeamsAddress, *, text: str, activity_id: str) -> DmMessage:
+    """A 1:1 chat message as the DM router sees it: a reply to the newest prompt in that chat."""
+    async with svc.db.transaction() as session:
+        prompt_ts = await teams_addresses.latest_prompt_ts(session=session, channel=address.channel)
+    return DmMessage(
+        user_id=address.person_id,
+        channel=address.channel,
+        text=text,
+        ts=activity_id,
+        thread_ts=prompt_ts,
+        event_id=None,
+    )

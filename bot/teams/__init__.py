@@ -1,0 +1,1 @@
+"""The Microsoft Teams outbound adapter: the SDK app, Adaptive Card renderers and the connector sender."""

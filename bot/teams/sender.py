@@ -1,0 +1,108 @@
+"""Send rendered messages to a person's Teams chat through the SDK's ApiClient, with okrbot's own retries.
+
+The SDK does not retry and raises httpx.HTTPStatusError for every non-2xx. Here: 429 waits Retry-After
+(capped) and tries again, 412/5xx and network errors back off and try again, a bounded number of times;
+whatever is left becomes kernel.ports.DeliveryFailed, which the tick records in the send ledger.
+A retried 5xx on a send may deliver twice if the first attempt did land (Teams gives no idempotency key);
+reconciling that is left to a later slice (docs/teams.md).
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+from microsoft_teams.api import ApiClient
+
+from bot.okr.messages import Delivery
+from bot.services.addresses import TeamsAddress
+from bot.services.kernel.ports import DeliveryFailed, UserInfo
+from bot.teams.cards import render
+
+log = logging.getLogger(__name__)
+RETRIES = 3  # attempts after the first
+RETRY_STATUSES = frozenset({412, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 30.0  # seconds; a longer Retry-After fails the send and a later tick retries it
+BACKOFF = 0.5  # seconds, doubled per attempt
+
+Find = Callable[[str], Awaitable[TeamsAddress | None]]
+
+
+def _retry_after(response: httpx.Response) -> float:
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "1")))
+    except ValueError:
+        return 1.0
+
+
+def _reason(exc: httpx.HTTPStatusError) -> str:
+    try:
+        code = (exc.response.json().get("error") or {}).get("code", "")
+    except (ValueError, AttributeError):
+        code = ""
+    return f"teams_{exc.response.status_code}" + (f" {code}" if code else "")
+
+
+class TeamsNotifier:
+    """kernel.ports.Notifier for Teams recipients ("teams:<aad>" people, "teams-chat:<id>" chats)."""
+
+    def __init__(self, api: ApiClient, find: Find, *, sleep=asyncio.sleep, backoff: float = BACKOFF) -> None:
+        self.api = api
+        self._find = find
+        self._sleep = sleep
+        self.backoff = backoff  # seconds before the first retry, doubled each time
+
+    async def _address(self, key: str) -> TeamsAddress:
+        address = await self._find(key)
+        if address is None:
+            raise DeliveryFailed("no Teams chat with this person yet (they have not installed the app)")
+        return address
+
+    async def post(self, to: str, message: Any, *, thread_ts: str | None = None) -> Delivery:
+        # thread_ts is ignored: a Teams 1:1 chat has no threads; the answer follows in the chat.
+        address = await self._address(to)
+        activity = render(message)
+        sent = await self._call(
+            lambda: self.api.conversations.create_activity(
+                address.conversation_id, activity, service_url=address.service_url
+            )
+        )
+        return Delivery(address.channel, sent.id)
+
+    async def update(self, where: Delivery, message: Any) -> None:
+        address = await self._address(where.channel)
+        activity = render(message)
+        await self._call(
+            lambda: self.api.conversations.update_activity(
+                address.conversation_id, where.ts, activity, service_url=address.service_url
+            )
+        )
+
+    async def publish_home(self, user: str, message: Any) -> None:
+        return None  # Teams has no App Home tab; its personal dashboard is a later slice of issue 14
+
+    async def _call(self, send: Callable[[], Awaitable[Any]]) -> Any:
+        for attempt in range(RETRIES + 1):
+            last = attempt == RETRIES
+            try:
+                return await send()
+            except httpx.HTTPStatusError as exc:
+                status = exc.response.status_code
+                wait = _retry_after(exc.response) if status == 429 else self.backoff * 2**attempt
+                if last or (status != 429 and status not in RETRY_STATUSES) or wait > MAX_RETRY_AFTER:
+                    raise DeliveryFailed(_reason(exc)) from None
+                log.warning("teams connector said %d; retrying in %.1fs", status, wait)
+            except httpx.TransportError as exc:
+                if last:
+                    raise DeliveryFailed(f"teams_unreachable {type(exc).__name__}") from None
+                wait = self.backoff * 2**attempt
+            await self._sleep(wait)
+        raise AssertionError("unreachable")
+
+
+class TeamsDirectory:
+    """kernel.ports.Directory: Teams people's zones come with their activities (localTimezone), not a listing."""
+
+    async def list_users(self) -> list[UserInfo]:
+        return []

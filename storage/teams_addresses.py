@@ -1,0 +1,56 @@
+"""Teams addresses: each Teams person's 1:1 conversation reference (tenant, 29: id, AAD id, chat, service URL)."""
+
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import SendLedger, TeamsAddress
+
+
+async def upsert_address(
+    *,
+    session: AsyncSession,
+    person_id: str,
+    aad_object_id: str,
+    user_id: str,
+    tenant_id: str,
+    conversation_id: str,
+    service_url: str,
+    at: datetime,
+) -> TeamsAddress:
+    """Create or refresh the person's address: the newest activity's chat and service URL win."""
+    row = (await session.exec(select(TeamsAddress).where(TeamsAddress.person_id == person_id))).first()
+    if row is None:
+        row = TeamsAddress(
+            person_id=person_id,
+            aad_object_id=aad_object_id,
+            user_id=user_id,
+            tenant_id=tenant_id,
+            conversation_id=conversation_id,
+            service_url=service_url,
+        )
+        session.add(row)
+    row.user_id, row.tenant_id, row.conversation_id, row.service_url = user_id, tenant_id, conversation_id, service_url
+    row.updated_at = at
+    await session.flush()
+    return row
+
+
+async def address_of_person(*, session: AsyncSession, person_id: str) -> TeamsAddress | None:
+    return (await session.exec(select(TeamsAddress).where(TeamsAddress.person_id == person_id))).first()
+
+
+async def address_by_id(*, session: AsyncSession, address_id: int) -> TeamsAddress | None:
+    return await session.get(TeamsAddress, address_id)
+
+
+async def latest_prompt_ts(*, session: AsyncSession, channel: str) -> str | None:
+    """The ts of the newest prompt sent into `channel` (a Teams 1:1 chat has no threads: replies answer it)."""
+    query = (
+        select(SendLedger.ts)
+        .where(SendLedger.channel == channel, SendLedger.kind == "prompt", SendLedger.status == "sent")
+        .order_by(col(SendLedger.sent_at).desc(), col(SendLedger.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(query)).first()

@@ -1,0 +1,21 @@
+"""A running okrbot with Teams on (unauthenticated, local-test mode) beside the fake Slack, and a fake connector."""
+
+import pytest
+
+from tests.fakes.teams_connector import FakeConnector
+from tests.harness import running_bot
+
+
+@pytest.fixture
+async def connector():
+    fake = FakeConnector()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def teams_bot(fake_slack, tmp_path, connector):
+    async with running_bot(fake_slack, tmp_path / "bot.db", TEAMS_ALLOW_UNAUTHENTICATED="true") as harness:
+        harness.connector = connector
+        yield harness
