@@ -1,5 +1,6 @@
 """Check-in listeners: prompt buttons, the check-in modal, and /okr checkin | away | back | next."""
 
+import json
 import re
 from datetime import date
 
