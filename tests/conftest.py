@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from storage.db import Database
 from tests import pg
@@ -69,3 +70,8 @@ async def bot(fake_slack, tmp_path):
     """okrbot served on loopback against the fake Slack, with a fresh database."""
     async with running_bot(fake_slack, tmp_path / "bot.db") as harness:
         yield harness
+
+
+# Property tests assert what is true, never how fast: a loaded CI machine must not fail them on a deadline.
+settings.register_profile("okrbot", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("okrbot")
