@@ -71,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument(
         "--include-review-notes", action="store_true", help="also export confidential review notes (yaml/json)"
     )
+    exp.add_argument("--history", action="store_true", help="also export every check-in (csv: one row per check-in)")
 
     cyc = sub.add_parser("cycle", help="open or close OKR cycles (docs/digests.md)")
     cyc_sub = cyc.add_subparsers(dest="cycle_command", required=True, metavar="ACTION")
@@ -280,7 +281,13 @@ def _export(settings, args) -> int:
     text = asyncio.run(
         _with_db(
             settings,
-            lambda db: export_okrs(db, fmt=args.fmt, include_review_notes=args.include_review_notes, cycle=args.cycle),
+            lambda db: export_okrs(
+                db,
+                fmt=args.fmt,
+                include_review_notes=args.include_review_notes,
+                cycle=args.cycle,
+                history=args.history,
+            ),
         )
     )
     if args.out:

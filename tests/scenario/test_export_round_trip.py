@@ -4,12 +4,15 @@ Everything goes through `python -m bot` (the `okrbot` command) in a subprocess w
 are made the way people make them, by replying to their prompts through the real app.
 """
 
+import csv
+import io
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.services.okr_io.exporter import export_okrs
 from tests.scenario.seed import MONDAY_10_BERLIN, at, okr_data, seed
@@ -79,3 +82,44 @@ async def test_a_cycle_with_check_ins_round_trips_through_an_empty_database(bot,
     exported = await export_okrs(bot.db)  # what `okrbot export` runs (the bot's file has no migration stamp)
     assert "current: 38" in exported and "current: 12" in exported  # both KRs have moved
     assert restore_and_export(okrbot, tmp_path, exported) == exported
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+async def test_history_round_trips_through_an_empty_database(bot, okrbot, tmp_path, fmt):
+    await checked_in_bot(bot)
+    await bot.req.message_im("U0ALICE", "40 on track", thread_ts=bot.dm("U0ALICE")[0].ts)  # Alice corrects
+    exported = await export_okrs(bot.db, fmt=fmt, history=True)
+    data = yaml.safe_load(exported)  # JSON is YAML too
+    alice, bob = (kr["history"] for kr in data["objectives"][0]["key_results"])
+    assert [(c["by"], c["value"], c["confidence"], c.get("comment")) for c in alice] == [
+        ("U0ALICE", 38, "at_risk", "waiting on the new signup flow"),
+        ("U0ALICE", 40, "on_track", None),
+    ]
+    assert alice[0]["at"] == "2027-01-11T10:00:00+00:00"
+    assert [(c["value"], c["confidence"], c["blockers"]) for c in bob] == [(12, "off_track", "legal review")]
+    restored = restore_and_export(okrbot, tmp_path, exported, "--history", "--format", fmt, suffix=fmt)
+    assert restored == exported
+    # and the restored database is a working one: without --history, it exports what the original does
+    assert okrbot(tmp_path / "restored.db", "export", "--format", fmt)[1] == await export_okrs(bot.db, fmt=fmt)
+
+
+async def test_history_as_csv_has_one_row_per_check_in_and_no_review_notes(bot, okrbot, tmp_path):
+    await checked_in_bot(bot)
+    rows = list(csv.DictReader(io.StringIO(await export_okrs(bot.db, fmt="csv", history=True))))
+    assert [(r["key_result"], r["by"], r["value"], r["confidence"], r["comment"], r["blockers"]) for r in rows] == [
+        ("Activation rate from 30% to 45%", "U0ALICE", "38", "at_risk", "waiting on the new signup flow", ""),
+        ("Signups to 100", "U0BOB", "12", "off_track", "", "legal review"),
+    ]
+    assert rows[1]["at"] == "2027-01-11T17:00:00+00:00"
+
+
+async def test_reimporting_a_history_never_duplicates_check_ins(bot, okrbot, tmp_path):
+    await checked_in_bot(bot)
+    exported = await export_okrs(bot.db, history=True)
+    assert "review_notes" not in exported
+    restored = restore_and_export(okrbot, tmp_path, exported, "--history")
+    backup = tmp_path / "again.yaml"
+    backup.write_text(exported)
+    code, out, _ = okrbot(tmp_path / "restored.db", "import", backup)
+    assert code == 0 and "already has check-ins; its history was left as is" in out
+    assert okrbot(tmp_path / "restored.db", "export", "--history")[1] == restored

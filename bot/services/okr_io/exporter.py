@@ -16,7 +16,7 @@ from bot.okr.types import WEEKDAYS
 from bot.services.kernel.errors import InvalidInput, NotFound
 from storage import backup, cycles, okrs, people, teams
 from storage.db import Database
-from storage.models import Cycle, KeyResult, Objective, Team
+from storage.models import CheckIn, Cycle, KeyResult, Objective, Team
 
 FORMATS = ("yaml", "json", "csv")
 CSV_COLUMNS = (
@@ -32,6 +32,20 @@ CSV_COLUMNS = (
     "confidence",
     "score",
 )
+# export --history --format csv: one row per check-in, oldest first within each KR
+HISTORY_COLUMNS = (
+    "team",
+    "objective",
+    "key_result",
+    "owner",
+    "unit",
+    "at",
+    "by",
+    "value",
+    "confidence",
+    "comment",
+    "blockers",
+)
 _TEAM_DEFAULTS = {"nudge_hours": 24, "mention_missing": False, "late_limit_hours": 6, "recent_checkin_days": 3}
 
 
@@ -40,9 +54,16 @@ def _num(value: float | None) -> float | int | None:
 
 
 async def export_okrs(
-    svc_or_db, *, fmt: str = "yaml", include_review_notes: bool = False, cycle: str | None = None
+    svc_or_db,
+    *,
+    fmt: str = "yaml",
+    include_review_notes: bool = False,
+    cycle: str | None = None,
+    history: bool = False,
 ) -> str:
-    """Render a cycle (the named one, else the active one, else the latest) as yaml, json or csv."""
+    """Render a cycle (the named one, else the active one, else the latest) as yaml, json or csv.
+
+    `history`: every live check-in too (under each KR in yaml/json; one CSV row per check-in)."""
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if include_review_notes and fmt == "csv":
@@ -50,13 +71,13 @@ async def export_okrs(
     db: Database = getattr(svc_or_db, "db", svc_or_db)
     async with db.transaction() as session:
         the_cycle = await _pick_cycle(session, cycle)
-        data, rows = await _collect(session, the_cycle)
+        data, rows = await _collect(session, the_cycle, history)
         if include_review_notes:
             data["review_notes"] = await _review_notes(session)
     if fmt == "json":
         return _json(data)
     if fmt == "csv":
-        return _csv(rows)
+        return _csv(rows, HISTORY_COLUMNS if history else CSV_COLUMNS)
     header = f"# okrbot export of cycle {the_cycle.name}. Format: docs/yaml-format.md\n"
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
 
@@ -82,7 +103,7 @@ async def _pick_cycle(session, name: str | None) -> Cycle:
     return found
 
 
-async def _collect(session, cycle: Cycle) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+async def _collect(session, cycle: Cycle, history: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     all_teams = await teams.list_teams(session=session)
     names = {t.id: t.name for t in all_teams}
     objectives = await okrs.objectives_in_cycle(session=session, cycle_id=cycle.id)
@@ -93,9 +114,13 @@ async def _collect(session, cycle: Cycle) -> tuple[dict[str, Any], list[dict[str
     links = (
         await okrs.co_owners_of(session=session, kr_ids=kr_ids),
         await okrs.contributing_teams(session=session, kr_ids=kr_ids),
+        await backup.checkin_history(session=session, kr_ids=kr_ids) if history else None,
     )
     parents = {o.id: o.ref or o.title for o in objectives}
-    rows = [_csv_row(o, kr, names) for o in objectives for kr in krs[o.id]]
+    if history:
+        rows = [_history_row(o, kr, c, names) for o in objectives for kr in krs[o.id] for c in links[2][kr.id]]
+    else:
+        rows = [_csv_row(o, kr, names) for o in objectives for kr in krs[o.id]]
     data = {
         "cycle": {"name": cycle.name, "start": cycle.start, "end": cycle.end, "state": cycle.state},
         "teams": await _teams(session, all_teams),
@@ -165,7 +190,19 @@ def _key_result(kr: KeyResult, own_team: str, names, links) -> dict[str, Any]:
         "archived": kr.archived,
     }
     item |= {k: v for k, v in optional.items() if v is not None and v != "" and v != [] and v is not False}
+    if links[2] is not None and links[2][kr.id]:
+        item["history"] = [_checkin(c) for c in links[2][kr.id]]
     return item
+
+
+def _checkin(c: CheckIn) -> dict[str, Any]:
+    item = {"at": c.created_at.isoformat(), "by": c.author_id, "value": _num(c.value), "confidence": c.confidence}
+    return item | {k: v for k, v in (("comment", c.comment), ("blockers", c.blockers)) if v}
+
+
+def _history_row(o: Objective, kr: KeyResult, c: CheckIn, names: dict[int, str]) -> dict[str, Any]:
+    where = {"team": names[o.team_id], "objective": o.title, "key_result": kr.title, "owner": kr.owner_id}
+    return where | {"unit": kr.unit} | _checkin(c) | {"comment": c.comment, "blockers": c.blockers}
 
 
 async def _review_notes(session) -> list[dict[str, Any]]:
@@ -209,9 +246,9 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def _csv(rows: list[dict[str, Any]]) -> str:
+def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
     return buf.getvalue()

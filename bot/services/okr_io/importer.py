@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.okr.types import WEEKDAYS
+from bot.services.okr_io.history import restore_history
 from bot.services.okr_io.okr_file import KeyResultIn, ObjectiveIn, OkrFile, TeamIn, load_okr_file
 from bot.services.okr_io.okr_file_checks import OkrFileInvalid, parent_index
 from storage import cycles, okrs, people, teams
@@ -153,7 +154,7 @@ def _people_ids(f: OkrFile) -> set[str]:
     for o in f.objectives:
         ids |= {o.owner} if o.owner else set()
         for kr in o.key_results:
-            ids |= {kr.owner, *kr.co_owners}
+            ids |= {kr.owner, *kr.co_owners, *(c.by for c in kr.history)}
     return ids
 
 
@@ -291,6 +292,8 @@ async def _apply_key_result(run: _Run, obj: Objective, k: KeyResultIn, position:
     changes = [] if new else _assign(kr, values)
     changes += await _apply_kr_links(run, obj, kr, k)
     run.record(f"key result {_short(k.title)}", new=new, changes=changes, entity=kr)
+    if k.history:
+        await restore_history(run.session, run.report, kr, k)
 
 
 async def _apply_kr_links(run: _Run, obj: Objective, kr: KeyResult, k: KeyResultIn) -> list[tuple[str, Any, Any]]:

@@ -13,7 +13,16 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from bot.okr.types import WEEKDAYS
 from bot.services.okr_io.okr_file_checks import OkrFileInvalid, cross_check, format_errors, parse_text, short
@@ -135,6 +144,17 @@ class TeamIn(_Strict):
         return self
 
 
+class CheckInEntry(_Strict):
+    """One past check-in, as `okrbot export --history` writes it; imported only into a KR that has none."""
+
+    at: AwareDatetime
+    by: SlackId
+    value: Number
+    confidence: Literal["on_track", "at_risk", "off_track"]
+    comment: Annotated[str, Field(max_length=40_000)] = ""
+    blockers: Annotated[str, Field(max_length=40_000)] = ""
+
+
 class KeyResultIn(_Strict):
     title: Title
     owner: SlackId
@@ -150,6 +170,7 @@ class KeyResultIn(_Strict):
     teams: list[Name] = []
     score: Annotated[Number, Field(ge=0, le=1)] | None = None
     archived: bool = False
+    history: list[CheckInEntry] = []
 
     @model_validator(mode="after")
     def _defaults_and_direction(self) -> "KeyResultIn":
@@ -202,7 +223,7 @@ class OkrFile(_Strict):
 
 _VOCABULARY = frozenset(
     name
-    for m in (CycleIn, CheckinIn, DigestIn, TeamIn, KeyResultIn, ObjectiveIn, PersonIn, OkrFile)
+    for m in (CycleIn, CheckinIn, DigestIn, TeamIn, CheckInEntry, KeyResultIn, ObjectiveIn, PersonIn, OkrFile)
     for name in m.model_fields
 )
 
