@@ -45,3 +45,25 @@ def test_an_explicit_increase_that_goes_down_is_still_refused(okrbot, tmp_path):
     assert code != 0
     assert "must be above start 120 for an increase" in out + err
     assert stored_kind(okrbot.db) == []
+
+
+async def test_the_new_kr_modal_reads_the_direction_from_the_numbers(bot):
+    from sqlmodel import select
+
+    from storage.models import KeyResult
+    from tests.scenario.test_okr_edit import kr_values, open_command
+    from tests.scenario.view_seed import seed
+
+    s = await seed(bot)
+    opened = await open_command(bot, "new kr", "U0MANAGER")
+    kind_block = next(b for b in opened.args["view"]["blocks"] if b.get("block_id") == "kind")
+    default = kind_block["element"]["initial_option"]["value"]  # what a person who leaves Kind alone submits
+    values = kr_values(s.objective_id, "Support backlog", kind=default, start="120", target="60")
+    resp = await bot.req.view_submission("U0MANAGER", "okr.edit.new_kr", values)
+    assert resp.status == 200 and not (resp.body or {}).get("errors")
+    explicit = kr_values(s.objective_id, "Backlog up", kind="increase", start="120", target="60")
+    resp = await bot.req.view_submission("U0MANAGER", "okr.edit.new_kr", explicit)
+    assert "decrease" in resp.body["errors"]["target"]
+    async with bot.db.transaction() as session:
+        krs = (await session.exec(select(KeyResult).where(KeyResult.title == "Support backlog"))).all()
+    assert [(k.kind, k.start_value, k.target_value) for k in krs] == [("decrease", 120, 60)]
