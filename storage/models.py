@@ -8,7 +8,7 @@ portable to PostgreSQL.
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, DateTime, Index, String, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -98,6 +98,17 @@ class Cycle(SQLModel, table=True):
     start: date
     end: date
     state: str = "active"  # planned | active | closed
+
+    # At most one active cycle: the tick, the views and the importer all read "the" active cycle.
+    __table_args__ = (
+        Index(
+            "uq_cycle_one_active",
+            "state",
+            unique=True,
+            sqlite_where=text("state = 'active'"),
+            postgresql_where=text("state = 'active'"),
+        ),
+    )
 
 
 class ObjectiveBase(SQLModel):

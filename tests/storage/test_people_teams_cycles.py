@@ -51,10 +51,13 @@ async def test_team_roster_roles_and_lookups(db):
         assert await teams.members_of(session=s, team_id=growth.id) == ["U0B"]
 
 
-async def test_active_cycle_is_the_latest_started_active_one(db):
+async def test_active_cycle_is_the_one_active_cycle(db):
+    # Two active cycles cannot exist (a partial unique index); tests/scenario/test_one_active_cycle.py.
     async with db.transaction() as s:
         assert await cycles.active_cycle(session=s) is None
-        await cycles.add_cycle(session=s, name="2026-Q4", start=date(2026, 10, 1), end=date(2026, 12, 31))
+        await cycles.add_cycle(
+            session=s, name="2026-Q4", start=date(2026, 10, 1), end=date(2026, 12, 31), state="closed"
+        )
         await cycles.add_cycle(session=s, name="2027-Q1", start=date(2027, 1, 4), end=date(2027, 4, 2))
         await cycles.add_cycle(session=s, name="2027-Q2", start=date(2027, 4, 5), end=date(2027, 7, 2), state="planned")
     async with db.transaction() as s:

@@ -87,8 +87,8 @@ def test_unquoted_times_abbreviated_days_and_dates_are_read_as_meant():
         ("objectives.0.key_results.0.target", "lots", "objectives[0].key_results[0].target: 'lots' is not a number"),
         (
             "objectives.0.key_results.0.target",
-            10,
-            "objectives[0].key_results[0].target: 10 must be above start 30 for an increase",
+            30,
+            "objectives[0].key_results[0].target: 30 must differ from start 30",
         ),
         ("objectives.0.key_results.1.score", 1.5, "objectives[0].key_results[1].score: 1.5 must be at most 1.0"),
         ("objectives.0.key_results.1.teams", ["Nope"], "objectives[0].key_results[1].teams[0]: unknown team 'Nope'"),

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 TITLE_MAX = 150  # objective/KR titles: fits a header block with room to spare
+KIND_FROM_NUMBERS = "from_numbers"  # the create-KR modal's default: increase or decrease, read from the numbers
 
 
 class FormField(StrEnum):

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from bot.okr.messages.forms import TITLE_MAX
+from bot.okr.messages.forms import KIND_FROM_NUMBERS, TITLE_MAX
 from bot.okr.messages.forms import FormField as F
 from bot.okr.numbers import ParseError, parse_number
 from bot.okr.types import KRKind
@@ -63,6 +63,13 @@ class Checker:
     def done(self) -> None:
         if self.errors:
             raise FormErrors(self.errors)
+
+
+def infer_kind(kind: str | None, start: float | None, target: float | None) -> str | None:
+    """`KIND_FROM_NUMBERS` becomes decrease when the target is below the start, else increase; other kinds stay."""
+    if kind != KIND_FROM_NUMBERS:
+        return kind
+    return KRKind.DECREASE if start is not None and target is not None and target < start else KRKind.INCREASE
 
 
 def kr_numbers(c: Checker, *, kind: str | None, start: float | None, target: float | None, weight: float | None):

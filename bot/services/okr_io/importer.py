@@ -161,6 +161,16 @@ def _people_ids(f: OkrFile) -> set[str]:
 async def _apply_cycle(run: _Run, f: OkrFile) -> Cycle:
     c = f.cycle
     cycle = await cycles.get_cycle_by_name(session=run.session, name=c.name)
+    active = await cycles.active_cycle(session=run.session) if c.state == "active" else None
+    if active is not None and active.name != c.name:
+        # Two active cycles would leave the tick prompting for one of them only (and the schema refuses it).
+        raise OkrFileInvalid(
+            [
+                f"cycle.state: {active.name} is already the active cycle. To prepare {c.name} now, set "
+                f"`state: planned` on its cycle in the file; to switch quarters, run `okrbot cycle open {c.name} "
+                f"--start {c.start} --end {c.end}` (it closes {active.name}), or `okrbot cycle close` first."
+            ]
+        )
     if cycle is None:
         cycle = await cycles.add_cycle(session=run.session, name=c.name, start=c.start, end=c.end, state=c.state)
         run.record(f"cycle {c.name}", new=True, changes=[])

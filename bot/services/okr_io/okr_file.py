@@ -159,7 +159,7 @@ class KeyResultIn(_Strict):
     title: Title
     owner: SlackId
     ref: Ref | None = None
-    kind: Kind = "increase"
+    kind: Kind | None = None  # omitted: increase or decrease, read from start and target
     start: Number | None = None
     target: Number | None = None
     current: Number | None = None
@@ -180,6 +180,11 @@ class KeyResultIn(_Strict):
         self.start = 0.0 if self.start is None else self.start
         if self.target is None:
             raise ValueError("target: is required unless the kind is binary")
+        if self.kind is None:
+            # {start: 120, target: 60} means "bring it down": say `kind:` only to be explicit.
+            if self.target == self.start:
+                raise ValueError(f"target: {self.target:g} must differ from start {self.start:g}")
+            self.kind = "decrease" if self.target < self.start else "increase"
         if self.kind == "decrease" and self.target >= self.start:
             raise ValueError(f"target: {self.target:g} must be below start {self.start:g} for a decrease")
         if self.kind in ("increase", "milestone") and self.target <= self.start:

@@ -4,14 +4,14 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.okr.messages.forms import KIND_FROM_NUMBERS, KRForm, ObjectiveForm
 from bot.okr.messages.forms import FormField as F
-from bot.okr.messages.forms import KRForm, ObjectiveForm
 from bot.okr.types import KRKind
 from bot.services.kernel import permissions
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import NotFound, PermissionDenied
 from bot.services.kernel.lookups import current_cycle
-from bot.services.kernel.validate import Checker, kr_numbers
+from bot.services.kernel.validate import Checker, infer_kind, kr_numbers
 from storage import audit, okrs, people, teams
 from storage.models import KeyResult, Objective
 
@@ -185,9 +185,10 @@ async def create_kr(svc: Services, *, user_id: str, values: dict) -> int:
         refusal = "Only this objective's team managers or an okrbot admin can add key results to it."
         objective_id = c.choice(F.OBJECTIVE, allowed, refusal=refusal)
         title = c.text(F.TITLE, required=True)
-        kind = c.choice(F.KIND, KINDS)
+        kind = c.choice(F.KIND, {*KINDS, KIND_FROM_NUMBERS})
         start = c.number(F.START, default=0.0)
         target = c.number(F.TARGET, default=1.0 if kind in (KRKind.BINARY, None) else None)
+        kind = infer_kind(kind, start, target)
         if target is None and F.TARGET not in c.errors:
             c.fail(F.TARGET, "Please give a target.")
         weight = c.number(F.WEIGHT, default=1.0)

@@ -43,6 +43,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cycle", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cycle_name"), ["name"], unique=True)
+        batch_op.create_index(
+            "uq_cycle_one_active",
+            ["state"],
+            unique=True,
+            sqlite_where=sa.text("state = 'active'"),
+            postgresql_where=sa.text("state = 'active'"),
+        )
 
     op.create_table(
         "inbox_item",
@@ -418,6 +425,11 @@ def downgrade() -> None:
 
     op.drop_table("inbox_item")
     with op.batch_alter_table("cycle", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_cycle_one_active",
+            sqlite_where=sa.text("state = 'active'"),
+            postgresql_where=sa.text("state = 'active'"),
+        )
         batch_op.drop_index(batch_op.f("ix_cycle_name"))
 
     op.drop_table("cycle")

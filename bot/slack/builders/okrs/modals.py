@@ -18,12 +18,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.okr.messages.forms import TITLE_MAX, Choice, KRForm, ObjectiveForm
+from bot.okr.messages.forms import KIND_FROM_NUMBERS, TITLE_MAX, Choice, KRForm, ObjectiveForm
 from bot.okr.messages.forms import FormField as F
 from bot.slack.ids import ViewCallback
 from bot.slack.mrkdwn import shorten
 
 KIND_LABELS = [
+    (KIND_FROM_NUMBERS, "Up or down (from start and target)"),
     ("increase", "Increase a number"),
     ("decrease", "Decrease a number"),
     ("binary", "Done / not done"),
@@ -100,7 +101,7 @@ def build_kr_modal(form: KRForm) -> View:
     blocks: list[Block] = [
         select(F.OBJECTIVE, "Objective", form.objectives, i.get(F.OBJECTIVE)),
         text_input(F.TITLE, "Title", limit=TITLE_MAX),
-        select(F.KIND, "Kind", tuple(KIND_LABELS), "increase"),
+        select(F.KIND, "Kind", tuple(KIND_LABELS), KIND_FROM_NUMBERS),
         text_input(F.START, "Start value", "0"),
         text_input(F.TARGET, "Target value", hint="For done / not done KRs, leave 1."),
         text_input(F.UNIT, "Unit", optional=True, hint="e.g. %, $, deals", limit=20),
