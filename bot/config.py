@@ -24,7 +24,7 @@ WHERE = {
     "OKRBOT_ADMINS": "comma-separated Slack user ids, e.g. U012ABC,U034DEF",
     "OKRBOT_HR": "comma-separated Slack user ids who may read and write review notes about anyone but themselves",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
-    "SLACK_MAX_MESSAGES_PER_SECOND": "optional; messages/s okrbot posts per workspace (default 5, 0 = unpaced)",
+    "SLACK_MAX_MESSAGES_PER_SECOND": "optional; messages/s per workspace (default 5; 0 = unpaced, else >= 0.1)",
     "SLACK_TIMEOUT_SECONDS": "optional; seconds one Slack Web API call may take (default 30)",
     "OKRBOT_INBOX_WORKERS": "optional; kept requests worked on at once (default 8)",
     "OKRBOT_INBOX_LIMIT": "optional; requests that may wait in the inbox before Slack is told to retry (default 10000)",

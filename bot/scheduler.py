@@ -1,4 +1,4 @@
-"""APScheduler runs exactly one job: the tick, every minute (GUIDE §2.8).
+"""APScheduler runs exactly one job: the tick, every minute (README.md "Exactly once").
 
 No cron job per person or team: 3.x job stores can't be shared between processes and
 its cron trigger has open DST bugs. cadence.py decides what is due; the ledger makes it once.

@@ -31,6 +31,7 @@ def _invalid_blocks(errors: list[str]) -> ApiError:
 
 class SlackWorkspace:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.bot_not_in: set[str] = set()  # channels whose chat.postMessage answers not_in_channel
         self._clock = clock
         self._ids = Ids()
         self._users: dict[str, User] = {}
@@ -222,6 +223,8 @@ class SlackWorkspace:
 
     def api_chat_postMessage(self, args: dict) -> dict:
         channel = self._post_channel(args.get("channel"))
+        if channel in self.bot_not_in:
+            raise ApiError("not_in_channel")  # Slack: a public channel the bot was never invited to
         self._message_content(args)
         msg = self._new_message(channel, args)
         return {"channel": channel, "ts": msg.ts, "message": msg.to_slack()}

@@ -16,7 +16,7 @@ from functools import partial
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.okr import cadence
-from bot.okr.messages import Delivery
+from bot.okr.messages import Delivery, Notice
 from bot.okr.messages.digests import DigestHeader, DigestMessage, DigestSummary, MissingPerson
 from bot.okr.messages.read_models import KRView, ObjectiveView
 from bot.okr.progress import is_final_week, week_of_cycle
@@ -113,8 +113,35 @@ async def send_team_digest(svc: Services, team: Team, cycle: Cycle, row: SendLed
         svc, ledger_id=row.id, at=at, send=partial(svc.notifier.post, team.channel, message, ledger_id=row.id)
     )
     if isinstance(outcome, DeliveryFailed):
+        if outcome.reason.endswith(NOT_IN_CHANNEL):
+            await _tell_managers_to_invite(svc, team, row.period, at)
         return f"digest for {team.name} ({row.period}) failed: {outcome.reason}"
     return f"digest for {team.name} ({row.period}) posted to {team.channel}"
+
+
+# The platform's answers for "the bot cannot post in that channel" (it was never invited, or it was removed).
+NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found")
+INVITE_NOTICE = "invite_notice"  # ledger kind: one notice per manager, team and period
+
+
+async def _tell_managers_to_invite(svc: Services, team: Team, period: str, at: datetime) -> None:
+    """A digest nobody sees is a silent failure: tell the team's managers, once per period, how to fix it."""
+    async with svc.db.transaction() as session:
+        managers = await teams.managers_of(session=session, team_id=team.id)
+        claimed = []
+        for manager in managers:
+            row = await ledger.claim(
+                session=session, recipient=manager, kind=INVITE_NOTICE, period=f"{team.id}:{period}", at=at
+            )
+            if row is not None:
+                claimed.append((manager, row.id))
+    notice = Notice(
+        f"I couldn't post the {team.name} digest: I'm not a member of its channel. Open the channel and type "
+        "/invite @okrbot (or add the app from the channel's settings); the next digest will post there.",
+        emoji=":warning:",
+    )
+    for manager, ledger_id in claimed:
+        await deliver(svc, ledger_id=ledger_id, at=at, send=partial(svc.notifier.post, manager, notice))
 
 
 async def _teams_showing(session: AsyncSession, kr: KeyResult) -> list[Team]:
