@@ -2,7 +2,8 @@
 
 Every piece of text goes into a RichTextBlock's TextRun, which Teams never parses as Markdown, so a KR title
 or a comment like `[click](http://evil)` shows as typed (a TextBlock would render it as a link).
-Message types without a card yet get a plain-text fallback (`plain_text`), so nothing is ever dropped.
+Message types without a card yet get a plain-text fallback (`plain_text`), so nothing is ever dropped; it is
+sent with textFormat "plain", because Teams reads a message's text as Markdown by default.
 """
 
 from dataclasses import fields, is_dataclass
@@ -25,7 +26,7 @@ def run(text: str, *, bold: bool = False, subtle: bool = False) -> RichTextBlock
 
 def card_activity(summary: str, body: list) -> MessageActivityInput:
     card = AdaptiveCard(version=CARD_VERSION, body=body)
-    return MessageActivityInput(text=summary).add_card(card)
+    return MessageActivityInput(text=summary, text_format="plain").add_card(card)
 
 
 def _number(x: float) -> str:
@@ -43,12 +44,12 @@ def kr_line(number: int, kr: KRView) -> str:
 
 @singledispatch
 def render(message) -> MessageActivityInput:
-    return MessageActivityInput(text=plain_text(message))
+    return MessageActivityInput(text=plain_text(message), text_format="plain")
 
 
 @render.register
 def _notice(message: Notice) -> MessageActivityInput:
-    return MessageActivityInput(text=f"{message.emoji} {message.text}".strip())
+    return MessageActivityInput(text=f"{message.emoji} {message.text}".strip(), text_format="plain")
 
 
 @render.register

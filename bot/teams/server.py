@@ -17,7 +17,7 @@ from microsoft_teams.apps import App
 from microsoft_teams.apps.http.adapter import HttpMethod, HttpRequest, HttpResponse, HttpRouteHandler
 from microsoft_teams.common import ClientOptions
 
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 PATH = "/api/messages"
@@ -57,8 +57,8 @@ def quiet_sdk_logs() -> None:
             logger.addFilter(_NoActivityText())
 
 
-class TeamsSetupError(Exception):
-    """Teams cannot be started safely with this environment."""
+class TeamsSetupError(SettingsError):
+    """Teams cannot be started safely with this environment (the CLI prints it as one line, exit status 2)."""
 
 
 class AiohttpAdapter:

@@ -113,3 +113,15 @@ async def test_a_malformed_activity_is_refused_without_logging_its_text(teams_bo
     assert not any(r.exc_info for r in caplog.records if r.name.startswith("microsoft_teams"))
     async with teams_bot.db.transaction() as s:
         assert (await s.exec(select(TeamsAddress))).all() == []
+
+
+async def test_words_okrbot_cannot_read_get_the_problem_and_an_example(teams_bot):
+    await import_okrs(teams_bot.svc, OKRS, dry_run=False)
+    await post(teams_bot, install(teams_bot.connector))
+    await teams_bot.tick(MONDAY_10_BERLIN)
+    assert await post(teams_bot, message(teams_bot.connector, "[click](http://evil) banana")) == 200
+    _prompt, answer = teams_bot.connector.sent(CHAT)
+    assert "couldn't read a number" in answer.body["text"] and "30% on track" in answer.body["text"]  # and an example
+    assert answer.body["textFormat"] == "plain"  # Teams would read the person's words as Markdown otherwise
+    async with teams_bot.db.transaction() as s:
+        assert (await s.exec(select(CheckIn))).all() == []

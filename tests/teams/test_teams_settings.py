@@ -49,3 +49,14 @@ async def test_jwt_check_is_on_when_configured_with_credentials(fake_slack, tmp_
         async with aiohttp.ClientSession() as http:
             async with http.post(f"{h.app_url}/api/messages", json={"type": "message", "text": "42"}) as resp:
                 assert resp.status == 401  # no Bearer token: refused before any handler runs
+
+
+def test_the_cli_refuses_unauthenticated_mode_with_a_secret_in_one_line(monkeypatch, tmp_path, capsys):
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no ./.env, no okrbot.db left behind
+    monkeypatch.setenv("TEAMS_ALLOW_UNAUTHENTICATED", "true")
+    monkeypatch.setenv("TEAMS_CLIENT_SECRET", "s3cret")
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("okrbot: ") and "refusing to start" in err and "s3cret" not in err
