@@ -71,7 +71,7 @@ def test_dry_run_reports_changes_and_writes_nothing(okrbot):
     assert code == 0
     assert out.splitlines()[0] == "dry run, nothing written: 17 created, 0 updated, 0 unchanged"
     assert "  + team Growth" in out and "  + key result 'Ship the guided setup'" in out
-    assert set(counts(okrbot.db).values()) == {0}
+    assert not okrbot.db.exists()  # not even the database file (issue 11 item 14)
 
 
 def test_reimport_updates_in_place_and_keeps_check_ins(okrbot, tmp_path):
