@@ -263,6 +263,10 @@ def check_sqlite_path(url: str) -> None:
         return
     if not path.parent.is_dir():
         raise SettingsError(f"DATABASE_URL: the folder {path.parent} does not exist; create it, or change DATABASE_URL")
+    if path.exists() and not path.is_file():
+        # Caught here, not left to SQLite: aiosqlite's "unable to open" races the closing event loop and prints
+        # a thread traceback after our one line.
+        raise SettingsError(f"DATABASE_URL: {path} is not a file (a folder?); point DATABASE_URL at a database file")
     if path.exists() and not os.access(path, os.W_OK):
         raise SettingsError(f"DATABASE_URL: {path} is read-only for this user; okrbot must be able to write it")
     if not path.exists() and not os.access(path.parent, os.W_OK):

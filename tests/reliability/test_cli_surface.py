@@ -82,7 +82,7 @@ def test_a_read_only_database_file_is_one_line(tmp_path):
 def test_a_database_sqlite_cannot_open_is_one_line(tmp_path):
     (tmp_path / "okrbot.db").mkdir()  # a folder where the file should be: SQLite cannot open it
     line = one_line_exit_2(cli(tmp_path, "db", "upgrade"))
-    assert line.startswith("okrbot: database error (") and "unable to open database file" in line
+    assert "okrbot.db is not a file" in line and "DATABASE_URL" in line
 
 
 def test_a_non_utf8_env_file_is_one_line(tmp_path):
