@@ -100,8 +100,8 @@ def build_org(
     )
     db.executemany(
         "INSERT INTO team (id, name, channel, timezone, checkin_day, checkin_time, cadence, digest_day, digest_time,"
-        " nudge_hours, mention_missing, late_limit_hours, recent_checkin_days)"
-        " VALUES (?, ?, ?, ?, 0, '10:00', 'weekly', 4, '16:00', 24, 0, 6, 3)",
+        " nudge_hours, mention_missing, late_limit_hours, recent_checkin_days, platform)"
+        " VALUES (?, ?, ?, ?, 0, '10:00', 'weekly', 4, '16:00', 24, 0, 6, 3, 'slack')",
         team_rows,
     )
     db.executemany("INSERT INTO team_member (team_id, person_id, role) VALUES (?, ?, ?)", members)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up, check the import contracts and the style, run the whole test suite on SQLite (pass -m "not slow" for a
+# Set up, check the import contracts and the style, run the whole test suite on SQLite (two xdist workers; pass -m "not slow" for a
 # quick local loop), then the storage, scenario and reliability suites again on a
 # throwaway PostgreSQL server (scripts/pg.sh; two xdist workers, each test in its own database), and the
 # benchmarks at a tiny size (only to keep them working). OKRBOT_PG_PASS=0 skips the PostgreSQL pass.
@@ -10,7 +10,7 @@ bash scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 started=$SECONDS
-env -u OKRBOT_TEST_PG_URL .venv/bin/python -m pytest "$@"
+env -u OKRBOT_TEST_PG_URL .venv/bin/python -m pytest -n 2 "$@"
 echo "test.sh: SQLite pass took $((SECONDS - started)) s"
 if [ "${OKRBOT_PG_PASS:-1}" != 0 ]; then
   trap 'bash scripts/pg.sh stop' EXIT
