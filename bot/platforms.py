@@ -26,8 +26,10 @@ class PlatformNotifier:
     def _for(self, key: str) -> Notifier:
         return self.teams if is_teams(key) else self.slack
 
-    async def post(self, to: str, message: Any, *, thread_ts: str | None = None) -> Delivery:
-        return await self._for(to).post(to, message, thread_ts=thread_ts)
+    async def post(
+        self, to: str, message: Any, *, thread_ts: str | None = None, ledger_id: int | None = None
+    ) -> Delivery:
+        return await self._for(to).post(to, message, thread_ts=thread_ts, ledger_id=ledger_id)
 
     async def update(self, where: Delivery, message: Any) -> None:
         await self._for(where.channel).update(where, message)

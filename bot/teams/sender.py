@@ -59,8 +59,11 @@ class TeamsNotifier:
             raise DeliveryFailed("no Teams chat with this person yet (they have not installed the app)")
         return address
 
-    async def post(self, to: str, message: Any, *, thread_ts: str | None = None) -> Delivery:
-        # thread_ts is ignored: a Teams 1:1 chat has no threads; the answer follows in the chat.
+    async def post(
+        self, to: str, message: Any, *, thread_ts: str | None = None, ledger_id: int | None = None
+    ) -> Delivery:
+        # thread_ts is ignored: a Teams 1:1 chat has no threads; the answer follows in the chat. ledger_id is not
+        # sent yet: reconciling an ambiguous Teams send from the conversation is not built (docs/teams.md).
         address = await self._address(to)
         activity = render(message)
         sent = await self._call(
