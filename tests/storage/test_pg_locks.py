@@ -24,7 +24,7 @@ async def test_a_claim_skips_an_item_another_worker_is_claiming_instead_of_waiti
     other = Database(db.url)  # a second worker process's engine
     try:
         async with db.transaction() as first:
-            assert await inbox.claim(session=first, item_id=item_id, owner="w1", now=NOW, lease=LEASE) == "{}"
+            assert await inbox.claim(session=first, item_id=item_id, owner="w1", now=NOW, lease=LEASE) == ("{}", 1)
 
             async def second_claim():
                 async with other.transaction() as s:
@@ -37,7 +37,8 @@ async def test_a_claim_skips_an_item_another_worker_is_claiming_instead_of_waiti
         async with other.transaction() as s:  # after the first commits: claimed, not takeable
             assert await inbox.claim(session=s, item_id=item_id, owner="w2", now=NOW, lease=LEASE) is None
         async with db.transaction() as s:
-            assert await inbox.claim(session=s, item_id=item_id, owner="w2", now=NOW + 2 * LEASE, lease=LEASE) == "{}"
+            later = NOW + 2 * LEASE  # the first claim's lease has lapsed: a second worker retakes it
+            assert await inbox.claim(session=s, item_id=item_id, owner="w2", now=later, lease=LEASE) == ("{}", 2)
     finally:
         await other.dispose()
 
