@@ -30,6 +30,8 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.gate import Gate
+
 BUSY_TIMEOUT_MS = 30_000
 POOL_SIZE = 5  # SQLAlchemy's default QueuePool size; concurrent transactions on other databases
 CONNECT_TIMEOUT_S = 10.0
@@ -121,8 +123,8 @@ class Database:
         if self.engine.dialect.name == "sqlite":
             _install_sqlite_recipe(self.engine)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
-        self._gate = asyncio.Semaphore(1 if self.engine.dialect.name == "sqlite" else pool_size)
-        self._readers = asyncio.Semaphore(pool_size)
+        self._gate = Gate(1 if self.engine.dialect.name == "sqlite" else pool_size)
+        self._readers = Gate(pool_size)
 
     @classmethod
     def from_settings(cls, settings) -> "Database":
@@ -133,20 +135,23 @@ class Database:
             connect_timeout=settings.database_connect_timeout,
         )
 
-    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
-        """One unit of work: commit if the block succeeds, roll back if it raises."""
-        return self._unit(self._gate, read_only=False)
+    def transaction(self, *, urgent: bool = False) -> AbstractAsyncContextManager[AsyncSession]:
+        """One unit of work: commit if the block succeeds, roll back if it raises.
+
+        ``urgent``: the request's acknowledgement waits for it (the inbox put), so it goes ahead of queued work.
+        """
+        return self._unit(self._gate, read_only=False, urgent=urgent)
 
     def read(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A read-only unit of work for views: it does not wait behind writers, and writers don't wait for it."""
         return self._unit(self._readers, read_only=True)
 
     @asynccontextmanager
-    async def _unit(self, gate: asyncio.Semaphore, *, read_only: bool) -> AsyncIterator[AsyncSession]:
+    async def _unit(self, gate: Gate, *, read_only: bool, urgent: bool = False) -> AsyncIterator[AsyncSession]:
         if _inside.get():
             # A nested unit of work would wait for the one holding the gate forever (SQLite: its lock).
             raise RuntimeError("units of work are not re-entrant; pass the session down instead")
-        async with gate:
+        async with gate.hold(urgent=urgent):
             token = _inside.set(True)
             try:
                 async with self._sessions() as session:

@@ -27,8 +27,11 @@ class Claimed:
 
 
 async def keep(svc: Services, *, key: str, lane: str, payload: dict, limit: int) -> bool:
-    """Commit the request before it is acknowledged; False for a redelivery of one already kept."""
-    async with svc.db.transaction() as session:
+    """Commit the request before it is acknowledged; False for a redelivery of one already kept.
+
+    Urgent: Slack's 200 waits for this commit, so it goes ahead of the queued workers' transactions.
+    """
+    async with svc.db.transaction(urgent=True) as session:
         if limit and await inbox.count_open(session=session) >= limit:
             raise InboxFull("okrbot is busy; please try again in a minute.")
         return await inbox.add_item(
