@@ -223,9 +223,7 @@ def _import(settings, args) -> int:
         return _dry_run_without_database(settings, text)
     upgrade(settings.database_url)
     report = asyncio.run(
-        _with_db(
-            settings, lambda db: import_okrs(db, text, dry_run=args.dry_run, archive_missing=args.archive_missing)
-        )
+        _with_db(settings, lambda db: import_okrs(db, text, dry_run=args.dry_run, archive_missing=args.archive_missing))
     )
     return _print_import(report)
 

@@ -94,10 +94,8 @@ def test_an_objective_left_out_is_listed_but_other_teams_are_not(okrbot, tmp_pat
     dropped = data | {"objectives": growth[1:] + platform}
     code, out, _ = okrbot("import", "--dry-run", write(tmp_path, "dropped.yaml", yaml.safe_dump(dropped)))
     krs = len(growth[0]["key_results"])
-    assert code == 0 and (
-        f"  ! objective '{growth[0]['title']}' (Growth) is in the database but not in the file: "
-        f"its {krs} key results keep prompting"
-    ) in out.splitlines()
+    left_out = f"objective '{growth[0]['title']}' (Growth) is in the database but not in the file"
+    assert code == 0 and f"  ! {left_out}: its {krs} key results keep prompting" in warnings(out)
     # A file that speaks only for the platform team says nothing about Growth's objectives.
     for o in platform:
         o.pop("parent", None)  # its parent is a Growth objective, which this file does not hold

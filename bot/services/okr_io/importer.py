@@ -117,7 +117,7 @@ async def _apply(run: _Run, f: OkrFile, *, archive_missing: bool) -> None:
         for position, kr_in in enumerate(o_in.key_results):
             await _apply_key_result(run, obj, kr_in, position)
     spoken_for = {await _team_id(run, name) for name in {t.name for t in f.teams} | {o.team for o in f.objectives}}
-    await not_in_file(run, cycle.id, spoken_for, archive=archive_missing)
+    await not_in_file(run, cycle, spoken_for, archive=archive_missing)
     if f.review_notes:
         run.report.notices.append(
             f"review_notes: {len(f.review_notes)} notes in the file were skipped (never imported)"

@@ -7,16 +7,14 @@ Only teams the file speaks for are looked at: a file with one team's objectives 
 """
 
 from storage import okrs
-from storage.models import KeyResult, Objective
+from storage.models import Cycle, KeyResult, Objective
 
 RENAME_HINT = (
     "To rename one, give it a `ref:` that stays when its title changes: keep its ref (shown above) on the "
     "renamed entry, or, if it has none, import once with its old title and a new `ref: <key>`, then change "
     "the title and keep the ref."
 )
-RETIRE_HINT = (
-    "To retire them, import again with --archive-missing (or list them in the file with `archived: true`)."
-)
+RETIRE_HINT = "To retire them, import again with --archive-missing (or list them in the file with `archived: true`)."
 
 
 def _short(title: str) -> str:
@@ -27,11 +25,11 @@ def _ref(thing: Objective | KeyResult) -> str:
     return f", ref: {thing.ref}" if thing.ref else ""
 
 
-async def not_in_file(run, cycle_id: int, team_ids: set[int], *, archive: bool) -> None:
+async def not_in_file(run, cycle: Cycle, team_ids: set[int], *, archive: bool) -> None:
     """Warn about (or archive) every live objective and KR of these teams' cycle that the file left out."""
     live = [
         o
-        for o in await okrs.objectives_in_cycle(session=run.session, cycle_id=cycle_id)
+        for o in await okrs.objectives_in_cycle(session=run.session, cycle_id=cycle.id)
         if o.team_id in team_ids and not o.archived
     ]
     krs = await okrs.key_results_for_objectives(session=run.session, objective_ids=[o.id for o in live])
@@ -40,13 +38,16 @@ async def not_in_file(run, cycle_id: int, team_ids: set[int], *, archive: bool) 
         team = run.names.teams.get(o.team_id, "?")
         if o.id not in run.seen_objectives:
             count = len(krs[o.id])
-            why = f"its {count} key results keep prompting" if count else "it stays on the team's OKRs"
+            why = f"its {count} key results keep prompting" if count > 1 else "its key result keeps prompting"
+            why = why if count else "it stays on the team's OKRs"
+            why = why if cycle.state == "active" else f"it stays in {cycle.name}"
             missing.append((f"objective {_short(o.title)} ({team}{_ref(o)})", why, o))
             continue
         for kr in krs[o.id]:
             if kr.id not in run.seen_key_results:
                 label = f"key result {_short(kr.title)} (objective {_short(o.title)}, {team}{_ref(kr)})"
-                missing.append((label, f"it keeps prompting {kr.owner_id}", kr))
+                why = f"it keeps prompting {kr.owner_id}" if cycle.state == "active" else f"it stays in {cycle.name}"
+                missing.append((label, why, kr))
     if archive:
         for label, _, row in missing:
             row.archived = True
