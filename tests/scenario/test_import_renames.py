@@ -83,6 +83,11 @@ def test_a_renamed_kr_is_shown_as_left_out_and_a_ref_carries_the_rename(okrbot, 
     ]
     _, exported, _ = okrbot("export")  # the ref goes out with the file, so the next rename needs nothing
     assert "ref: activation" in exported
+    # left out altogether, it is named with its ref, so the fix is plain
+    data = yaml.safe_load(exported)
+    data["objectives"][0]["key_results"] = data["objectives"][0]["key_results"][1:]
+    code, out, _ = okrbot("import", "--dry-run", write(tmp_path, "dropped.yaml", yaml.safe_dump(data)))
+    assert f"  ! key result '{NEW}' (objective 'Make onboarding effortless', Growth, ref: activation) is in the " in out
 
 
 def test_an_objective_left_out_is_listed_but_other_teams_are_not(okrbot, tmp_path):

@@ -10,9 +10,9 @@ from storage import okrs
 from storage.models import Cycle, KeyResult, Objective
 
 RENAME_HINT = (
-    "To rename one, give it a `ref:` that stays when its title changes: keep its ref (shown above) on the "
-    "renamed entry, or, if it has none, import once with its old title and a new `ref: <key>`, then change "
-    "the title and keep the ref."
+    "To rename one, give it a `ref:` that stays when its title changes: if it has one (shown above), keep that "
+    "ref on the renamed entry; if not, import once with its old title and a new `ref: <key>`, then change the "
+    "title and keep the ref."
 )
 RETIRE_HINT = "To retire them, import again with --archive-missing (or list them in the file with `archived: true`)."
 
