@@ -63,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="create or update teams and OKRs from a YAML/JSON file (docs/yaml-format.md)")
     imp.add_argument("file", help="path to the OKR file, e.g. examples/okrs.yaml")
     imp.add_argument("--dry-run", action="store_true", help="show what would change and write nothing")
+    imp.add_argument(
+        "--archive-missing",
+        action="store_true",
+        help="archive the objectives and KRs of the file's teams and cycle that the file no longer lists",
+    )
 
     exp = sub.add_parser("export", help="write a cycle's OKRs in the import format, or as CSV")
     exp.add_argument("--format", choices=("yaml", "json", "csv"), default="yaml", dest="fmt", help="output format")
@@ -217,7 +222,9 @@ def _import(settings, args) -> int:
     if args.dry_run and _sqlite_file(settings.database_url) and not _sqlite_file(settings.database_url).exists():
         return _dry_run_without_database(settings, text)
     upgrade(settings.database_url)
-    report = asyncio.run(_with_db(settings, lambda db: import_okrs(db, text, dry_run=args.dry_run)))
+    report = asyncio.run(
+        _with_db(settings, lambda db: import_okrs(db, text, dry_run=args.dry_run, archive_missing=args.archive_missing))
+    )
     return _print_import(report)
 
 
@@ -239,6 +246,8 @@ def _print_import(report) -> int:
     print(("dry run, nothing written: " if report.dry_run else "imported: ") + report.summary())
     for line in report.changes + report.notices:
         print(f"  {line}")
+    for line in report.warnings:
+        print(f"  ! {line}")
     return 0
 
 

@@ -77,11 +77,46 @@ async def checked_in_bot(bot) -> None:
     await bot.req.message_im("U0BOB", "12, blocked by legal review", thread_ts=bob.ts)
 
 
-async def test_a_cycle_with_check_ins_round_trips_through_an_empty_database(bot, okrbot, tmp_path):
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+async def test_a_cycle_with_check_ins_round_trips_through_an_empty_database(bot, okrbot, tmp_path, fmt):
     await checked_in_bot(bot)
-    exported = await export_okrs(bot.db)  # what `okrbot export` runs (the bot's file has no migration stamp)
-    assert "current: 38" in exported and "current: 12" in exported  # both KRs have moved
-    assert restore_and_export(okrbot, tmp_path, exported) == exported
+    # what `okrbot export` runs (the bot's file has no migration stamp)
+    exported = await export_okrs(bot.db, fmt=fmt)
+    alice, bob = yaml.safe_load(exported)["objectives"][0]["key_results"]
+    assert (alice["current"], bob["current"]) == (38, 12)  # both KRs have moved
+    # each KR carries its latest check-in: blockers are not write-only (issue 11 item 11)
+    assert alice["last_checkin"] == {
+        "at": "2027-01-11T10:00:00+00:00", "by": "U0ALICE", "value": 38, "confidence": "at_risk",
+        "comment": "waiting on the new signup flow",
+    }  # fmt: skip
+    assert (bob["last_checkin"]["confidence"], bob["last_checkin"]["blockers"]) == ("off_track", "legal review")
+    assert restore_and_export(okrbot, tmp_path, exported, "--format", fmt, suffix=fmt) == exported
+
+
+async def test_the_latest_blockers_are_exported_and_a_plain_export_restores_them(bot, okrbot, tmp_path):
+    await checked_in_bot(bot)
+    rows = list(csv.DictReader(io.StringIO(await export_okrs(bot.db, fmt="csv"))))
+    assert [(r["key_result"], r["confidence"], r["blockers"]) for r in rows] == [
+        ("Activation rate from 30% to 45%", "at_risk", ""),
+        ("Signups to 100", "off_track", "legal review"),
+    ]
+    exported = await export_okrs(bot.db)
+    restore_and_export(okrbot, tmp_path, exported)
+    restored = tmp_path / "restored.db"
+    code, as_csv, _ = okrbot(restored, "export", "--format", "csv")
+    assert code == 0 and list(csv.DictReader(io.StringIO(as_csv))) == rows  # blockers and confidence came back
+    # the restore holds the latest check-in itself, and re-importing the export adds nothing, quietly
+    backup = tmp_path / "again.yaml"
+    backup.write_text(exported)
+    code, out, _ = okrbot(restored, "import", backup)
+    assert code == 0 and out.splitlines() == ["imported: 0 created, 0 updated, 9 unchanged"]
+    code, history, _ = okrbot(restored, "export", "--history")
+    krs = yaml.safe_load(history)["objectives"][0]["key_results"]
+    assert [[c.get("blockers", "") for c in kr["history"]] for kr in krs] == [[""], ["legal review"]]
+    # Bob's next check-in clears his blockers: the export follows the latest check-in, not the last blocker said
+    await bot.req.message_im("U0BOB", "15, on track", thread_ts=bot.dm("U0BOB")[0].ts)
+    bob = yaml.safe_load(await export_okrs(bot.db))["objectives"][0]["key_results"][1]
+    assert bob["last_checkin"]["value"] == 15 and "blockers" not in bob["last_checkin"]
 
 
 @pytest.mark.parametrize("fmt", ["yaml", "json"])

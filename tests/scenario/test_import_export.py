@@ -83,7 +83,7 @@ def test_reimport_updates_in_place_and_keeps_check_ins(okrbot, tmp_path):
     (tmp_path / "v2.yaml").write_text(changed)
     code, out, _ = okrbot("import", tmp_path / "v2.yaml")
     assert code == 0 and "0 created, 1 updated, 16 unchanged" in out
-    assert "~ key result 'Deploys per week from 10 to 25': target_value 25 -> 30" in out
+    assert "~ key result 'Deploys per week from 10 to 25': target 25 -> 30" in out  # the file's word, not the column
     assert counts(okrbot.db) == before
     assert sql(okrbot.db, "SELECT current_value, confidence FROM key_result WHERE start_value = 30") == [
         (38, "at_risk")
@@ -143,11 +143,13 @@ def test_export_formats(okrbot):
     rows = list(csv.DictReader(io.StringIO(as_csv)))
     assert code == 0 and len(rows) == 6
     assert list(rows[0]) == [
-        "team", "objective", "key_result", "owner", "kind", "start", "target", "current", "unit", "confidence", "score",
+        "team", "objective", "key_result", "owner", "kind", "start", "target", "current", "unit", "confidence",
+        "blockers", "score",
     ]  # fmt: skip
     assert rows[0] | {"objective": ""} == {
         "team": "Growth", "objective": "", "key_result": "Activation rate from 30% to 45%", "owner": "U0ALICE",
-        "kind": "increase", "start": "30", "target": "45", "current": "30", "unit": "%", "confidence": "", "score": "",
+        "kind": "increase", "start": "30", "target": "45", "current": "30", "unit": "%", "confidence": "",
+        "blockers": "", "score": "",
     }  # fmt: skip
 
 

@@ -30,6 +30,7 @@ CSV_COLUMNS = (
     "current",
     "unit",
     "confidence",
+    "blockers",  # the latest check-in's
     "score",
 )
 # export --history --format csv: one row per check-in, oldest first within each KR
@@ -111,16 +112,19 @@ async def _collect(session, cycle: Cycle, history: bool) -> tuple[dict[str, Any]
         session=session, objective_ids=[o.id for o in objectives], include_archived=True
     )
     kr_ids = [kr.id for group in krs.values() for kr in group]
+    checkins = await backup.checkin_history(session=session, kr_ids=kr_ids)
+    # without --history, each KR carries its latest check-in (its confidence, comment and blockers)
     links = (
         await okrs.co_owners_of(session=session, kr_ids=kr_ids),
         await okrs.contributing_teams(session=session, kr_ids=kr_ids),
-        await backup.checkin_history(session=session, kr_ids=kr_ids) if history else None,
+        checkins if history else {kr_id: rows[-1:] for kr_id, rows in checkins.items()},
+        history,
     )
     parents = {o.id: o.ref or o.title for o in objectives}
     if history:
         rows = [_history_row(o, kr, c, names) for o in objectives for kr in krs[o.id] for c in links[2][kr.id]]
     else:
-        rows = [_csv_row(o, kr, names) for o in objectives for kr in krs[o.id]]
+        rows = [_csv_row(o, kr, names, links[2][kr.id]) for o in objectives for kr in krs[o.id]]
     data = {
         "cycle": {"name": cycle.name, "start": cycle.start, "end": cycle.end, "state": cycle.state},
         "teams": await _teams(session, all_teams),
@@ -190,8 +194,11 @@ def _key_result(kr: KeyResult, own_team: str, names, links) -> dict[str, Any]:
         "archived": kr.archived,
     }
     item |= {k: v for k, v in optional.items() if v is not None and v != "" and v != [] and v is not False}
-    if links[2] is not None and links[2][kr.id]:
-        item["history"] = [_checkin(c) for c in links[2][kr.id]]
+    if links[2][kr.id]:
+        if links[3]:
+            item["history"] = [_checkin(c) for c in links[2][kr.id]]
+        else:
+            item["last_checkin"] = _checkin(links[2][kr.id][-1])
     return item
 
 
@@ -216,7 +223,7 @@ async def _review_notes(session) -> list[dict[str, Any]]:
     return out
 
 
-def _csv_row(o: Objective, kr: KeyResult, names: dict[int, str]) -> dict[str, Any]:
+def _csv_row(o: Objective, kr: KeyResult, names: dict[int, str], last: list[CheckIn]) -> dict[str, Any]:
     return {
         "team": names[o.team_id],
         "objective": o.title,
@@ -228,6 +235,7 @@ def _csv_row(o: Objective, kr: KeyResult, names: dict[int, str]) -> dict[str, An
         "current": _num(kr.current_value),
         "unit": kr.unit,
         "confidence": kr.confidence or "",
+        "blockers": last[-1].blockers if last else "",
         "score": "" if kr.score is None else kr.score,
     }
 

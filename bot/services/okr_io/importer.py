@@ -3,7 +3,8 @@
 Re-importing the same file changes nothing: teams match by name, the cycle by name,
 objectives by (cycle, ref) or (cycle, team, title), KRs by (objective, ref or title).
 Live check-in state (current value, confidence, score) is only overwritten when the file
-gives `current:` / `score:` explicitly. Nothing is ever deleted; archive instead.
+gives `current:` / `score:` explicitly. Nothing is ever deleted; archive instead. What the database holds
+for the file's teams and cycle but the file leaves out is listed as a warning (bot.services.okr_io.not_in_file).
 """
 
 from dataclasses import dataclass, field
@@ -11,28 +12,13 @@ from typing import Any
 
 from bot.okr.types import WEEKDAYS
 from bot.services.okr_io.history import restore_history
+from bot.services.okr_io.import_report import ImportReport, Names, change_line
+from bot.services.okr_io.not_in_file import not_in_file
 from bot.services.okr_io.okr_file import KeyResultIn, ObjectiveIn, OkrFile, TeamIn, load_okr_file
 from bot.services.okr_io.okr_file_checks import OkrFileInvalid, parent_index
 from storage import cycles, okrs, people, teams
 from storage.db import Database
 from storage.models import AuditEntry, Cycle, KeyResult, Objective, Team
-
-
-@dataclass
-class ImportReport:
-    dry_run: bool
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    changes: list[str] = field(default_factory=list)  # one line per created or updated thing
-    notices: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated)
-
-    def summary(self) -> str:
-        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
 
 
 class _DryRun(Exception):
@@ -45,6 +31,9 @@ class _Run:
     report: ImportReport
     actor: str
     team_ids: dict[str, int] = field(default_factory=dict)  # lower-cased name -> id
+    names: Names = field(default_factory=Names)  # ids as the file names them, for change lines
+    seen_objectives: set[int] = field(default_factory=set)  # matched or created from the file
+    seen_key_results: set[int] = field(default_factory=set)
 
     def record(self, label: str, *, new: bool, changes: list[tuple[str, Any, Any]], entity=None) -> None:
         if new:
@@ -52,9 +41,7 @@ class _Run:
             self.report.changes.append(f"+ {label}")
         elif changes:
             self.report.updated += 1
-            self.report.changes.append(
-                f"~ {label}: " + ", ".join(f"{f} {_show(o)} -> {_show(n)}" for f, o, n in changes)
-            )
+            self.report.changes.append(change_line(label, changes, self.names))
             if entity is not None:
                 self._audit(entity, changes)
         else:
@@ -74,12 +61,6 @@ def _s(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return repr(value) if isinstance(value, str) else str(value)
-
-
 def _short(title: str) -> str:
     return repr(title if len(title) <= 50 else title[:47] + "...")
 
@@ -95,15 +76,21 @@ def _assign(obj: Any, values: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     return changes
 
 
-async def import_okrs(svc_or_db, data: dict | str, *, dry_run: bool, actor: str | None = None) -> ImportReport:
-    """Validate an OKR file and upsert it in one transaction; a dry run or any error writes nothing."""
+async def import_okrs(
+    svc_or_db, data: dict | str, *, dry_run: bool, actor: str | None = None, archive_missing: bool = False
+) -> ImportReport:
+    """Validate an OKR file and upsert it in one transaction; a dry run or any error writes nothing.
+
+    `archive_missing`: archive the live objectives and KRs of the file's teams and cycle that the file
+    leaves out (without it they are only listed in `report.warnings`)."""
     db: Database = getattr(svc_or_db, "db", svc_or_db)
     report = ImportReport(dry_run=dry_run)
     try:
         async with db.transaction() as session:
             known = frozenset(t.name for t in await teams.list_teams(session=session))
             okr_file = load_okr_file(data, known_teams=known)
-            await _apply(_Run(session=session, report=report, actor=actor or "import"), okr_file)
+            run = _Run(session=session, report=report, actor=actor or "import")
+            await _apply(run, okr_file, archive_missing=archive_missing)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -111,7 +98,8 @@ async def import_okrs(svc_or_db, data: dict | str, *, dry_run: bool, actor: str 
     return report
 
 
-async def _apply(run: _Run, f: OkrFile) -> None:
+async def _apply(run: _Run, f: OkrFile, *, archive_missing: bool) -> None:
+    run.names.teams = {t.id: t.name for t in await teams.list_teams(session=run.session)}
     known = await people.people_by_ids(session=run.session, ids=[p.id for p in f.people])
     await people.ensure_people(session=run.session, ids=_people_ids(f))
     for p in f.people:
@@ -128,6 +116,8 @@ async def _apply(run: _Run, f: OkrFile) -> None:
     for o_in, obj in zip(f.objectives, objectives, strict=True):
         for position, kr_in in enumerate(o_in.key_results):
             await _apply_key_result(run, obj, kr_in, position)
+    spoken_for = {await _team_id(run, name) for name in {t.name for t in f.teams} | {o.team for o in f.objectives}}
+    await not_in_file(run, cycle, spoken_for, archive=archive_missing)
     if f.review_notes:
         run.report.notices.append(
             f"review_notes: {len(f.review_notes)} notes in the file were skipped (never imported)"
@@ -211,6 +201,7 @@ async def _apply_team(run: _Run, t: TeamIn) -> None:
         await teams.set_members(session=run.session, team_id=team.id, managers=managers, members=members)
         changes += [(n, o, v) for n, o, v in (("managers", old[0], managers), ("members", old[1], members)) if o != v]
     run.team_ids[t.name.lower()] = team.id
+    run.names.teams[team.id] = team.name
     run.record(f"team {t.name}", new=new, changes=changes, entity=team)
 
 
@@ -224,6 +215,8 @@ async def _team_id(run: _Run, name: str) -> int:
 async def _apply_objectives(run: _Run, cycle_id: int, items: list[ObjectiveIn]) -> list[Objective]:
     # Two passes: every objective must exist (with an id) before parents can point at it.
     found: list[tuple[Objective, bool]] = []
+    stored = await okrs.objectives_in_cycle(session=run.session, cycle_id=cycle_id)
+    run.names.objectives = {o.id: o.ref or o.title for o in stored}  # an old parent may have left the file
     for position, o in enumerate(items):
         team_id = await _team_id(run, o.team)
         obj = await _find_objective(run, cycle_id, team_id, o)
@@ -232,6 +225,8 @@ async def _apply_objectives(run: _Run, cycle_id: int, items: list[ObjectiveIn]) 
             run.session.add(obj)
         found.append((obj, obj.id is None))
     await run.session.flush()
+    run.names.objectives |= {obj.id: o.ref or o.title for o, (obj, _) in zip(items, found, strict=True)}
+    run.seen_objectives |= {obj.id for obj, _ in found}
     keys = [(o.ref, o.title) for o in items]
     for position, (o, (obj, new)) in enumerate(zip(items, found, strict=True)):
         values = _objective_values(o, await _team_id(run, o.team), position)
@@ -299,10 +294,11 @@ async def _apply_key_result(run: _Run, obj: Objective, k: KeyResultIn, position:
         kr = KeyResult(objective_id=obj.id, **({"current_value": k.start} | values))
         run.session.add(kr)
         await run.session.flush()
+    run.seen_key_results.add(kr.id)
     changes = [] if new else _assign(kr, values)
     changes += await _apply_kr_links(run, obj, kr, k)
     run.record(f"key result {_short(k.title)}", new=new, changes=changes, entity=kr)
-    if k.history:
+    if k.history or k.last_checkin:
         await restore_history(run.session, run.report, kr, k)
 
 

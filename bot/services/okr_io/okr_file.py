@@ -171,9 +171,13 @@ class KeyResultIn(_Strict):
     score: Annotated[Number, Field(ge=0, le=1)] | None = None
     archived: bool = False
     history: list[CheckInEntry] = []
+    # The latest check-in (its confidence, comment and blockers), as a plain `okrbot export` writes it.
+    last_checkin: CheckInEntry | None = None
 
     @model_validator(mode="after")
     def _defaults_and_direction(self) -> "KeyResultIn":
+        if self.history and self.last_checkin and self.last_checkin not in self.history:
+            raise ValueError("last_checkin: must be one of its history entries (or leave it out)")
         if self.kind == "binary":
             self.start = 0.0 if self.start is None else self.start
             self.target = 1.0 if self.target is None else self.target
