@@ -189,6 +189,18 @@ async def test_a_prompt_from_last_week_is_not_open(bot, prompt):
     assert "no check-in prompt of yours is waiting" in top_level(bot)[-1].text
 
 
+async def test_a_biweekly_prompt_stays_open_for_its_two_weeks(bot):
+    checkin = {"day": "monday", "time": "10:00", "cadence": "biweekly"}
+    await seed(bot, okr_data(team={"checkin": checkin}))
+    await bot.tick(MONDAY_10_BERLIN + timedelta(days=7))  # biweekly from the cycle's start: the 18th, not the 11th
+    (prompt,) = bot.dm("U0ALICE")
+    bot.svc.clock = at(MONDAY_10_BERLIN + timedelta(days=16))  # in its second week
+    await bot.req.message_im("U0ALICE", "42 on track")
+    (ci,) = await rows(bot, CheckIn)
+    assert ci.value == 42
+    assert bot.fake.messages("U0ALICE", thread_ts=prompt.ts)[0].text.startswith("Recorded")
+
+
 async def test_a_co_owners_answer_closes_the_prompt_for_the_other_owner(bot):
     data = okr_data()
     data["objectives"][0]["key_results"][0]["co_owners"] = ["U0EVE"]
