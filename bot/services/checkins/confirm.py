@@ -3,7 +3,8 @@
 checkin_replies asked instead of recording, keeping the reply (PendingReply). Confirm records exactly the
 reading that was shown: the kept text is read again and must give the same fingerprint, so a KR changed in
 between (say a relative "up 5" against a new current value) is not recorded silently. Edit opens the check-in
-form prefilled with one line's reading; what the form submits is recorded like any other form.
+form prefilled with one line's reading; what the form submits is recorded like any other form, but tied to
+the reply's message, so a later Confirm records only the lines not edited (and, with none left, says so).
 """
 
 from bot.okr.messages import Delivery

@@ -1,5 +1,8 @@
 """Plain-words replies in a prompt's thread: parse, record, confirm; or explain and keep the text.
 
+take_reply reads one message as the answer to a prompt; checkins.toplevel uses it too, for messages typed at the
+top of the DM.
+
 Registered as a DM route in bot.app (DM_ROUTES). A reply that cannot be parsed records
 nothing: the bot answers with exactly what it could not read and an example built from the
 person's own KRs, and keeps the text (PendingReply) behind a "Use as comment" control.
