@@ -24,7 +24,7 @@ from bot.http_guard import (
 from bot.logs import bolt_logger, new_correlation_id
 from bot.platforms import PlatformNotifier, with_teams
 from bot.services import home, notes
-from bot.services.checkins import nudges, prompts, replies
+from bot.services.checkins import nudges, prompts, replies, toplevel
 from bot.services.cycles import scoring
 from bot.services.digests import schedule as digest_schedule
 from bot.services.digests import team as team_digests
@@ -48,7 +48,7 @@ LINGER_SECONDS = 2.0
 
 # The dispatchers' plug-in lists (cosmicpython's bootstrap.py does the same): kernel.inbox, kernel.tick
 # and checkins.effects run what is listed here and import no feature themselves.
-DM_ROUTES: tuple[Route, ...] = (replies.on_thread_reply, notes.note_route)  # asked in order
+DM_ROUTES: tuple[Route, ...] = (replies.on_thread_reply, notes.note_route, toplevel.on_top_level)  # in order
 TICK_STEPS: tuple[Step, ...] = (
     reconcile.reconcile_step,  # first: sends it finds missing are sent again by the steps below
     prompts.refresh_directory,

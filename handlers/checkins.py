@@ -85,7 +85,11 @@ async def on_edit_reply(ack, body, action, context, client) -> None:
     await ack()  # not deferred: a modal must open within 3 s of the click (trigger_id)
     value = json.loads(action["value"])
     form = await confirm.edit_reply_form(
-        context["svc"], user_id=body["user"]["id"], pending_id=int(value["p"]), index=int(value["i"])
+        context["svc"],
+        user_id=body["user"]["id"],
+        pending_id=int(value["p"]),
+        index=int(value["i"]),
+        reply_ts=str(value["ts"]) if value.get("ts") else None,  # older buttons carry no ts
     )
     await client.views_open(trigger_id=body["trigger_id"], view=render_view(form))
 

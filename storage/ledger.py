@@ -162,3 +162,14 @@ async def stale_claims(*, session: AsyncSession, older_than: datetime, newer_tha
         col(SendLedger.claimed_at) >= newer_than,
     )
     return list((await session.exec(stmt.order_by(col(SendLedger.id)))).all())
+
+
+async def sent_in_channel(*, session: AsyncSession, channel: str, kind: str, since: datetime) -> list[SendLedger]:
+    """Rows of `kind` sent into one channel (a person's DM) at or after `since`, newest first."""
+    stmt = select(SendLedger).where(
+        SendLedger.channel == channel,
+        SendLedger.kind == kind,
+        SendLedger.status == "sent",
+        col(SendLedger.sent_at) >= since,
+    )
+    return list((await session.exec(stmt.order_by(col(SendLedger.sent_at).desc(), col(SendLedger.id).desc()))).all())

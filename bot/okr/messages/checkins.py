@@ -89,6 +89,7 @@ class FormContext:
     kr_id: int | None = None
     ledger_id: int | None = None  # the prompt it answers
     checkin_id: int | None = None  # the check-in being edited
+    reply_ts: str | None = None  # Edit on an unsure reply: the reply's message, which the check-in is tied to
 
 
 @dataclass(frozen=True)
@@ -115,3 +116,19 @@ class AwayNotice:
 
     until: date
     delegate_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TopLevelAnswered:
+    """A check-in typed at the top of the DM was taken: the record (or the question) is in the prompt's thread."""
+
+    outcome: str  # "recorded" | "updated" | "asked"
+
+
+@dataclass(frozen=True)
+class CheckInHowTo:
+    """A message at the top of the DM that is not a check-in for an open prompt: how to check in instead."""
+
+    waiting: int  # prompts still waiting for an answer: 0, 1, or several (then: reply in the one you mean)
+    problems: tuple[str, ...] = ()  # what could not be read, when one prompt is waiting
+    example: str = ""  # a reply built from that prompt's KRs

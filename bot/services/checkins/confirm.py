@@ -3,7 +3,8 @@
 checkin_replies asked instead of recording, keeping the reply (PendingReply). Confirm records exactly the
 reading that was shown: the kept text is read again and must give the same fingerprint, so a KR changed in
 between (say a relative "up 5" against a new current value) is not recorded silently. Edit opens the check-in
-form prefilled with one line's reading; what the form submits is recorded like any other form.
+form prefilled with one line's reading; what the form submits is recorded like any other form, but tied to
+the reply's message, so a later Confirm records only the lines not edited (and, with none left, says so).
 """
 
 from bot.okr.messages import Delivery
@@ -17,7 +18,7 @@ from bot.services.checkins.form import _form as prefilled_form
 from bot.services.checkins.replies import _prompt_krs, _refs, reading_check, record_drafts
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import InvalidInput, NotFound
-from storage import ledger, schedule
+from storage import checkins, ledger, schedule
 from storage.models import KeyResult, PendingReply
 
 GONE = "That reply was already recorded (or used as a comment)."
@@ -42,21 +43,39 @@ async def _reading(session, user_id: str, pending_id: int) -> tuple[PendingReply
 async def confirm_reply(
     svc: Services, *, user_id: str, pending_id: int, check: str, reply_ts: str, thread: Delivery
 ) -> CheckInRecorded:
-    """Record the reading the person confirmed, once: the kept reply is deleted in the same transaction."""
+    """Record the reading the person confirmed, once: the kept reply is deleted in the same transaction.
+    Lines already recorded from this reply (through Edit and the form) are not recorded again."""
     async with svc.db.transaction() as session:
         pending, krs, drafts = await _reading(session, user_id, pending_id)
-        if reading_check(krs, drafts) != check:
+        done = await checkins.checkins_from_message(session=session, channel=thread.channel, ts=reply_ts)
+        done_krs = {row.kr_id for row in done}
+        todo = [d for d in drafts if krs[d.index - 1].id not in done_krs]
+        if todo and await _changed(session, pending, krs, drafts, todo, check, edited=bool(done_krs)):
             raise InvalidInput(CHANGED)
-        lines = await record_drafts(session, svc, user_id, krs, drafts, message=(thread.channel, reply_ts))
+        lines = await record_drafts(session, svc, user_id, krs, todo, message=(thread.channel, reply_ts))
         await schedule.delete_pending_reply(session=session, reply=pending)
+    if not lines:  # every line went through Edit: the kept reply is used up, nothing more to record
+        raise NotFound(GONE)
     message = CheckInRecorded(tuple(lines))
     await svc.notifier.post(thread.channel, message, thread_ts=thread.ts)
     await after_checkins(svc, user_id=user_id, kr_ids=[line.kr_id for line in lines])
     return message
 
 
-async def edit_reply_form(svc: Services, *, user_id: str, pending_id: int, index: int) -> CheckInForm:
-    """The check-in form for line `index` of a kept reply, prefilled with what the bot understood."""
+async def _changed(session, pending: PendingReply, krs, drafts, todo, check: str, *, edited: bool) -> bool:
+    """Whether the KRs changed since the reply was read. After an Edit, the edited KR changed on purpose, so
+    the fingerprint no longer applies: then the lines left must have had no check-in since the reply came."""
+    if not edited:
+        return reading_check(krs, drafts) != check
+    left = [krs[d.index - 1].id for d in todo]
+    return bool(await checkins.checked_in_since(session=session, kr_ids=left, since=pending.created_at))
+
+
+async def edit_reply_form(
+    svc: Services, *, user_id: str, pending_id: int, index: int, reply_ts: str | None = None
+) -> CheckInForm:
+    """The check-in form for line `index` of a kept reply, prefilled with what the bot understood. What it
+    submits is tied to the reply (`reply_ts`), so a later Confirm records only the other lines."""
     async with svc.db.transaction() as session:
         pending, krs, drafts = await _reading(session, user_id, pending_id)
         draft = next((d for d in drafts if d.index == index), None)
@@ -64,7 +83,7 @@ async def edit_reply_form(svc: Services, *, user_id: str, pending_id: int, index
             raise NotFound(GONE)
         kr = await core.load_kr(session, krs[index - 1].id)
         await core.authorize(session, svc, user_id=user_id, kr=kr)
-    context = FormContext(CheckInSource.MODAL, kr_id=kr.id, ledger_id=pending.ledger_id)
+    context = FormContext(CheckInSource.MODAL, kr_id=kr.id, ledger_id=pending.ledger_id, reply_ts=reply_ts)
     fields = dict(comment=draft.comment, blockers=draft.blockers)
     if draft.confidence:
         fields["confidence"] = draft.confidence

@@ -31,6 +31,7 @@ class Submission:
     source: str
     ledger_id: int | None = None
     checkin_id: int | None = None  # set when editing
+    reply_ts: str | None = None  # Edit on an unsure reply: tie the check-in to that reply (Confirm skips it)
 
 
 def _form(kr: KeyResult, context: FormContext, **extra) -> CheckInForm:
@@ -161,6 +162,7 @@ async def validate(
         source=context.source or CheckInSource.MODAL,
         ledger_id=context.ledger_id,
         checkin_id=context.checkin_id,
+        reply_ts=context.reply_ts,
     )
 
 
@@ -187,6 +189,7 @@ async def submit(svc: Services, *, user_id: str, sub: Submission) -> CheckInReco
     """Record (or, when editing, amend) the check-in, then confirm it in the prompt's thread or the DM."""
     at = svc.now()
     async with svc.db.transaction() as session:
+        entry = await core.prompt_entry(session, sub.ledger_id)
         if sub.checkin_id:
             row, kr = await core.latest_live(session, sub.checkin_id)
             await core.authorize(session, svc, user_id=user_id, kr=kr)
@@ -206,9 +209,10 @@ async def submit(svc: Services, *, user_id: str, sub: Submission) -> CheckInReco
                 source=sub.source,
                 comment=sub.comment,
                 blockers=sub.blockers,
+                # From an unsure reply's Edit: the check-in is that reply's, so Confirm will not record it again
+                message=(entry.channel, sub.reply_ts) if entry and entry.channel and sub.reply_ts else None,
             )
             heading = "Recorded"
-        entry = await core.prompt_entry(session, sub.ledger_id)
         message = CheckInRecorded((core.line(kr, row),), heading=heading)
     thread = entry.ts if entry and entry.ts else None
     await svc.notifier.post(entry.channel if thread else user_id, message, thread_ts=thread)

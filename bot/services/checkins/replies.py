@@ -1,5 +1,8 @@
 """Plain-words replies in a prompt's thread: parse, record, confirm; or explain and keep the text.
 
+take_reply reads one message as the answer to a prompt; checkins.toplevel uses it too, for messages typed at the
+top of the DM.
+
 Registered as a DM route in bot.app (DM_ROUTES). A reply that cannot be parsed records
 nothing: the bot answers with exactly what it could not read and an example built from the
 person's own KRs, and keeps the text (PendingReply) behind a "Use as comment" control.
@@ -49,22 +52,29 @@ async def on_thread_reply(svc: Services, msg: DmMessage) -> bool:
         existing = await checkins.checkins_from_message(session=session, channel=msg.channel, ts=msg.ts)
     if existing and not msg.edited:
         return True  # already recorded: the inbox is redoing a reply whose work a crash cut short
-    amending = bool(msg.edited and existing)  # an edit rewrites what was recorded: no room to ask first
     try:
-        drafts = parse_reply(msg.text, _refs(krs), allow_unsure=not amending)
+        await take_reply(svc, msg, entry, krs, existing)
     except ParseError as exc:
         await _not_understood(svc, msg, entry, krs, exc)
-        return True
+    return True
+
+
+async def take_reply(svc: Services, msg: DmMessage, entry: SendLedger, krs: list[KeyResult], existing) -> str:
+    """Read `msg` as an answer to the prompt `entry`: record it, amend what an edited message recorded, or ask
+    when unsure; the answer goes in the prompt's thread. Returns "recorded", "updated" or "asked"; raises
+    ParseError (nothing done) when the text cannot be read. Thread replies and top-level DMs both come here."""
+    amending = bool(msg.edited and existing)  # an edit rewrites what was recorded: no room to ask first
+    drafts = parse_reply(msg.text, _refs(krs), allow_unsure=not amending)
     if any(d.unsure for d in drafts):
         await _ask(svc, msg, entry, krs, drafts)
-        return True
+        return "asked"
     if amending:
         reply = await _amend_from_edit(svc, msg, krs, drafts, existing)
     else:
         reply = await _record_drafts(svc, msg, krs, drafts)
-    await svc.notifier.post(msg.channel, reply, thread_ts=msg.thread_ts)
+    await svc.notifier.post(entry.channel or msg.channel, reply, thread_ts=entry.ts)
     await after_checkins(svc, user_id=msg.user_id, kr_ids=[line.kr_id for line in reply.lines])
-    return True
+    return "updated" if amending else "recorded"
 
 
 async def _record_drafts(svc: Services, msg: DmMessage, krs: list[KeyResult], drafts: list[CheckInDraft]):
@@ -105,11 +115,12 @@ async def _ask(svc: Services, msg: DmMessage, entry: SendLedger, krs, drafts: li
     """An unsure reading is not recorded: keep the reply, show what was understood, let the person decide."""
     async with svc.db.transaction() as session:
         pending = await schedule.add_pending_reply(
-            session=session, reply=PendingReply(person_id=msg.user_id, ledger_id=entry.id, text=msg.text.strip())
+            session=session,
+            reply=PendingReply(person_id=msg.user_id, ledger_id=entry.id, text=msg.text.strip(), created_at=svc.now()),
         )
     lines = tuple(_understood(krs[d.index - 1], d) for d in drafts)
     message = ReplyUnsure(lines, pending.id, reading_check(krs, drafts), msg.ts)
-    await svc.notifier.post(msg.channel, message, thread_ts=msg.thread_ts)
+    await svc.notifier.post(entry.channel or msg.channel, message, thread_ts=entry.ts)
 
 
 def _understood(kr: KeyResult, draft: CheckInDraft) -> UnsureLine:

@@ -24,6 +24,10 @@ class DmMessage:
     thread_ts: str | None
     event_id: str | None
     edited: bool = False  # a message_changed event: `ts` is the original message's ts
+    # Typed at the top of a DM that has threads (Slack), not in one: checkins.toplevel reads it as a check-in
+    # for the person's open prompt. A platform without threads (Teams) maps every message to its newest
+    # prompt itself and leaves this False.
+    top_level: bool = False
 
 
 async def handle_dm(svc: Services, msg: DmMessage) -> bool:

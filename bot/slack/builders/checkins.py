@@ -18,6 +18,7 @@ from slack_sdk.models.views import View
 from bot.okr.messages.checkins import (
     AwayNotice,
     CheckInForm,
+    CheckInHowTo,
     CheckInNudge,
     CheckInPrompt,
     CheckInRecorded,
@@ -26,6 +27,7 @@ from bot.okr.messages.checkins import (
     PromptItem,
     ReplyNotUnderstood,
     ReplyUnsure,
+    TopLevelAnswered,
 )
 from bot.okr.messages.read_models import KRView
 from bot.okr.types import Confidence, KRKind
@@ -150,7 +152,7 @@ def build_reply_unsure(r: ReplyUnsure) -> Rendered:
         if line.reason:
             body += f"\n_Not sure: {esc(line.reason)}_"
             label = "Edit" if len(r.lines) == 1 else f"Edit {line.index}"
-            value = json.dumps({"p": r.pending_id, "i": line.index})
+            value = json.dumps({"p": r.pending_id, "i": line.index, "ts": r.reply_ts})
             edits.append(ButtonElement(text=label, action_id=f"{Action.EDIT_REPLY}.{line.index}", value=value))
         blocks.append(SectionBlock(block_id=f"un.{line.index}", text=clip(body)))
     confirm = json.dumps({"p": r.pending_id, "c": r.check, "ts": r.reply_ts})
@@ -158,6 +160,41 @@ def build_reply_unsure(r: ReplyUnsure) -> Rendered:
     blocks.append(ActionsBlock(block_id="unsure", elements=buttons[:25]))
     said = "; ".join(f"{line.kr_title}: {line.text}" for line in r.lines)
     return Rendered(text=shorten(f"Not recorded yet, please confirm: {esc(said)}", 3000), blocks=blocks)
+
+
+_ANSWERED = {
+    "recorded": ":white_check_mark: Recorded as your check-in. What I recorded, with Edit and Undo, is in the "
+    "thread of your check-in prompt.",
+    "updated": ":white_check_mark: Updated from your edited message: see the thread of your check-in prompt.",
+    "asked": ":thinking_face: I'm not sure I read that right, so nothing is recorded yet: Confirm or Edit it in "
+    "the thread of your check-in prompt.",
+}
+
+
+@render.register
+def build_top_level_answered(a: TopLevelAnswered) -> Rendered:
+    text = _ANSWERED[a.outcome]
+    return Rendered(text=text, blocks=[SectionBlock(text=text)])
+
+
+@render.register
+def build_checkin_how_to(h: CheckInHowTo) -> Rendered:
+    if h.waiting == 1:
+        head = "I didn't record that as a check-in."
+        where = "reply here or in the thread of your check-in prompt"
+        if h.example:
+            where += f", e.g. `{esc(h.example.splitlines()[0])}`"
+    else:
+        head = (
+            "I didn't record that: no check-in prompt of yours is waiting for an answer."
+            if h.waiting == 0
+            else f"I didn't record that: {h.waiting} check-in prompts are waiting, so I can't tell which one it is for."
+        )
+        where = "reply in the thread of the prompt you are answering (`/okr next` says when the next one comes)"
+    problems = "".join(f"\n• {esc(p)}" for p in h.problems)
+    ways = f"{where}; use its *Update* or *No change* buttons; or type `/okr checkin` any time"
+    body = f":information_source: {head}{problems}\nTo check in: {ways}."
+    return Rendered(text=shorten(body, 3000), blocks=[SectionBlock(text=clip(body))])
 
 
 def _choice_options(choices: tuple[KRChoice, ...], pending_id: int | None = None) -> list[Option]:
@@ -224,7 +261,10 @@ def _away(n: AwayNotice) -> Rendered:
 
 def encode_context(c: FormContext) -> str:
     """The check-in modal's private_metadata (short keys: it travels with every view)."""
-    return json.dumps({"kr": c.kr_id, "src": c.source, "ledger": c.ledger_id, "ci": c.checkin_id})
+    meta = {"kr": c.kr_id, "src": c.source, "ledger": c.ledger_id, "ci": c.checkin_id}
+    if c.reply_ts:
+        meta["rts"] = c.reply_ts
+    return json.dumps(meta)
 
 
 def decode_context(raw: str | None) -> FormContext | None:
@@ -235,6 +275,11 @@ def decode_context(raw: str | None) -> FormContext | None:
         return None
     if not isinstance(meta, dict):
         return None
+    reply_ts = meta.get("rts")
     return FormContext(
-        meta.get("src") or "", kr_id=meta.get("kr"), ledger_id=meta.get("ledger"), checkin_id=meta.get("ci")
+        meta.get("src") or "",
+        kr_id=meta.get("kr"),
+        ledger_id=meta.get("ledger"),
+        checkin_id=meta.get("ci"),
+        reply_ts=reply_ts if isinstance(reply_ts, str) else None,
     )
