@@ -116,12 +116,16 @@ async def person_sections(
     zone = cadence.safe_zone(known[manager_id].tz if manager_id in known else None, team.timezone)
     missing = {m.id for m in digest.missing}
     since = period_start(team, cycle, occ.due_utc)  # this period's blockers, as in the digest above them
+    # Every KR they own or co-own this cycle, in any team: the digest's own KRs would call someone whose KRs sit
+    # in an aligned or another team's objective "no KRs of their own". Loaded for all of them at once, so a
+    # manager digest costs the same number of queries whatever the number of people in it.
+    owned = await okrs.key_results_owned_by_people(session=session, person_ids=subjects, cycle_id=cycle.id)
+    union = list({kr.id: kr for pid in subjects for kr in owned[pid]}.values())
+    views = await kr_views(session, krs=union, cycle=cycle, today=occ.local_date, blockers_since=since)
+    by_id = {v.id: v for v in views}
     out = []
     for pid in subjects:
-        # Every KR they own or co-own this cycle, in any team: the digest's own KRs would call someone whose
-        # KRs sit in an aligned or another team's objective "no KRs of their own".
-        owned = await okrs.key_results_owned_by(session=session, person_id=pid, cycle_id=cycle.id)
-        theirs = tuple(await kr_views(session, krs=owned, cycle=cycle, today=occ.local_date, blockers_since=since))
+        theirs = tuple(by_id[kr.id] for kr in owned[pid])
         last = max((kr.last_checkin_at for kr in theirs if kr.last_checkin_at), default=None)
         out.append(
             PersonSection(
