@@ -6,7 +6,7 @@ the Friday digest, the manager digest, `/okr team`, `/okr at-risk` and her Home 
 
 from datetime import UTC, datetime, timedelta
 
-from tests.scenario.digest_seed import seed, texts
+from tests.scenario.digest_seed import example, seed, texts
 from tests.scenario.seed import at
 
 MONDAY_ALICE = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)  # 10:00 in Berlin: Alice's prompt
@@ -75,3 +75,26 @@ async def test_a_digest_leaves_out_blockers_from_an_earlier_period(bot):
     assert "week 3 of" in texts(digest) and "Blockers" not in texts(digest)
     await bot.req.command("/okr", text="team Growth", user_id="U0MANAGER")
     assert SHOWN in _reply(bot)  # the views show the latest check-in's, with its date beside it
+
+
+async def test_a_condensed_digest_keeps_blockers_and_labels(bot):
+    data = example()
+    data["objectives"] = [
+        {
+            "title": f"Objective {o}",
+            "team": "Growth",
+            "key_results": [
+                {"title": f"KR {o * 10 + k}", "owner": "U0ALICE", "start": 0, "target": 10} for k in range(10)
+            ],
+        }
+        for o in range(6)
+    ]
+    await seed(bot, data)
+    await _alice_reports_a_blocker(bot, "1: 5, at risk, blocked by the <!here> vendor")
+    await bot.tick(FRIDAY_DIGEST)
+    (digest,) = bot.fake.messages("C0GROWTH")
+    assert len(digest.blocks) <= 50 and "KR 59" in texts(digest)  # condensed: one line per KR
+    line = next(t for t in texts(digest).splitlines() if t.startswith("• KR 0 "))
+    assert "confidence :large_yellow_circle: pace :warning:" in line
+    assert ":construction: *Blockers:* the &lt;!here&gt; vendor" in line
+    bot.fake.assert_no_warnings()

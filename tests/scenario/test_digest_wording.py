@@ -114,3 +114,14 @@ async def test_times_shown_to_a_person_name_their_zone(bot):
     await bot.req.message_im("U0ALICE", "1: 37%, at risk", thread_ts=prompt.ts)  # late: edits the digest
     (edit,) = [c for c in bot.fake.calls_to("chat.update") if c.args.get("channel") == "C0GROWTH"]
     assert "updated 18:00 (Europe/Berlin)" in texts(edit.args["blocks"])
+
+
+async def test_home_names_each_managed_teams_own_cadence(bot):
+    await seed(bot)
+    bot.svc.clock = lambda: FRIDAY_WEEK_2
+    for manager in ("U0CAROL", "U0MANAGER"):
+        await bot.req.event({"type": "app_home_opened", "user": manager, "tab": "home"})
+    carol = texts(bot.fake.home_view("U0CAROL")["blocks"])
+    assert "No check-in yet these two weeks" in carol and "this week" not in carol  # Platform is biweekly
+    assert "No check-in yet this week" in texts(bot.fake.home_view("U0MANAGER")["blocks"])  # Growth is weekly
+    assert "(America/New_York)" in carol  # her next prompt, with her zone named
