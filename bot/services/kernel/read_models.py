@@ -36,9 +36,10 @@ async def kr_views(
     texts = await checkins.latest_texts(session=session, kr_ids=[kr.id for kr in krs])
     info = cycle_info(cycle)
 
-    def blockers(kr_id: int) -> tuple[str, datetime | None]:
+    def blockers(kr_id: int) -> dict:
         _comment, text, at = texts.get(kr_id, ("", "", None))
-        return ("", None) if not text or (blockers_since and at and at < blockers_since) else (text, at)
+        stale = blockers_since is not None and at is not None and at < blockers_since
+        return {"blockers": text, "blockers_at": at} if text and not stale else {}
 
     return [
         kr_view(
@@ -59,8 +60,7 @@ async def kr_views(
             score=kr.score,
             weight=kr.weight,
             objective_title=(titles or {}).get(kr.objective_id, ""),
-            blockers=blockers(kr.id)[0],
-            blockers_at=blockers(kr.id)[1],
+            **blockers(kr.id),
         )
         for kr in krs
     ]
