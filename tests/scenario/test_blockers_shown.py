@@ -60,6 +60,8 @@ async def test_okr_team_at_risk_and_home_show_the_latest_blockers(bot):
 async def test_a_check_in_without_blockers_clears_them(bot):
     await seed(bot)
     await _alice_reports_a_blocker(bot)
+    await bot.req.command("/okr", text="team Growth", user_id="U0MANAGER")
+    assert SHOWN in _reply(bot)
     await _alice_reports_a_blocker(bot, "1: 38%, on track, legal signed off\n2: 5%", MONDAY_ALICE + timedelta(days=7))
     await bot.req.command("/okr", text="team Growth", user_id="U0MANAGER")
     shown = _reply(bot)

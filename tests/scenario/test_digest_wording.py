@@ -125,3 +125,14 @@ async def test_home_names_each_managed_teams_own_cadence(bot):
     assert "No check-in yet these two weeks" in carol and "this week" not in carol  # Platform is biweekly
     assert "No check-in yet this week" in texts(bot.fake.home_view("U0MANAGER")["blocks"])  # Growth is weekly
     assert "(America/New_York)" in carol  # her next prompt, with her zone named
+
+
+async def test_a_manager_digest_section_never_shows_a_bare_user_id(bot):
+    await seed(bot)
+    await bot.tick(FRIDAY_DUE - timedelta(minutes=1))  # today's directory refresh is done
+    async with bot.db.transaction() as s:
+        (await people.get_person(session=s, person_id="U0BOB")).display_name = ""  # a name never learnt
+    await bot.tick(FRIDAY_DUE)
+    _parent, *sections = bot.fake.messages("U0MANAGER")
+    (bob,) = [m for m in sections if "<@U0BOB>" in texts(m)]
+    assert "*U0BOB*" not in texts(bob) and "U0BOB:" not in bob.text
