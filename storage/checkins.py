@@ -10,19 +10,27 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import CheckIn
 
 
-async def latest_comments(*, session: AsyncSession, kr_ids: Iterable[int]) -> dict[int, str]:
-    """The newest non-empty live comment per KR, in one query."""
+async def latest_texts(*, session: AsyncSession, kr_ids: Iterable[int]) -> dict[int, tuple[str, str, datetime | None]]:
+    """Per KR, in one query: (the newest non-empty live comment, the blockers of its latest live check-in and when
+    that check-in was made). Blockers come from the latest check-in only: one without blockers clears them."""
     ids = list(set(kr_ids))
     if not ids:
         return {}
-    newest = (
-        select(CheckIn.kr_id, func.max(CheckIn.id).label("id"))
-        .where(col(CheckIn.kr_id).in_(ids), col(CheckIn.undone_at).is_(None), CheckIn.comment != "")
-        .group_by(CheckIn.kr_id)
-        .subquery()
+    live = (col(CheckIn.kr_id).in_(ids), col(CheckIn.undone_at).is_(None))
+    commented = select(func.max(CheckIn.id)).where(*live, CheckIn.comment != "").group_by(CheckIn.kr_id)
+    latest = select(func.max(CheckIn.id)).where(*live).group_by(CheckIn.kr_id)
+    stmt = select(CheckIn.id, CheckIn.kr_id, CheckIn.comment, CheckIn.blockers, CheckIn.created_at).where(
+        col(CheckIn.id).in_(commented) | col(CheckIn.id).in_(latest)
     )
-    stmt = select(CheckIn.kr_id, CheckIn.comment).join(newest, col(CheckIn.id) == newest.c.id)
-    return {kr_id: comment for kr_id, comment in (await session.exec(stmt)).all()}
+    rows = (await session.exec(stmt)).all()
+    newest = {}
+    for row_id, kr_id, _comment, _blockers, _at in rows:
+        newest[kr_id] = max(newest.get(kr_id, row_id), row_id)
+    out: dict[int, tuple[str, str, datetime | None]] = {}
+    for row_id, kr_id, comment, blockers, at in sorted(rows):
+        prev_comment, _b, _a = out.get(kr_id, ("", "", None))
+        out[kr_id] = (comment or prev_comment, *((blockers, at) if row_id == newest[kr_id] else ("", None)))
+    return out
 
 
 async def add_checkin(*, session: AsyncSession, checkin: CheckIn) -> CheckIn:

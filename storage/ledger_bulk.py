@@ -1,7 +1,7 @@
 """Bulk forms of the send-ledger operations (storage/ledger.py), for fan-outs of thousands of sends a tick.
 
 Same exactly-once rule: a row is claimed by the INSERT that creates it. On SQLite and PostgreSQL a batch is
-one `INSERT ... ON CONFLICT DO NOTHING RETURNING` built with the dialect's own insert() (GUIDE §2.8: the
+one `INSERT ... ON CONFLICT DO NOTHING RETURNING` built with the dialect's own insert() (the
 upsert of the dialect in use); rows already held by another tick or process are simply not returned.
 Other dialects fall back to one INSERT per row inside a savepoint, catching the IntegrityError.
 """

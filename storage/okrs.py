@@ -88,6 +88,37 @@ async def key_results_owned_by(*, session: AsyncSession, person_id: str, cycle_i
     return list((await session.exec(stmt)).all())
 
 
+async def key_results_owned_by_people(
+    *, session: AsyncSession, person_ids: Iterable[str], cycle_id: int
+) -> dict[str, list[KeyResult]]:
+    """key_results_owned_by for many people in two queries (every requested id is a key), in the same order."""
+    ids = list(dict.fromkeys(person_ids))
+    out: dict[str, list[KeyResult]] = {pid: [] for pid in ids}
+    if not ids:
+        return out
+    co_owned = select(KRCoOwner.kr_id).where(col(KRCoOwner.person_id).in_(ids))
+    stmt = (
+        select(KeyResult)
+        .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
+        .where(
+            Objective.cycle_id == cycle_id,
+            col(Objective.archived).is_(False),
+            col(KeyResult.archived).is_(False),
+            or_(col(KeyResult.owner_id).in_(ids), col(KeyResult.id).in_(co_owned)),
+        )
+        .order_by(col(Objective.position), col(Objective.id), col(KeyResult.position), col(KeyResult.id))
+    )
+    krs = list((await session.exec(stmt)).all())
+    co = select(KRCoOwner).where(col(KRCoOwner.person_id).in_(ids), col(KRCoOwner.kr_id).in_([k.id for k in krs]))
+    co_of: dict[int, set[str]] = {}
+    for row in (await session.exec(co)).all() if krs else []:
+        co_of.setdefault(row.kr_id, set()).add(row.person_id)
+    for kr in krs:
+        for pid in {kr.owner_id, *co_of.get(kr.id, ())} & out.keys():
+            out[pid].append(kr)
+    return out
+
+
 async def co_owners_of(*, session: AsyncSession, kr_ids: Iterable[int]) -> dict[int, list[str]]:
     ids = list(set(kr_ids))
     out: dict[int, list[str]] = {kid: [] for kid in ids}

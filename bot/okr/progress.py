@@ -18,6 +18,7 @@ HEALTHY_SCORE = 0.7  # classic OKR guidance: 0.6-0.7 means the goal was ambitiou
 
 ON_TRACK_TOLERANCE = 0.1  # up to 10 points under the straight line still reads as on track
 AT_RISK_TOLERANCE = 0.25  # 10-25 points under is at risk; anything worse is behind
+MIN_PACE_ELAPSED = 0.05  # no pacing verdict before 5% of the cycle (and at least one whole day) has passed
 _EPSILON = 1e-9  # absorbs float noise so 0.6 vs 0.7 - 0.1 lands on the documented side
 
 _CURRENCY_PREFIXES = ("$", "€", "£")
@@ -64,6 +65,15 @@ def expected_value(kind: KRKind, start: float, target: float, cycle_start: date,
         done_expected = today > cycle_end or is_final_week(cycle_start, cycle_end, today)
         return 1.0 if done_expected else 0.0
     return start + (target - start) * expected_progress(cycle_start, cycle_end, today)
+
+
+def pace_judged(cycle_start: date, cycle_end: date, today: date) -> bool:
+    """Whether enough of the cycle has passed for a pacing verdict: at least one whole day and 5% of it.
+
+    Before that the straight line expects a sliver ("0.05 milestones today") that no one could have shown,
+    so a verdict either way would be noise; the views say "too early to tell" instead."""
+    days = (today - cycle_start).days
+    return days >= 1 and expected_progress(cycle_start, cycle_end, today) >= MIN_PACE_ELAPSED
 
 
 def pacing(progress: float, expected: float, confidence: Confidence | None = None) -> Pacing:

@@ -403,14 +403,20 @@ def build_example(krs: Sequence[KRRef]) -> str:
 
 
 def _example_line(kr: KRRef) -> str:
-    # Separators are blanked out of the title so the example always parses back (a title ending in
-    # ", at risk" would otherwise turn into a confidence word).
-    title = quote(" ".join(re.sub(r"[,;:!•–—]|\s-|-\s|\.(?=\s|$)", " ", kr.title).split()), 40)
-    note = f"notes on {title}" if title else "waiting on legal"
-    if kr.kind is KRKind.BINARY:
-        return f"done, {note}"
+    # Reads as something a person would write (their own number and unit, their last confidence, a comment),
+    # not as a template to copy: the prompt introduces it with "For example".
     confidence = (kr.confidence or Confidence.ON_TRACK).label
-    return f"{_example_value(kr)} {confidence}, {note}"
+    if kr.kind is KRKind.BINARY:
+        state = "done" if _is_done(kr) else "not done"
+        return f"{state}, {confidence}, waiting on legal"
+    return f"{_example_value(kr)}, {confidence}, waiting on legal"
+
+
+def _is_done(kr: KRRef) -> bool:
+    try:
+        return float(kr.current) >= 1  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return False
 
 
 def _example_value(kr: KRRef) -> str:

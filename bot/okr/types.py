@@ -26,10 +26,11 @@ class Pacing(StrEnum):
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"
     BEHIND = "behind"
+    TOO_EARLY = "too_early"  # too little of the cycle has passed to judge (bot.okr.progress.pace_judged)
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ")
+        return "too early to tell" if self is Pacing.TOO_EARLY else self.value.replace("_", " ")
 
 
 class Cadence(StrEnum):

@@ -58,6 +58,7 @@ async def _overview(session: AsyncSession, svc: Services, team: Team, cycle: Cyc
         summary=_summary(team.name, views),
         missing=tuple(name_of(names.get(p), p) for p in missing),
         period_start=since,
+        cadence=team.cadence,
     )
 
 

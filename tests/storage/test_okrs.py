@@ -94,3 +94,22 @@ async def test_find_by_ref_or_title(seeded):
         assert await okrs.find_key_result(session=s, objective_id=o[1].id, title="Activation") is None
         with pytest.raises(ValueError):
             await okrs.find_objective(session=s, cycle_id=c.id, title="Retention")
+
+
+async def test_key_results_owned_by_people_matches_the_one_person_query_in_two_queries(seeded):
+    c = seeded["cycle"]
+    ids = ["U0ALICE", "U0BOB", "U0CAROL", "U0NEW", "U0NOBODY"]
+    statements = []
+    engine = seeded["db"].engine.sync_engine
+    listener = lambda *args: statements.append(args[2]) if args[2].startswith("SELECT") else None  # noqa: E731
+    async with seeded["db"].transaction() as s:
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            got = await okrs.key_results_owned_by_people(session=s, person_ids=ids, cycle_id=c.id)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert len(statements) == 2
+        for pid in ids:
+            one = await okrs.key_results_owned_by(session=s, person_id=pid, cycle_id=c.id)
+            assert [k.id for k in got[pid]] == [k.id for k in one], pid
+    assert [k.title for k in got["U0BOB"]] == ["Guided setup", "Activation"] and got["U0NOBODY"] == []

@@ -121,7 +121,7 @@ async def test_words_okrbot_cannot_read_get_the_problem_and_an_example(teams_bot
     await teams_bot.tick(MONDAY_10_BERLIN)
     assert await post(teams_bot, message(teams_bot.connector, "[click](http://evil) banana")) == 200
     _prompt, answer = teams_bot.connector.sent(CHAT)
-    assert "couldn't read a number" in answer.body["text"] and "30% on track" in answer.body["text"]  # and an example
+    assert "couldn't read a number" in answer.body["text"] and "30%, on track" in answer.body["text"]  # and an example
     assert answer.body["textFormat"] == "plain"  # Teams would read the person's words as Markdown otherwise
     async with teams_bot.db.transaction() as s:
         assert (await s.exec(select(CheckIn))).all() == []

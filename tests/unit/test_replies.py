@@ -312,9 +312,9 @@ def test_parse_error_example_uses_the_persons_own_krs():
         parse_reply("3: fourty", [ARR, SSO, CHURN])
     err = info.value
     assert err.example.splitlines() == [
-        "1: $1,200 on track, notes on Grow ARR",
-        "2: done, notes on Ship SSO",
-        "3: 4.5% at risk, notes on Cut churn",
+        "1: $1,200, on track, waiting on legal",
+        "2: not done, on track, waiting on legal",
+        "3: 4.5%, at risk, waiting on legal",
     ]
     message = str(err)
     assert 'line 1 "3: fourty"' in message and err.example in message
@@ -322,7 +322,7 @@ def test_parse_error_example_uses_the_persons_own_krs():
 
 
 def test_single_kr_example_has_no_number_prefix():
-    assert build_example(ONE) == "42 on track, notes on Grow ARR"
+    assert build_example(ONE) == "42, on track, waiting on legal"
     assert build_example([]) == ""
 
 

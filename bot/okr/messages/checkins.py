@@ -20,6 +20,7 @@ class CheckInPrompt:
     recent: tuple[KRView, ...] = ()  # checked in recently: shown, not asked
     covering_for: str = ""  # display name of the away owner when this goes to their delegate
     example: str = ""  # a reply built from these KRs
+    cadence: str = "weekly"  # the team's check-in cadence (Cadence value): the prompt names it
 
 
 @dataclass(frozen=True)

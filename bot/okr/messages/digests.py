@@ -46,6 +46,7 @@ class DigestMessage:
     missing: tuple[MissingPerson, ...]
     mention_missing: bool = False
     updated_at: str | None = None  # "HH:MM" in the team's zone once a late check-in edited it
+    timezone: str = ""  # the team's zone, named next to every time shown
     preview: bool = False  # /okr digest: shown only to the asker
     first: bool = False  # no earlier digest this cycle: changes are measured from the start values
 
@@ -72,3 +73,4 @@ class PersonSection:
     last_checkin_at: datetime | None
     last_checkin_local: str  # e.g. "Mon 06 Jan 10:04", in the manager's zone; "" if never
     missing: bool  # some KR has no check-in this period
+    zone: str = ""  # the manager's zone (e.g. "Europe/Berlin"), named next to the time

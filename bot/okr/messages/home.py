@@ -24,6 +24,7 @@ class ManagerOverview:
     summary: TeamSummary
     missing: tuple[str, ...]  # display names of people with no check-in since the period started
     period_start: datetime | None = None
+    cadence: str = "weekly"  # the team's check-in cadence: "this week" or "these two weeks"
 
 
 @dataclass(frozen=True)

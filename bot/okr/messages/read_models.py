@@ -40,6 +40,8 @@ class KRView:
     score: float | None = None
     weight: float = 1.0
     objective_title: str = ""
+    blockers: str = ""  # from the KR's latest live check-in (plain text; renderers escape it)
+    blockers_at: datetime | None = None  # when that check-in was made
 
     @property
     def gap(self) -> float:
@@ -68,6 +70,8 @@ def kr_view(
     score: float | None = None,
     weight: float = 1.0,
     objective_title: str = "",
+    blockers: str = "",
+    blockers_at: datetime | None = None,
 ) -> KRView:
     """Compute progress, expected progress and pacing for one KR as of `today`."""
     k = KRKind(kind)
@@ -90,13 +94,24 @@ def kr_view(
         expected=expected,
         expected_value=p.expected_value(k, start, target, cycle.start, cycle.end, today),
         confidence=conf,
-        pacing=p.pacing(done, expected, conf),
+        pacing=p.pacing(done, expected, conf) if p.pace_judged(cycle.start, cycle.end, today) else Pacing.TOO_EARLY,
         last_checkin_at=last_checkin_at,
         last_comment=last_comment,
         score=score,
         weight=weight,
         objective_title=objective_title,
+        blockers=blockers,
+        blockers_at=blockers_at,
     )
+
+
+@dataclass(frozen=True)
+class AlignedObjective:
+    """An objective aligned under another (its progress rolls up into the parent's), named for display."""
+
+    title: str
+    team_name: str
+    progress: float
 
 
 @dataclass(frozen=True)
@@ -108,3 +123,5 @@ class ObjectiveView:
     progress: float  # weighted roll-up of its KRs and aligned children
     parent_id: int | None = None
     shared_from: str = ""  # set when the objective belongs to another team (shared KRs)
+    parent: AlignedObjective | None = None  # the objective this one is aligned under
+    children: tuple[AlignedObjective, ...] = ()  # objectives aligned under this one: their progress is in ours

@@ -1,6 +1,6 @@
-"""Tick steps for the weekly check-in: refresh timezones daily, then send each KR owner's prompt once.
+"""Tick steps for the check-in: refresh timezones daily, then send each KR owner's prompt once per period.
 
-Exactly once (GUIDE §2.8): a prompt is CLAIMED by inserting its ledger row (owner, "prompt",
+Exactly once (docs/reliability.md): a prompt is CLAIMED by inserting its ledger row (owner, "prompt",
 period) before anything is sent; a second tick, a repeated `okrbot tick --at`, or another process
 hits the unique constraint and sends nothing. A send that fails for good marks the row 'failed';
 a later tick re-claims it with a conditional UPDATE (only one process wins) and tries again.
@@ -245,15 +245,15 @@ async def _plans(session, cycle: Cycle, asks: list, won: dict[tuple[str, str], i
             row_id = won[(d.owner.id, d.occ.period)]
             asked_ids = {kr.id for kr in asked}
             recent = [views[kr.id] for kr in d.krs if kr.id not in asked_ids]
-            message = _message(row_id, [views[kr.id] for kr in asked], recent, d.covering)
+            message = _message(row_id, [views[kr.id] for kr in asked], recent, d.covering, d.team.cadence)
             plans.append(Plan(row_id, d.to, d.owner.id, d.occ.period, message))
     return plans
 
 
-def _message(row_id: int, asked_views, recent, covering: str) -> CheckInPrompt:
+def _message(row_id: int, asked_views, recent, covering: str, every: str) -> CheckInPrompt:
     asked = tuple(PromptItem(i, v) for i, v in enumerate(asked_views, start=1))
     refs = [KRRef(i.number, i.kr.title, i.kr.kind, i.kr.unit, i.kr.current, i.kr.confidence) for i in asked]
-    return CheckInPrompt(row_id, asked, tuple(recent), covering, build_example(refs))
+    return CheckInPrompt(row_id, asked, tuple(recent), covering, build_example(refs), cadence=every)
 
 
 async def _deliver_all(svc: Services, plans: list[Plan], at: datetime) -> list[str]:

@@ -6,7 +6,7 @@ row 'failed' with the sections already posted (and their review threads) kept, a
 digest's due window posts only the missing ones into the same DM."""
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,7 +15,7 @@ from bot.okr.cadence import Occurrence
 from bot.okr.messages import Delivery
 from bot.okr.messages.digests import DigestMessage, ManagerDigest, PersonSection
 from bot.okr.types import SendKind
-from bot.services.digests.team import build_digest
+from bot.services.digests.team import build_digest, period_start
 from bot.services.kernel import permissions
 from bot.services.kernel.context import Services
 from bot.services.kernel.delivery import deliver
@@ -54,9 +54,7 @@ async def _one(svc: Services, manager_id: str, team: Team, cycle: Cycle, occ: Oc
         if row is None:
             return []
         digest = await build_digest(session, team=team, cycle=cycle, due_at=occ.due_utc, sent_at=None, now=at)
-        sections = await person_sections(
-            session, manager_id=manager_id, team=team, cycle=cycle, digest=digest, today=occ.local_date
-        )
+        sections = await person_sections(session, manager_id=manager_id, team=team, cycle=cycle, digest=digest, occ=occ)
     return [await _send(svc, manager_id, row, digest, sections, occ, at)]
 
 
@@ -105,7 +103,7 @@ async def _keep(svc, ledger_id: int, parent: Delivery, posted: list[str], thread
 
 
 async def person_sections(
-    session: AsyncSession, *, manager_id: str, team: Team, cycle: Cycle, digest: DigestMessage, today: date
+    session: AsyncSession, *, manager_id: str, team: Team, cycle: Cycle, digest: DigestMessage, occ: Occurrence
 ) -> list[PersonSection]:
     """One section per member and KR owner of the team whom this manager line-manages (up the chain), so a
     section exists exactly when a reply in its thread may become a note; never about themselves or a peer."""
@@ -117,12 +115,17 @@ async def person_sections(
     known = await people.people_by_ids(session=session, ids=[*subjects, manager_id])
     zone = cadence.safe_zone(known[manager_id].tz if manager_id in known else None, team.timezone)
     missing = {m.id for m in digest.missing}
+    since = period_start(team, cycle, occ.due_utc)  # this period's blockers, as in the digest above them
+    # Every KR they own or co-own this cycle, in any team: the digest's own KRs would call someone whose KRs sit
+    # in an aligned or another team's objective "no KRs of their own". Loaded for all of them at once, so a
+    # manager digest costs the same number of queries whatever the number of people in it.
+    owned = await okrs.key_results_owned_by_people(session=session, person_ids=subjects, cycle_id=cycle.id)
+    union = list({kr.id: kr for pid in subjects for kr in owned[pid]}.values())
+    views = await kr_views(session, krs=union, cycle=cycle, today=occ.local_date, blockers_since=since)
+    by_id = {v.id: v for v in views}
     out = []
     for pid in subjects:
-        # Every KR they own or co-own this cycle, in any team: the digest's own KRs would call someone whose
-        # KRs sit in an aligned or another team's objective "no KRs of their own".
-        owned = await okrs.key_results_owned_by(session=session, person_id=pid, cycle_id=cycle.id)
-        theirs = tuple(await kr_views(session, krs=owned, cycle=cycle, today=today))
+        theirs = tuple(by_id[kr.id] for kr in owned[pid])
         last = max((kr.last_checkin_at for kr in theirs if kr.last_checkin_at), default=None)
         out.append(
             PersonSection(
@@ -133,6 +136,7 @@ async def person_sections(
                 last_checkin_at=last,
                 last_checkin_local=last.astimezone(zone).strftime("%a %d %b %H:%M") if last else "",
                 missing=pid in missing,
+                zone=zone.key,
             )
         )
     return sorted(out, key=lambda s: s.subject_name.casefold())

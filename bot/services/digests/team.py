@@ -69,7 +69,8 @@ async def build_digest(
     """The digest for the period ending at `due_at`, with live values as of `now`."""
     tz = cadence.safe_zone(team.timezone)
     today = due_at.astimezone(tz).date()
-    objectives = await read_models.team_objectives(session, cycle=cycle, team=team, today=today)
+    since = period_start(team, cycle, due_at)
+    objectives = await read_models.team_objectives(session, cycle=cycle, team=team, today=today, blockers_since=since)
     krs = all_krs(objectives)
     ids = [kr.id for kr in krs]
     previous = await ledger.latest_sent(
@@ -77,7 +78,7 @@ async def build_digest(
     )
     base = await checkins.values_at(session=session, kr_ids=ids, at=previous.sent_at) if previous else {}
     deltas = tuple((kr.id, kr.current - base.get(kr.id, kr.start)) for kr in krs)
-    done = await checkins.checked_in_since(session=session, kr_ids=ids, since=period_start(team, cycle, due_at))
+    done = await checkins.checked_in_since(session=session, kr_ids=ids, since=since)
     week, weeks = week_of_cycle(cycle.start, cycle.end, today)
     final = is_final_week(cycle.start, cycle.end, today)
     return DigestMessage(
@@ -87,6 +88,7 @@ async def build_digest(
         summary=_summary(objectives, krs, final),
         missing=await _missing(session, krs, done),
         mention_missing=team.mention_missing,
+        timezone=tz.key,
         first=previous is None,
     )
 

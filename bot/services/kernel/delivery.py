@@ -1,7 +1,7 @@
 """Send one claimed message, then record in the send ledger how it ended: the one copy of that pattern.
 
 Every tick step that sends (prompts, nudges, digests, manager digests, score prompts) claims a ledger row
-first (GUIDE §2.8), then delivers through here, so a failure is always recorded the same way:
+first (docs/reliability.md), then delivers through here, so a failure is always recorded the same way:
 - sent: where it landed (channel, ts), so thread replies to it find it;
 - unknown: the call timed out or its answer was unreadable, so it may be in Slack; kernel.reconcile looks
   for it in the recipient's history (by the ledger id the message carries) instead of resending;

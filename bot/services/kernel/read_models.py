@@ -4,11 +4,11 @@ Used by prompts, digests, /okr output and the Home tab alike. Nothing here reads
 notes: the views cannot hold one.
 """
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.okr.messages.read_models import CycleInfo, KRView, ObjectiveView, kr_view
+from bot.okr.messages.read_models import AlignedObjective, CycleInfo, KRView, ObjectiveView, kr_view
 from bot.okr.progress import rollup
 from bot.services.kernel.lookups import name_of
 from storage import checkins, okrs, people, teams
@@ -20,12 +20,27 @@ def cycle_info(cycle: Cycle) -> CycleInfo:
 
 
 async def kr_views(
-    session: AsyncSession, *, krs: list[KeyResult], cycle: Cycle, today: date, titles: dict[int, str] | None = None
+    session: AsyncSession,
+    *,
+    krs: list[KeyResult],
+    cycle: Cycle,
+    today: date,
+    titles: dict[int, str] | None = None,
+    blockers_since: datetime | None = None,
 ) -> list[KRView]:
-    """Views for the given KRs in order; owner names and latest comments fetched in bulk."""
+    """Views for the given KRs in order; owner names, latest comments and blockers fetched in bulk.
+
+    Blockers are those of each KR's latest check-in; with `blockers_since` (a digest's period start), only when
+    that check-in is in the period: a digest reports this period's blockers, not last month's."""
     owners = await people.people_by_ids(session=session, ids={kr.owner_id for kr in krs})
-    comments = await checkins.latest_comments(session=session, kr_ids=[kr.id for kr in krs])
+    texts = await checkins.latest_texts(session=session, kr_ids=[kr.id for kr in krs])
     info = cycle_info(cycle)
+
+    def blockers(kr_id: int) -> dict:
+        _comment, text, at = texts.get(kr_id, ("", "", None))
+        stale = blockers_since is not None and at is not None and at < blockers_since
+        return {"blockers": text, "blockers_at": at} if text and not stale else {}
+
     return [
         kr_view(
             id=kr.id,
@@ -41,16 +56,19 @@ async def kr_views(
             cycle=info,
             today=today,
             last_checkin_at=kr.last_checkin_at,
-            last_comment=comments.get(kr.id, ""),
+            last_comment=texts.get(kr.id, ("",))[0],
             score=kr.score,
             weight=kr.weight,
             objective_title=(titles or {}).get(kr.objective_id, ""),
+            **blockers(kr.id),
         )
         for kr in krs
     ]
 
 
-async def team_objectives(session: AsyncSession, *, cycle: Cycle, team: Team, today: date) -> list[ObjectiveView]:
+async def team_objectives(
+    session: AsyncSession, *, cycle: Cycle, team: Team, today: date, blockers_since: datetime | None = None
+) -> list[ObjectiveView]:
     """A team's objectives with KRs, aligned children rolled up, and other teams' shared KRs appended.
 
     Only the KRs this team's view needs are loaded (its objectives, objectives it shares KRs from, and their
@@ -58,16 +76,24 @@ async def team_objectives(session: AsyncSession, *, cycle: Cycle, team: Team, to
     links = await okrs.objective_links(session=session, cycle_id=cycle.id)
     shared = await okrs.shared_key_results_for_team(session=session, cycle_id=cycle.id, team_id=team.id)
     roots = {i for i, _parent, team_id in links if team_id == team.id} | {kr.objective_id for kr in shared}
-    used = await okrs.objectives_in_order(session=session, ids=_with_descendants(links, roots))
+    needed = _with_descendants(links, roots)
+    # The objectives shown are aligned under parents that may belong to other teams: load those in the same query,
+    # so "aligned under X" costs nothing extra.
+    live = {i for i, _parent, _team in links}
+    parents = {parent for i, parent, _team in links if i in needed and parent in live}
+    loaded = await okrs.objectives_in_order(session=session, ids=needed | parents)
+    used = [o for o in loaded if o.id in needed]
     by_obj = await okrs.key_results_for_objectives(session=session, objective_ids=[o.id for o in used])
-    views = await kr_views(session, krs=[kr for o in used for kr in by_obj[o.id]], cycle=cycle, today=today)
+    krs = [kr for o in used for kr in by_obj[o.id]]
+    views = await kr_views(session, krs=krs, cycle=cycle, today=today, blockers_since=blockers_since)
     by_id = {v.id: v for v in views}
     progress = _rolled_up_progress(used, by_obj, by_id)
     team_names = {t.id: t.name for t in await teams.list_teams(session=session)}
-    out = [_objective_view(o, by_obj, by_id, progress, team_names) for o in used if o.team_id == team.id]
+    tree = _Tree(loaded, progress, team_names)
+    out = [_objective_view(o, by_obj, by_id, tree) for o in used if o.team_id == team.id]
     for obj in [o for o in used if o.id in {kr.objective_id for kr in shared}]:
         keep = [kr for kr in by_obj[obj.id] if kr.id in {s.id for s in shared}]
-        view = _objective_view(obj, {obj.id: keep}, by_id, progress, team_names)
+        view = _objective_view(obj, {obj.id: keep}, by_id, tree)
         out.append(ObjectiveView(**{**view.__dict__, "shared_from": team_names.get(obj.team_id, "")}))
     return out
 
@@ -87,14 +113,34 @@ def _with_descendants(links: list[tuple[int, int | None, int]], roots: set[int])
     return found
 
 
-def _objective_view(o: Objective, by_obj, by_id, progress, team_names) -> ObjectiveView:
+class _Tree:
+    """The loaded objectives as alignment: each one's parent and children, named, with rolled-up progress."""
+
+    def __init__(self, loaded: list[Objective], progress: dict[int, float], team_names: dict[int, str]) -> None:
+        self.by_id = {o.id: o for o in loaded}
+        self.progress, self.team_names = progress, team_names
+
+    def named(self, objective_id: int | None) -> AlignedObjective | None:
+        o = self.by_id.get(objective_id) if objective_id is not None else None
+        if o is None:
+            return None
+        return AlignedObjective(o.title, self.team_names.get(o.team_id, ""), self.progress.get(o.id, 0.0))
+
+    def children(self, objective_id: int) -> tuple[AlignedObjective, ...]:
+        kids = [o.id for o in self.by_id.values() if o.parent_id == objective_id and o.id in self.progress]
+        return tuple(a for a in map(self.named, kids) if a is not None)
+
+
+def _objective_view(o: Objective, by_obj, by_id, tree: _Tree) -> ObjectiveView:
     return ObjectiveView(
         id=o.id,
         title=o.title,
-        team_name=team_names.get(o.team_id, ""),
+        team_name=tree.team_names.get(o.team_id, ""),
         krs=tuple(by_id[kr.id] for kr in by_obj[o.id]),
-        progress=progress[o.id],
+        progress=tree.progress[o.id],
         parent_id=o.parent_id,
+        parent=tree.named(o.parent_id),
+        children=tree.children(o.id),
     )
 
 

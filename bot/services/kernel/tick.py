@@ -1,6 +1,6 @@
 """One scheduler pass at a given instant: ask what is due now, claim it in the ledger, send it.
 
-The tick is the only scheduled job (GUIDE §2.8). Its steps are a list wired by the composition root
+The tick is the only scheduled job (docs/reliability.md). Its steps are a list wired by the composition root
 (bot.app) into Services.tick_steps. Each step is idempotent for a
 given instant, so repeating a tick, a restart or a second process never sends twice.
 """

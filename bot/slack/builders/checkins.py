@@ -31,7 +31,7 @@ from bot.okr.messages.checkins import (
 )
 from bot.okr.messages.read_models import KRView
 from bot.okr.types import Confidence, KRKind
-from bot.slack.builders.lines import confidence_text, expected_text, percent, value_text
+from bot.slack.builders.lines import confidence_text, expected_text, pacing_text, percent, value_text
 from bot.slack.ids import Action, Block, Callback, kr_button_value
 from bot.slack.mrkdwn import clip, esc, mention, shorten
 from bot.slack.render import Rendered, render, render_view
@@ -43,9 +43,21 @@ BINARY_OPTIONS = [Option(value="done", text="done"), Option(value="not_done", te
 def _kr_text(number: int, v: KRView) -> str:
     return (
         f"*{number}. {esc(v.title)}*\n"
-        f"{value_text(v)} ({percent(v.progress)})  ·  last: {confidence_text(v.confidence)}\n"
-        f"{expected_text(v)}"
+        f"{value_text(v)} ({percent(v.progress)})  ·  last confidence: {confidence_text(v.confidence)}\n"
+        f"pace: {pacing_text(v.pacing)}  ·  {expected_text(v)}"
     )
+
+
+CADENCE_WORDS = {"weekly": "weekly check-in", "biweekly": "check-in for these two weeks"}
+
+
+def _example_hint(p: CheckInPrompt) -> str:
+    """The reply format, with one line built from the person's own KR, shown as an example, not as text to copy."""
+    if not p.example:
+        return "Or reply in this thread."
+    first = p.example.splitlines()[0]
+    how = "a number, how it's going and a comment" if len(p.items) == 1 else "the KR's number first, then the rest"
+    return f"Or reply in this thread with {how}. For example: `{esc(first)}`"
 
 
 def _item_blocks(item: PromptItem, ledger_id: int) -> list:
@@ -63,15 +75,15 @@ def _item_blocks(item: PromptItem, ledger_id: int) -> list:
 @render.register
 def build_checkin_prompt(p: CheckInPrompt) -> Rendered:
     cover = f" (covering for {esc(p.covering_for)})" if p.covering_for else ""
-    head = f":wave: Time for your weekly check-in{cover}: {len(p.items)} key result(s)."
+    what = CADENCE_WORDS.get(p.cadence, "check-in")
+    head = f":wave: Time for your {what}{cover}: {len(p.items)} key result(s)."
     blocks = [SectionBlock(text=head)]
     for item in p.items:
         blocks += _item_blocks(item, p.ledger_id)
     if p.recent:
         done = "\n".join(f"• {esc(v.title)}: {value_text(v)}" for v in p.recent)
         blocks.append(SectionBlock(text=clip(f":white_check_mark: Already updated recently:\n{done}")))
-    hint = f"Or reply in this thread, e.g. `{esc(p.example.splitlines()[0])}`" if p.example else ""
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=hint or "Reply in this thread.")]))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_example_hint(p))]))
     blocks.append(
         ActionsBlock(
             block_id="snooze",
@@ -80,7 +92,7 @@ def build_checkin_prompt(p: CheckInPrompt) -> Rendered:
     )
     # The fallback text is mrkdwn too (notifications, screen readers): escape it like the blocks.
     lines = [f"{i.number}. {esc(i.kr.title)}: {value_text(i.kr)}" for i in p.items]
-    text = f"Weekly check-in{cover}: " + "; ".join(lines)
+    text = f"{what[0].upper()}{what[1:]}{cover}: " + "; ".join(lines)
     return Rendered(text=shorten(text, 3000), blocks=blocks)
 
 

@@ -19,12 +19,12 @@ from bot.okr.messages.read_models import KRView
 from bot.okr.progress import format_delta, format_value
 from bot.okr.types import Pacing
 from bot.slack.builders.lines import (
-    CONFIDENCE_EMOJI,
-    PACING_EMOJI,
+    blockers_text,
     capped_sections,
     kr_line,
     objective_line,
     percent,
+    status_emoji,
     value_text,
 )
 from bot.slack.ids import DigestId
@@ -55,30 +55,36 @@ def _score_text(m: DigestMessage, v: KRView) -> str:
 
 def _kr_full(m: DigestMessage, v: KRView) -> str:
     extra = "  ·  ".join(t for t in (_delta_text(m, v), _score_text(m, v)) if t)
-    line = kr_line(v, comment=False) + (f"  ·  {extra}" if extra else "")
+    line = kr_line(v, comment=False, blockers=False) + (f"  ·  {extra}" if extra else "")
     if v.last_comment:
         line += f"\n> {esc(shorten(v.last_comment.replace(chr(10), ' '), 140))}"
+    if blockers_text(v):
+        line += f"\n{blockers_text(v)}"
     return line
 
 
 def _kr_compact(m: DigestMessage, v: KRView) -> str:
-    conf = CONFIDENCE_EMOJI.get(v.confidence, ":white_circle:")
     parts = [
         f"• {esc(shorten(v.title, 80))}",
         f"{value_text(v)} ({percent(v.progress)})",
-        f"{conf}{PACING_EMOJI[v.pacing]}",
+        status_emoji(v),
     ]
-    parts += [t for t in (_delta_text(m, v), _score_text(m, v)) if t]
+    parts += [t for t in (_delta_text(m, v), _score_text(m, v), blockers_text(v, 80)) if t]
     return "  ".join(parts)
 
 
 def _summary(m: DigestMessage) -> str:
-    counts = dict(m.summary.by_status)
-    status = " · ".join(f"{counts.get(p, 0)} {p.label}" for p in Pacing)
-    text = f"*Summary:* average progress {percent(m.summary.average)} · {m.summary.kr_count} KRs: {status}"
+    status = " · ".join(_status_counts(m))
+    text = f"*Summary:* average progress {percent(m.summary.average)} · {m.summary.kr_count} KRs by pace: {status}"
     if m.summary.score_average is not None:
         text += f"\n:trophy: *Average score:* {format_value(round(m.summary.score_average, 2))}"
     return text
+
+
+def _status_counts(m: DigestMessage) -> list[str]:
+    """KR counts by pace, e.g. `3 on track`; "too early to tell" only when some KR is (the cycle's first days)."""
+    counts = dict(m.summary.by_status)
+    return [f"{counts.get(p, 0)} {p.label}" for p in Pacing if p is not Pacing.TOO_EARLY or counts.get(p)]
 
 
 def _missing(m: DigestMessage) -> list[str]:
@@ -99,7 +105,8 @@ def _head(m: DigestMessage) -> list:
     if h.final_week:
         notes.append(":checkered_flag: Final week of the cycle: scores are in.")
     if m.updated_at:
-        notes.append(f"updated {m.updated_at}")
+        zone = f" ({esc(m.timezone)})" if m.timezone else ""
+        notes.append(f"updated {m.updated_at}{zone}")
     if notes:
         blocks.append(_ctx(" · ".join(notes)))
     return blocks
@@ -149,8 +156,8 @@ def digest_blocks(m: DigestMessage, *, budget: int = MAX_BLOCKS) -> list:
 
 
 def digest_text(m: DigestMessage) -> str:
-    h, counts = m.header, dict(m.summary.by_status)
-    status = ", ".join(f"{counts.get(p, 0)} {p.label}" for p in Pacing)
+    h = m.header
+    status = ", ".join(_status_counts(m))
     missing = ", ".join(esc(p.name) for p in m.missing[:FALLBACK_NAMES]) or "nobody"
     if len(m.missing) > FALLBACK_NAMES:
         missing += f" and {len(m.missing) - FALLBACK_NAMES} more"
@@ -177,12 +184,17 @@ def _manager_digest(m: ManagerDigest) -> Rendered:
 
 @render.register
 def _person(s: PersonSection) -> Rendered:
-    name = esc(s.subject_name)
+    # A name never learnt is shown as a mention (Slack shows the manager the name), never as "U0BOB".
+    name = mention(s.subject_id) if not s.subject_name or s.subject_name == s.subject_id else esc(s.subject_name)
     lines = [f":bust_in_silhouette: *{name}*  ·  {esc(s.team_name)}"]
-    lines += [f"• *{esc(shorten(v.title, 80))}* {value_text(v)} ({percent(v.progress)})" for v in s.krs[:30]]
+    for v in s.krs[:30]:
+        lines.append(f"• *{esc(shorten(v.title, 80))}* {value_text(v)} ({percent(v.progress)})  ·  {status_emoji(v)}")
+        if blockers_text(v):
+            lines.append(f"    {blockers_text(v)}")
     if not s.krs:
         lines.append("_No KRs of their own this cycle._")
-    last = f"Last check-in: {s.last_checkin_local}" if s.last_checkin_local else "No check-in yet this cycle"
+    zone = f" ({esc(s.zone)})" if s.zone else ""
+    last = f"Last check-in: {s.last_checkin_local}{zone}" if s.last_checkin_local else "No check-in yet this cycle"
     lines.append(f"{last}" + ("  ·  :warning: *missing this period*" if s.missing else ""))
     blocks = [SectionBlock(text=t) for t in _chunks(lines)][:45] + [
         ActionsBlock(

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.okr.cadence import safe_zone
 from bot.okr.messages.home import HomePage, ManagerOverview, ReviewPeople, TeamSummary
 from bot.okr.progress import progress_bar
 from bot.okr.types import Pacing
@@ -29,13 +30,18 @@ def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
-def _when(at: datetime) -> str:
-    return f"<!date^{int(at.timestamp())}^{{date_long_pretty}} at {{time}}|{at:%Y-%m-%d %H:%M} UTC>"
+def _when(at: datetime, zone: str) -> str:
+    """`Monday 11 Jan at 10:00 (Europe/Berlin)`: the time in the person's own zone, named."""
+    tz = safe_zone(zone)
+    local = at.astimezone(tz)
+    return f"{local:%A %-d %b} at {local:%H:%M} ({esc(tz.key)})"
 
 
 def summary_text(s: TeamSummary) -> str:
-    counts = "  ".join(f"{PACING_EMOJI[p]} {s.by_pacing.get(p.value, 0)}" for p in Pacing)
-    return f"*{esc(s.name)}*  `{progress_bar(s.progress)}` {percent(s.progress)}  ·  {s.kr_count} KRs  ·  {counts}"
+    shown = [p for p in Pacing if p is not Pacing.TOO_EARLY or s.by_pacing.get(p.value)]
+    counts = "  ".join(f"{PACING_EMOJI[p]} {s.by_pacing.get(p.value, 0)} {p.label}" for p in shown)
+    bar = f"`{progress_bar(s.progress)}` {percent(s.progress)}"
+    return f"*{esc(s.name)}*  {bar}  ·  {s.kr_count} KRs  ·  pace: {counts}"
 
 
 def _my_section(page: HomePage) -> list[Block]:
@@ -47,7 +53,8 @@ def _my_section(page: HomePage) -> list[Block]:
     if page.more_krs:
         blocks.append(_context(f"…and {page.more_krs} more. `/okr mine` lists them all."))
     if page.next_prompt:
-        blocks.append(_context(f":alarm_clock: I'll ask for your next check-in {_when(page.next_prompt)}."))
+        when = _when(page.next_prompt, page.next_prompt_tz)
+        blocks.append(_context(f":alarm_clock: I'll ask for your next check-in {when}."))
     return blocks
 
 
@@ -59,7 +66,8 @@ def _teams_section(page: HomePage) -> list[Block]:
 
 
 def _manager_text(m: ManagerOverview) -> str:
-    head = f"{clip(summary_text(m.summary), 1000)}\nNo check-in yet this week: "
+    period = "these two weeks" if m.cadence == "biweekly" else "this week"
+    head = f"{clip(summary_text(m.summary), 1000)}\nNo check-in yet {period}: "
     if not m.missing:
         return head + "nobody :tada:"
     # Whole names only, then a count: cutting escaped text could leave half an `&amp;` behind.
