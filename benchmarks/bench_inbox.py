@@ -22,7 +22,7 @@ import aiohttp
 from sqlalchemy import event
 
 from benchmarks.bench_fanout import prompt_everyone, services
-from benchmarks.bench_serve import count_checkins, no_change_value, upgrade_stamp, wait_for_checkins
+from benchmarks.bench_serve import count_checkins, first_messages, no_change_value, upgrade_stamp, wait_for_checkins
 from benchmarks.org import ZONES, Org, build_org
 from benchmarks.report import Result
 from benchmarks.serve_process import SIGNING_SECRET, serve
@@ -49,7 +49,7 @@ async def run(tiny: bool) -> Result:
                 await prompt_everyone(svc, ZONES)
             finally:
                 await close(svc)
-            prompts = {u: m for u in org.owners() if (m := next(iter(fake.messages(u)), None))}
+            prompts = first_messages(fake, org.owners())
             owners = iter(prompts)
             async with (
                 serve(org.url, fake.base_url, fake.token, SLACK_MAX_MESSAGES_PER_SECOND="0") as (url, _p, _r),

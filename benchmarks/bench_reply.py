@@ -18,7 +18,7 @@ from pathlib import Path
 import aiohttp
 
 from benchmarks.bench_fanout import prompt_everyone, services
-from benchmarks.bench_serve import count_checkins, upgrade_stamp, wait_for_checkins
+from benchmarks.bench_serve import count_checkins, first_messages, upgrade_stamp, wait_for_checkins
 from benchmarks.org import ZONES, build_org
 from benchmarks.report import Result
 from benchmarks.serve_process import SIGNING_SECRET, serve
@@ -46,7 +46,7 @@ async def run(tiny: bool) -> Result:
                 await prompt_everyone(svc, ZONES)
             finally:
                 await close(svc)
-            prompts = {u: m for u in org.owners() if (m := next(iter(fake.messages(u)), None))}
+            prompts = first_messages(fake, org.owners())
             fake.latency = LATENCY  # from here on: the prompts are out, the measured load starts
             unpaced = {"SLACK_MAX_MESSAGES_PER_SECOND": "0"}  # as in `serve`: okrbot's capacity, not Slack's
             async with (
