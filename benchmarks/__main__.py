@@ -12,6 +12,8 @@ BENCHMARKS = {
     "fanout_limits": "benchmarks.bench_fanout_limits",
     "digests": "benchmarks.bench_digests",
     "serve": "benchmarks.bench_serve",
+    "reply": "benchmarks.bench_reply",
+    "inbox": "benchmarks.bench_inbox",
 }
 
 

@@ -63,4 +63,6 @@ async def serve(db_url: str, slack_api_url: str, token: str, **env_overrides: st
         yield url, proc, ready
     finally:
         proc.terminate()  # SIGTERM: okrbot drains running inbox work (OKRBOT_DRAIN_SECONDS) before exiting
-        proc.wait(timeout=60)
+        # Waited for off the event loop: the drain's Slack calls go to a fake Slack that usually runs on this
+        # loop, and a blocking wait here kept it from answering them until the drain gave up (20 s).
+        await asyncio.to_thread(proc.wait, 60)

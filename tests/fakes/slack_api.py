@@ -28,9 +28,14 @@ HTML_503 = "<html><head><title>503 Service Unavailable</title></head><body>Servi
 
 
 class FakeSlack(SlackWorkspace):
-    def __init__(self, token: str = "xoxb-test", *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, token: str = "xoxb-test", *, clock: Callable[[], float] = time.time, latency: float = 0.0
+    ) -> None:
         super().__init__(clock=clock)
         self.token = token
+        # Seconds every Web API call waits before its answer goes back (after it was carried out and recorded,
+        # so Call.at is when the call arrived); benchmarks set it, e.g. 0.05 for Slack's usual round trip.
+        self.latency = latency
         self.app_token = "xapp-test"  # the app-level token: apps.connections.open accepts only this one
         self.revoked: set[str] = set()  # tokens Slack answers token_revoked for
         self.calls: list[Call] = []
@@ -47,7 +52,7 @@ class FakeSlack(SlackWorkspace):
     # ---- lifecycle -----------------------------------------------------------------------------------------
     async def start(self) -> FakeSlack:
         app = web.Application()
-        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_route("*", "/api/{method}", self._handle_api_with_latency)
         app.router.add_route("POST", "/response/{rid}", self._handle_response_url)
         # Short shutdown timeout: hung handlers (hang_next) must not keep stop() waiting for a minute.
         self._runner = web.AppRunner(app, shutdown_timeout=0.5, access_log=None)
@@ -237,6 +242,12 @@ class FakeSlack(SlackWorkspace):
             return "not_authed"
         expected = self.app_token if method == "apps.connections.open" else self.token
         return None if token == expected else "invalid_auth"
+
+    async def _handle_api_with_latency(self, request: web.Request) -> web.Response:
+        response = await self._handle_api(request)
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
+        return response
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]

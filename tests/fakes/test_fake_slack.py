@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -233,3 +235,16 @@ async def test_missing_text_fallback_is_a_warning(fake_slack: FakeSlack, fake_sl
     with pytest.raises(SlackApiError) as err, pytest.warns(UserWarning):
         await fake_slack_client.chat_postMessage(channel="C0GROWTH", text="")
     assert err.value.response["error"] == "no_text"
+
+
+async def test_latency_holds_the_answer_after_the_call_is_carried_out(
+    fake_slack: FakeSlack, fake_slack_client: AsyncWebClient
+):
+    fake_slack.latency = 1.0  # benchmarks: Slack's round trip; the call counts on arrival, the answer waits
+    answer = asyncio.create_task(fake_slack_client.chat_postMessage(channel="C0GROWTH", text="hello"))
+    while not fake_slack.calls_to("chat.postMessage"):
+        await asyncio.sleep(0.005)
+    await asyncio.sleep(0.3)
+    assert not answer.done() and fake_slack.messages("C0GROWTH")[0].text == "hello"
+    assert (await answer)["ok"]
+    assert FakeSlack().latency == 0  # off unless asked for: every existing test is unchanged
