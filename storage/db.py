@@ -187,7 +187,10 @@ class Database:
 
 
 # What SQLite and PostgreSQL say when the database is away, locked or full (not: a missing table, bad SQL).
-_AWAY = ("locked", "disk", "full", "unable to open", "connection", "server closed", "terminat", "timeout", "timed out")
+_AWAY = (
+    *("locked", "disk", "full", "unable to open", "readonly database"),  # SQLite (readonly: a read-only mount)
+    *("connection", "server closed", "terminat", "timeout", "timed out"),  # PostgreSQL
+)
 
 
 # PostgreSQL's SQLSTATEs for the same: class 08 (connection exceptions), admin and crash shutdown, and "cannot
@@ -200,7 +203,7 @@ def db_unavailable(exc: BaseException) -> bool:
 
     A connection dropped mid-statement is flagged `connection_invalidated`; asyncpg raises a plain
     ConnectionRefusedError when the server is down (ConnectionResetError while it goes down), and a
-    SQLSTATE saying so while it shuts down or starts up; SQLite's disk I/O, full-disk and lock errors and a
+    SQLSTATE saying so while it shuts down or starts up; SQLite's disk I/O, full-disk, read-only and lock errors and a
     PostgreSQL restart are OperationalErrors whose text says so. Other OperationalErrors (no such table)
     are bugs a retry cannot fix. (Not every OSError either: a failed Slack call is one too, and redoing a
     whole request because a send failed could repeat its stored effects.)

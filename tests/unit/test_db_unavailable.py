@@ -23,8 +23,18 @@ def wrapped(orig: Exception, kind=DBAPIError) -> DBAPIError:
         ConnectionRefusedError(111, "Connect call failed"),
         ConnectionResetError(104, "Connection reset by peer"),
         wrapped(Exception("database is locked"), OperationalError),
+        wrapped(Exception("attempt to write a readonly database"), OperationalError),
     ],
-    ids=["shutting-down", "starting-up", "admin-shutdown", "closed-mid-operation", "refused", "reset", "sqlite-locked"],
+    ids=[
+        "shutting-down",
+        "starting-up",
+        "admin-shutdown",
+        "closed-mid-operation",
+        "refused",
+        "reset",
+        "sqlite-locked",
+        "sqlite-read-only",
+    ],
 )
 def test_the_database_going_away_is_worth_a_retry(error):
     assert db_unavailable(error)
