@@ -14,6 +14,7 @@ BENCHMARKS = {
     "serve": "benchmarks.bench_serve",
     "reply": "benchmarks.bench_reply",
     "inbox": "benchmarks.bench_inbox",
+    "pg": "benchmarks.bench_pg",  # PostgreSQL beside SQLite (skipped, with a line, without PostgreSQL installed)
 }
 
 

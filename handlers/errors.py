@@ -7,11 +7,13 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.logs import request_id
+from bot.services.kernel import inbox_store
 from bot.services.kernel.errors import OkrError
 from bot.slack.mrkdwn import esc
 from bot.slack.response_url import VERIFIED
 
 log = logging.getLogger("okrbot.errors")
+UNAVAILABLE = "okrbot cannot reach its database right now, so this was not saved. Please try again in a minute."
 
 
 async def on_error(
@@ -28,6 +30,16 @@ async def on_error(
         log.warning("error before the request was verified, nothing sent: %s", type(error).__name__)
         if response is not None:
             response.status, response.body = 401, ""
+        return
+    if inbox_store.is_transient(error):
+        # The database is away (a restart, a failover): nothing of this request was kept. Not 200, so Slack
+        # redelivers an event (then quietly: the redelivery will be kept); a person's click or command is not
+        # redelivered, so they are told to try again.
+        log.warning("request not kept, the database is unavailable: %s", type(error).__name__)
+        if response is not None:
+            response.status, response.body = 503, ""
+        if "event" not in body:
+            await _tell(body, client, respond, f":hourglass: {UNAVAILABLE}")
         return
     if isinstance(error, OkrError):
         text = f":warning: {esc(error.message)}"  # messages quote user input (team names, values)

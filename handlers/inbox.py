@@ -120,6 +120,7 @@ class InboxWorker:
         self._heartbeat: asyncio.Task | None = None
         self._stopping = False
         self._claiming = 0
+        self._away = False  # the last poll met an unavailable database (logged once)
 
     async def keep(self, body: dict) -> None:
         """Commit a verified request (before the 200); a redelivery of one already kept is dropped."""
@@ -172,8 +173,14 @@ class InboxWorker:
             self._wake.clear()
             try:
                 await self._take_what_is_ready()
-            except Exception:  # the database is away: keep polling; nothing is lost, it is all in the table
-                log.exception("inbox: could not read the queue; retrying")
+            except Exception as exc:  # the database is away: keep polling; nothing is lost, it is all in the table
+                if not inbox_store.is_transient(exc):
+                    log.exception("inbox: could not read the queue; retrying")
+                elif not self._away:  # one line per outage, not a traceback every poll
+                    log.warning("inbox: the database is unavailable (%s); retrying", type(exc).__name__)
+                self._away = inbox_store.is_transient(exc)
+            else:
+                self._away = False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll)
 

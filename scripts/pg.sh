@@ -6,6 +6,8 @@
 # the package creates), listens only on 127.0.0.1 on a free port with trust auth and fsync off (tests only),
 # creates the database okrbot_test and prints `export OKRBOT_TEST_PG_URL=...` (also written to $STATE/env).
 # stop: stops that server and removes the folder. Both are safe to repeat.
+# down / up: stop the server but keep its folder (`down [fast|immediate]`, default fast), and start it again on
+# the same port: a database restart, for the outage tests (tests/reliability/test_pg_outage.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STATE=${OKRBOT_PG_STATE:-$PWD/.pg-test}  # per worktree: records where the running cluster lives
@@ -56,15 +58,30 @@ start() {
   echo "$dir" >"$STATE/dir"
   echo "$bin" >"$STATE/bin"
   port=$(free_port)
+  echo "$port" >"$STATE/port"
   as_owner "$bin/initdb" -D "$dir/data" -U "$user" -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
-  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off \
-        -c full_page_writes=off -c max_connections=200" start >/dev/null \
-    || { cat "$dir/server.log" >&2; exit 1; }
+  run_server
   as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U "$user" okrbot_test
   echo "export OKRBOT_TEST_PG_URL=postgresql://$user@127.0.0.1:$port/okrbot_test" >"$STATE/env"
   cat "$STATE/env"
+}
+
+# Start the recorded cluster on its recorded port (after start's initdb, or after `down`).
+run_server() {
+  local dir bin port sync_commit
+  dir=$(cat "$STATE/dir") bin=$(cat "$STATE/bin") port=$(cat "$STATE/port")
+  # Off by default (fast tests), which lets a crash (`down immediate`) lose the last commits a client was told
+  # of; OKRBOT_PG_SYNC_COMMIT=on makes every acknowledged commit survive one, as on a production server.
+  sync_commit=${OKRBOT_PG_SYNC_COMMIT:-off}
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=$sync_commit \
+        -c full_page_writes=off -c max_connections=200" start >/dev/null \
+    || { cat "$dir/server.log" >&2; exit 1; }
+}
+
+down() {
+  as_owner "$(cat "$STATE/bin")/pg_ctl" -D "$(cat "$STATE/dir")/data" -m "${1:-fast}" -w stop >/dev/null
 }
 
 stop() {
@@ -82,5 +99,7 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: scripts/pg.sh start|stop" >&2; exit 2 ;;
+  down) down "${2:-fast}" ;;
+  up) run_server ;;
+  *) echo "usage: scripts/pg.sh start|stop|down [fast|immediate]|up" >&2; exit 2 ;;
 esac

@@ -192,14 +192,23 @@ class Database:
 
 
 # What SQLite and PostgreSQL say when the database is away, locked or full (not: a missing table, bad SQL).
-_AWAY = ("locked", "disk", "full", "unable to open", "connection", "server closed", "terminat", "timeout", "timed out")
+_AWAY = (
+    *("locked", "disk", "full", "unable to open", "readonly database"),  # SQLite (readonly: a read-only mount)
+    *("connection", "server closed", "terminat", "timeout", "timed out"),  # PostgreSQL
+)
+
+
+# PostgreSQL's SQLSTATEs for the same: class 08 (connection exceptions), admin and crash shutdown, and "cannot
+# connect now" (the server is starting up or shutting down). asyncpg raises these as plain DBAPIErrors.
+_AWAY_SQLSTATES = ("08", "57P01", "57P02", "57P03")
 
 
 def db_unavailable(exc: BaseException) -> bool:
     """True for failures that mean "the database is away, busy or full", which a later attempt may not meet.
 
     A connection dropped mid-statement is flagged `connection_invalidated`; asyncpg raises a plain
-    ConnectionRefusedError when the server is down; SQLite's disk I/O, full-disk and lock errors and a
+    ConnectionRefusedError when the server is down (ConnectionResetError while it goes down), and a
+    SQLSTATE saying so while it shuts down or starts up; SQLite's disk I/O, full-disk, read-only and lock errors and a
     PostgreSQL restart are OperationalErrors whose text says so. Other OperationalErrors (no such table)
     are bugs a retry cannot fix. (Not every OSError either: a failed Slack call is one too, and redoing a
     whole request because a send failed could repeat its stored effects.)
@@ -208,6 +217,10 @@ def db_unavailable(exc: BaseException) -> bool:
 
     if isinstance(exc, ConnectionRefusedError):
         return True
+    if isinstance(exc, ConnectionResetError) and not type(exc).__module__.startswith("aiohttp"):
+        return True  # asyncpg's connect meeting a server going down (aiohttp's own subclass is a Slack call's)
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, DBAPIError) and str(getattr(exc.orig, "sqlstate", None) or "").startswith(_AWAY_SQLSTATES):
         return True
     return isinstance(exc, OperationalError) and any(word in str(exc.orig).lower() for word in _AWAY)

@@ -41,3 +41,16 @@ async def test_a_full_disk_is_unhealthy(bot, monkeypatch):
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil, "disk_usage", lambda _path: usage(10**9, 10**9, 4096))  # the OS says: full
     assert await health(bot) == (503, {"ok": False, "reason": "the database cannot be written"})
+
+
+@pytest.mark.sqlite_only(reason="opens the SQLite file read-only")
+async def test_a_request_a_read_only_database_cannot_keep_is_refused_quietly(fake_slack, tmp_path):
+    path = tmp_path / "bot.db"
+    async with running_bot(fake_slack, path):
+        pass
+    read_only = f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true"
+    async with running_bot(fake_slack, path, DATABASE_URL=read_only) as bot:
+        fake_slack.reset_calls()
+        sent = await bot.req.message_im("U0ALICE", "42")
+        assert sent.status == 503  # not acked: Slack redelivers it once the database can be written again
+        assert fake_slack.calls_to("chat.postMessage") == []  # and nobody is told ":boom:" meanwhile

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from sqlalchemy import Integer, create_engine, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-from sqlmodel import SQLModel
 
 from benchmarks.bench_fanout import services
 from benchmarks.bench_serve import upgrade_stamp
-from benchmarks.org import Org, build_org
+from benchmarks.org import build_org
+from benchmarks.org_pg import PgOrg, copy_to_postgres
 from benchmarks.serve_process import SIGNING_SECRET
 from bot.runtime import close
 from bot.services.kernel.tick import run_tick
@@ -33,38 +33,6 @@ from tests.scenario.seed import ledger_rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.pg_only(reason="several processes on one PostgreSQL server")]
 OWNERS = 120
-
-
-class PgOrg(Org):
-    """The synthetic org, copied from its SQLite file into this test's PostgreSQL database."""
-
-    pg_url: str = ""
-
-    @property
-    def url(self) -> str:
-        return self.pg_url
-
-
-async def copy_to_postgres(org: Org, url: str) -> None:
-    source = create_engine(f"sqlite:///{org.path}")
-    target = create_async_engine(url)
-    try:
-        async with target.begin() as conn:
-            for table in SQLModel.metadata.sorted_tables:
-                with source.connect() as src:
-                    rows = [dict(r._mapping) for r in src.execute(table.select())]
-                if rows:
-                    await conn.execute(table.insert(), rows)
-                if rows and "id" in table.c and isinstance(table.c.id.type, Integer):  # serial ids: continue after ours
-                    await conn.execute(
-                        text(
-                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                            f"(SELECT max(id) FROM {table.name}))"
-                        )
-                    )
-    finally:
-        source.dispose()
-        await target.dispose()
 
 
 async def prompted_pg_org(fake, tmp_path: Path) -> tuple[PgOrg, dict]:

@@ -32,7 +32,7 @@ async def scheduler(bot, cwd: Path) -> int:
     proc = await asyncio.create_subprocess_shell(
         script, cwd=cwd, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
     )
-    _, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=600)  # interpreter starts on 2 busy cores
     assert proc.returncode == 0, err.decode()[-2000:]
     return proc.returncode
 
