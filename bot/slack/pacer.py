@@ -45,7 +45,7 @@ WIDE_CHANNELS = 3  # this many distinct channels limited within WIDE_WINDOW seco
 WIDE_WINDOW = 1.0
 CHANNEL_RECENT = 3.0  # a 429 on a channel we posted to within this many seconds is the channel's own
 EPS = 1e-9  # in slots
-BURST = 4  # sends a stall's late wakers may make at once, from what headroom saved (see `_catch_up`)
+BURST = 4  # sends a stall's late wakers may make at once, from a Slack-like allowance (see `_catch_up`)
 PRUNE_AT = 1024  # per-channel and slot entries kept before dropping the ones already past
 
 # (pacer, channel) of the chat.postMessage the current task booked last: read by the client's retry handler.
@@ -164,7 +164,8 @@ class Pacer:
             # A 429 elsewhere may have put a hold on our bucket while we slept: then book again, past it.
             held = holds != self._holds and self._held(channel)
             # Woken more than a slot late (the event loop was busy): the senders whose slots passed meanwhile
-            # would all go at once, a burst Slack answers with 429s. Take the next free slot instead.
+            # would all go at once, a burst Slack answers with 429s. Take the next free slot instead, unless the
+            # small catch-up allowance lets this one go now.
             late = self._clock() - planned > self._slots.gap and not self._catch_up(channel, planned)
             if not (held or late):
                 self._spend()

@@ -120,7 +120,7 @@ async def send_prompts(svc: Services, at: datetime) -> list[str]:
     """Find every prompt due now in bulk, then claim, send and record them half a batch at a time, two halves
     in flight: the next half is claimed and starts queueing at the pacer while the previous one is still going
     out, so the pacer never idles between batches (one batch after another left a gap of the last call's
-    round trip plus the next claim every 50 prompts: 4 % of a rate-limited fan-out)."""
+    round trip plus the next claim every 50 prompts: 4-7 % of a rate-limited fan-out)."""
     cycle, asks, lines = await _due_asks(svc, at)
     sending: asyncio.Task | None = None
     try:
