@@ -77,6 +77,8 @@ async def run(tiny: bool) -> Result:
             result.add("event loop: longest stall (s)", round(max(lags, default=0.0), 3))
             result.add("event loop: stalls over 0.1 s", sum(lag > 0.1 for lag in lags))
             result.add("pacer: sends woken late, given a later slot", pacer.late_rebooked)
+            result.add("pacer: sends woken late, caught up at once (burst allowance)", pacer.caught_up)
+            result.add("idle time between sends beyond one slot (s)", _idle(fake, pacer.ceiling))
             result.add("pacer: 429s taken as workspace-wide", pacer.workspace_holds)
             prompted, dups, lost = deliveries(fake, org)
             calls = len(fake.calls_to("chat.postMessage"))
@@ -87,6 +89,14 @@ async def run(tiny: bool) -> Result:
     _report(result, prompted, seconds, calls, refused, dups, lost)
     _report_naive(result, naive_s, naive_n, naive_limited, org.people, prompted / CAP)
     return result
+
+
+def _idle(fake: FakeSlack, rate: float) -> float:
+    """Seconds the limit went unused between the first and the last send (gaps longer than one slot, less the
+    slot): what stalls, waits between batches and rebooked senders cost, as the fake saw it."""
+    ats = sorted(c.at for c in fake.calls_to("chat.postMessage"))
+    gap = 1 / rate
+    return round(sum(b - a - gap for a, b in zip(ats, ats[1:], strict=False) if b - a > 1.5 * gap), 2)
 
 
 def _report(result: Result, prompted: int, seconds: float, calls: int, refused: int, dups: int, lost: int) -> None:

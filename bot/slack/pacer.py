@@ -13,6 +13,11 @@ it runs just under the limit and never trips it.
   of pushing every later send back, and a message that must wait (its channel is busy, or it is a retry) takes
   the first free slot after that, leaving the earlier ones to other channels. Slots left unused in the past are
   gone: an idle minute does not build a burst.
+* **Stalls are caught up, a little**: a sender that wakes more than a slot late (the event loop was busy) would
+  go out together with everyone else whose slot passed meanwhile, so it takes the next free slot instead; but
+  the first BURST of them go at once, from an allowance kept like Slack's own bucket (every send takes one, it
+  refills at the configured rate, it holds BURST). The slots slept through were never used, so Slack's bucket
+  refilled meanwhile; BURST is well below Slack's burst (the fake's: a second's worth), so it cannot trip it.
 * **A 429 holds the bucket it came from, for `Retry-After`** (see `retry`). Slack limits chat.postMessage per
   channel and per workspace, and its 429 does not say which. We call it a channel's 429 when we posted to that
   channel moments before (the channel limit is the plausible cause) and fewer than WIDE_CHANNELS channels were
@@ -40,6 +45,7 @@ WIDE_CHANNELS = 3  # this many distinct channels limited within WIDE_WINDOW seco
 WIDE_WINDOW = 1.0
 CHANNEL_RECENT = 3.0  # a 429 on a channel we posted to within this many seconds is the channel's own
 EPS = 1e-9  # in slots
+BURST = 4  # sends a stall's late wakers may make at once, from a Slack-like allowance (see `_catch_up`)
 PRUNE_AT = 1024  # per-channel and slot entries kept before dropping the ones already past
 
 # (pacer, channel) of the chat.postMessage the current task booked last: read by the client's retry handler.
@@ -93,6 +99,7 @@ class Pacer:
         self.rate_limited = 0  # 429s retried through this pacer
         self.workspace_holds = 0  # of which were taken as the workspace's limit
         self.late_rebooked = 0  # sends that woke after their slot had passed and took a later one
+        self.caught_up = 0  # sends that woke late and went at once, from the burst allowance
         self._clock = clock
         self._sleep = sleep
         self._slots = _Slots(1 / self.ceiling)
@@ -104,6 +111,9 @@ class Pacer:
         self._limited_at: dict[str | None, float] = {}  # channel -> its latest 429 (for WIDE_CHANNELS)
         self._holds = 0  # bumped on every hold, so sleepers re-check theirs
         self._prune_channels_at = PRUNE_AT
+        self._allowed = rate  # Slack's rate, which the allowance refills at
+        self._allowance = float(BURST)
+        self._allowance_at = clock()
 
     def reserve(self, channel: str | None = None, *, earliest: float = 0.0) -> float:
         """Book the next free send slot for `channel` (not before `earliest`); returns how long to wait for it."""
@@ -154,11 +164,36 @@ class Pacer:
             # A 429 elsewhere may have put a hold on our bucket while we slept: then book again, past it.
             held = holds != self._holds and self._held(channel)
             # Woken more than a slot late (the event loop was busy): the senders whose slots passed meanwhile
-            # would all go at once, a burst Slack answers with 429s. Take the next free slot instead.
-            late = self._clock() - planned > self._slots.gap
+            # would all go at once, a burst Slack answers with 429s. Take the next free slot instead, unless the
+            # small catch-up allowance lets this one go now.
+            late = self._clock() - planned > self._slots.gap and not self._catch_up(channel, planned)
             if not (held or late):
+                self._spend()
                 return
             self.late_rebooked += late
+
+    def _spend(self) -> None:
+        """Count a send against the allowance, which refills at Slack's rate up to BURST: sending at HEADROOM
+        keeps it full; a catch-up burst empties it, and only time without sends (a stall) or headroom refill it."""
+        now = self._clock()
+        self._allowance = min(BURST, self._allowance + (now - self._allowance_at) * self._allowed) - 1
+        self._allowance_at = now
+
+    def _catch_up(self, channel: str | None, planned: float) -> bool:
+        """A late waker may go at once (the slots it slept through went unused, so Slack's bucket did not spend
+        them) while the allowance lasts, at the full rate, and when no later send to its channel is booked.
+        Slack's own burst allowance is larger (the fake's: a second's worth, 10 at 10/s), so this never
+        outruns it; without it every event-loop stall was lost time."""
+        now = self._clock()
+        refilled = min(BURST, self._allowance + (now - self._allowance_at) * self._allowed)
+        if refilled < 1 or self.rate < self.ceiling or self._held(channel):
+            return False
+        if channel is not None and self.channel_gap:
+            if self._channel_next.get(channel, 0.0) > planned + self.channel_gap + EPS:
+                return False  # another send to this channel is booked after ours: keep their spacing
+            self._channel_next[channel] = max(self._channel_next.get(channel, 0.0), now + self.channel_gap)
+        self.caught_up += 1
+        return True
 
     def _held(self, channel: str | None) -> bool:
         now = self._clock()

@@ -102,3 +102,35 @@ async def test_the_loop_serves_health_and_commands_while_a_send_waits_out_a_429(
         await asyncio.wait_for(tick, timeout=10)
         assert [c.status for c in bot.fake.calls_to("chat.postMessage")] == [429, 200]
         assert len(bot.dm("U0ALICE")) == 1
+
+
+@pytest.mark.sqlite_only(reason="builds the org as an SQLite file (benchmarks.org)")
+async def test_a_slow_send_does_not_hold_up_the_prompts_after_its_half_batch(fake_slack, tmp_path):
+    """The fan-out claims the next half-batch while the previous one sends: one slow answer holds up only the
+    prompts claimed with it (before, the next claim waited for the whole batch, leaving the pacer idle)."""
+    import sqlite3
+
+    from benchmarks.org import build_org
+    from bot.app import build_services
+    from bot.services.checkins import prompts
+    from bot.services.kernel.tick import run_tick
+    from tests import harness
+
+    org = build_org(tmp_path / "org.db", teams=4, krs_per_team=25, checkins_per_kr=0)
+    with sqlite3.connect(org.path) as db:  # everyone in UTC: all 100 prompts due at once
+        db.execute("UPDATE person SET tz = 'UTC'")
+    hang = 5
+    slow = prompts.CHUNK + 1  # the first prompt of the second half-batch
+    fake_slack.hang_next("chat.postMessage", times=slow - 1, seconds=0)
+    fake_slack.hang_next("chat.postMessage", seconds=hang)
+    svc = build_services(harness.test_settings(fake_slack, org.path))
+    try:
+        await run_tick(svc, datetime(2027, 1, 11, 10, 0, tzinfo=UTC))
+    finally:
+        await svc.db.dispose()
+    posts = [c for c in fake_slack.calls_to("chat.postMessage") if c.status == 200]  # in the order answered
+    assert len({c.args["channel"] for c in posts}) == org.people == len(posts)  # none lost, none doubled
+    # The first answer `hang` seconds after the start is the slow one (or later): before it, its own half (less
+    # itself) and the first half were answered, and so was some of the third half, claimed meanwhile.
+    slow_answered = next(i for i, c in enumerate(posts) if c.at - posts[0].at >= hang)
+    assert slow_answered >= 2 * prompts.CHUNK

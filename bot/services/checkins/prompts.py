@@ -30,6 +30,7 @@ from storage import cycles, ledger, ledger_bulk, people, schedule, teams
 from storage.models import Cycle, KeyResult, Person, Team
 
 BATCH = 50  # prompts in flight at once; the notifier's semaphore and pacer bound the requests themselves
+CHUNK = BATCH // 2  # prompts claimed per transaction; two chunks in flight (see send_prompts)
 RECORD_EVERY = 50  # sent prompts recorded per ledger transaction (one commit per prompt serialised on SQLite)
 MAX_ASKED = 20  # two blocks per KR keeps a prompt inside Slack's 50-block limit
 DIRECTORY = "directory"
@@ -116,16 +117,30 @@ async def refresh_directory(svc: Services, at: datetime) -> list[str]:
 
 
 async def send_prompts(svc: Services, at: datetime) -> list[str]:
-    """Find every prompt due now in bulk, then claim, send and record them one batch at a time."""
+    """Find every prompt due now in bulk, then claim, send and record them half a batch at a time, two halves
+    in flight: the next half is claimed and starts queueing at the pacer while the previous one is still going
+    out, so the pacer never idles between batches (one batch after another left a gap of the last call's
+    round trip plus the next claim every 50 prompts: 4-7 % of a rate-limited fan-out)."""
     cycle, asks, lines = await _due_asks(svc, at)
-    for start in range(0, len(asks), BATCH):
-        # Claim a batch only when it is about to be sent: a crash then leaves at most one batch 'claimed'
-        # (the at-most-once window), not every prompt of the tick that had not gone out yet.
-        async with svc.db.transaction() as session:
-            chunk = asks[start : start + BATCH]
-            won = await _claim(session, chunk, at)
-            plans = await _plans(session, cycle, [a for a in chunk if (a[0].owner.id, a[0].occ.period) in won], won)
-        lines += await _deliver_all(svc, plans, at)
+    sending: asyncio.Task | None = None
+    try:
+        for start in range(0, len(asks), CHUNK):
+            # Claim only what is about to be sent: a crash then leaves at most BATCH (two halves) 'claimed'
+            # (the at-most-once window), not every prompt of the tick that had not gone out yet.
+            async with svc.db.transaction() as session:
+                chunk = asks[start : start + CHUNK]
+                won = await _claim(session, chunk, at)
+                plans = await _plans(session, cycle, [a for a in chunk if (a[0].owner.id, a[0].occ.period) in won], won)
+            previous, sending = sending, asyncio.create_task(_deliver_all(svc, plans, at))
+            lines += await previous if previous is not None else []
+        lines += await sending if sending is not None else []
+    except BaseException as exc:
+        if sending is not None and not sending.done():
+            if isinstance(exc, Exception):  # e.g. the next claim failed: let the half already sending be recorded
+                await asyncio.wait([sending])
+            else:  # cancelled: its rows stay 'claimed' and reconcile settles them, as after a crash
+                sending.cancel()
+        raise
     return lines
 
 
