@@ -12,6 +12,7 @@ BENCHMARKS = {
     "fanout_limits": "benchmarks.bench_fanout_limits",
     "digests": "benchmarks.bench_digests",
     "serve": "benchmarks.bench_serve",
+    "idle": "benchmarks.bench_idle",
 }
 
 

@@ -26,7 +26,8 @@ from bot.services.kernel.context import Services
 from bot.services.kernel.delivery import as_failure, ledger_error, status_of
 from bot.services.kernel.ports import DeliveryFailed
 from bot.services.kernel.read_models import kr_views
-from storage import cycles, ledger, ledger_bulk, people, schedule, teams
+from bot.services.kernel.tick import basics, forget_basics
+from storage import cycles, ledger, ledger_bulk, people, schedule, teams, tick_reads
 from storage.models import Cycle, KeyResult, Person, Team
 
 BATCH = 50  # prompts in flight at once; the notifier's semaphore and pacer bound the requests themselves
@@ -89,6 +90,10 @@ async def asked_people(session, cycle_id: int, team_by_id: dict[int, Team]) -> d
 
 async def refresh_directory(svc: Services, at: datetime) -> list[str]:
     """Once a UTC day (a ledger row makes it once across processes): timezones and names from users.list."""
+    async with svc.db.read() as session:  # the usual tick: today's refresh is done, and a read says so
+        row = await ledger.get_entry(session=session, recipient=DIRECTORY, kind="tz_refresh", period=str(at.date()))
+    if row is not None and row.status != "failed":
+        return []
     async with svc.db.transaction() as session:
         row = await ledger.get_entry(session=session, recipient=DIRECTORY, kind="tz_refresh", period=str(at.date()))
         if row is None:
@@ -108,6 +113,7 @@ async def refresh_directory(svc: Services, at: datetime) -> list[str]:
     async with svc.db.transaction() as session:
         known = await people.people_by_ids(session=session, ids=[u.id for u in users])
         changed = await people.set_timezones(session=session, tzs={u.id: u.tz for u in users if u.id in known}, at=at)
+        forget_basics()  # the zones in use may have changed
         for u in users:
             if u.id in known and u.name and known[u.id].display_name != u.name:
                 known[u.id].display_name = u.name
@@ -117,6 +123,9 @@ async def refresh_directory(svc: Services, at: datetime) -> list[str]:
 
 async def send_prompts(svc: Services, at: datetime) -> list[str]:
     """Find every prompt due now in bulk, then claim, send and record them one batch at a time."""
+    closing = await _unsettled(svc, at)
+    if closing is None:  # the usual tick: nothing can be due, and nothing was loaded to find that out
+        return []
     cycle, asks, lines = await _due_asks(svc, at)
     for start in range(0, len(asks), BATCH):
         # Claim a batch only when it is about to be sent: a crash then leaves at most one batch 'claimed'
@@ -126,7 +135,35 @@ async def send_prompts(svc: Services, at: datetime) -> list[str]:
             won = await _claim(session, chunk, at)
             plans = await _plans(session, cycle, [a for a in chunk if (a[0].owner.id, a[0].occ.period) in won], won)
         lines += await _deliver_all(svc, plans, at)
+    if closing:  # every prompt of these periods is now sent, skipped or held: later ticks need not look
+        async with svc.db.transaction() as session:
+            await ledger_bulk.claim_many(session=session, rows=tick_reads.closed_rows(SendKind.PROMPT, closing), at=at)
     return lines
+
+
+async def _unsettled(svc: Services, at: datetime) -> set[str] | None:
+    """Whether a prompt may be due, from the team settings, the zones in use and one ledger read: None when
+    not; else the periods this tick settles for good (their occurrences are past the lateness limit
+    everywhere). A prompt can be due while its slot's occurrence is inside the lateness limit in some zone
+    in use; past it, once, to record the skips (after downtime), and again only when a row of it failed."""
+    known = await basics(svc)
+    if known.cycle is None:
+        return None
+    cycle, zones = known.cycle, {safe_zone(name) for name in known.zones | {t.timezone for t in known.teams}}
+    open_periods, late_periods = set(), set()
+    for slot, late_hours in {(slot_for(t, cycle), t.late_limit_hours) for t in known.teams}:
+        late_limit, window = timedelta(hours=late_hours), (cycle.start, cycle.end)
+        for zone in zones:
+            occ, too_late = due_now(slot, zone, at, late_limit=late_limit, window=window)
+            if occ is not None:
+                (late_periods if too_late else open_periods).add(occ.period)
+    if open_periods:
+        return late_periods - open_periods  # inside a window: the full pass runs every tick, as it always did
+    async with svc.db.read() as session:
+        unsettled = await tick_reads.unsettled_periods(session=session, kind=SendKind.PROMPT, periods=late_periods)
+    if not unsettled:
+        return None
+    return unsettled
 
 
 @dataclass(frozen=True)
