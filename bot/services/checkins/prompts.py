@@ -17,16 +17,17 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.okr.cadence import Occurrence, Slot, due_now, parse_hhmm, safe_zone
+from bot.okr.cadence import Occurrence, due_now, parse_hhmm, safe_zone
 from bot.okr.messages import Delivery
 from bot.okr.messages.checkins import CheckInPrompt, PromptItem
 from bot.okr.replies import KRRef, build_example
-from bot.okr.types import Cadence, SendKind
+from bot.okr.types import SendKind
+from bot.services.checkins.prompt_due import slot_for, unsettled_periods
 from bot.services.kernel.context import Services
 from bot.services.kernel.delivery import as_failure, ledger_error, status_of
 from bot.services.kernel.ports import DeliveryFailed
 from bot.services.kernel.read_models import kr_views
-from bot.services.kernel.tick import basics, forget_basics
+from bot.services.kernel.tick import forget_basics
 from storage import cycles, ledger, ledger_bulk, people, schedule, teams, tick_reads
 from storage.models import Cycle, KeyResult, Person, Team
 
@@ -43,10 +44,6 @@ class Plan:
     owner: str
     period: str
     message: CheckInPrompt
-
-
-def slot_for(team: Team, cycle: Cycle) -> Slot:
-    return Slot(team.checkin_day, parse_hhmm(team.checkin_time), Cadence(team.cadence), anchor=cycle.start)
 
 
 def recipient_of(owner: Person, by_id: dict[str, Person], on) -> tuple[str | None, str]:
@@ -123,7 +120,7 @@ async def refresh_directory(svc: Services, at: datetime) -> list[str]:
 
 async def send_prompts(svc: Services, at: datetime) -> list[str]:
     """Find every prompt due now in bulk, then claim, send and record them one batch at a time."""
-    closing = await _unsettled(svc, at)
+    closing = await unsettled_periods(svc, at)
     if closing is None:  # the usual tick: nothing can be due, and nothing was loaded to find that out
         return []
     cycle, asks, lines = await _due_asks(svc, at)
@@ -139,31 +136,6 @@ async def send_prompts(svc: Services, at: datetime) -> list[str]:
         async with svc.db.transaction() as session:
             await ledger_bulk.claim_many(session=session, rows=tick_reads.closed_rows(SendKind.PROMPT, closing), at=at)
     return lines
-
-
-async def _unsettled(svc: Services, at: datetime) -> set[str] | None:
-    """Whether a prompt may be due, from the team settings, the zones in use and one ledger read: None when
-    not; else the periods this tick settles for good (their occurrences are past the lateness limit
-    everywhere). A prompt can be due while its slot's occurrence is inside the lateness limit in some zone
-    in use; past it, once, to record the skips (after downtime), and again only when a row of it failed."""
-    known = await basics(svc)
-    if known.cycle is None:
-        return None
-    cycle, zones = known.cycle, {safe_zone(name) for name in known.zones | {t.timezone for t in known.teams}}
-    open_periods, late_periods = set(), set()
-    for slot, late_hours in {(slot_for(t, cycle), t.late_limit_hours) for t in known.teams}:
-        late_limit, window = timedelta(hours=late_hours), (cycle.start, cycle.end)
-        for zone in zones:
-            occ, too_late = due_now(slot, zone, at, late_limit=late_limit, window=window)
-            if occ is not None:
-                (late_periods if too_late else open_periods).add(occ.period)
-    if open_periods:
-        return late_periods - open_periods  # inside a window: the full pass runs every tick, as it always did
-    async with svc.db.read() as session:
-        unsettled = await tick_reads.unsettled_periods(session=session, kind=SendKind.PROMPT, periods=late_periods)
-    if not unsettled:
-        return None
-    return unsettled
 
 
 @dataclass(frozen=True)
