@@ -15,6 +15,7 @@ BENCHMARKS = {
     "reply": "benchmarks.bench_reply",
     "inbox": "benchmarks.bench_inbox",
     "pg": "benchmarks.bench_pg",  # PostgreSQL beside SQLite (skipped, with a line, without PostgreSQL installed)
+    "idle": "benchmarks.bench_idle",
 }
 
 

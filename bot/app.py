@@ -7,7 +7,6 @@ from datetime import timedelta
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 import bot.slack.builders  # noqa: F401  (registers every message renderer)
 import handlers
@@ -22,18 +21,12 @@ from bot.http_guard import (
     verify_signature,
 )
 from bot.logs import bolt_logger, new_correlation_id
-from bot.platforms import PlatformNotifier, with_teams
-from bot.services import home, notes
-from bot.services.checkins import nudges, prompts, replies, toplevel
-from bot.services.cycles import scoring
-from bot.services.digests import schedule as digest_schedule
-from bot.services.digests import team as team_digests
-from bot.services.kernel import housekeeping, reconcile
-from bot.services.kernel.context import Effect, Route, Services, Step
+from bot.platforms import PlatformNotifier
+from bot.services.kernel.context import Services
 from bot.services.kernel.health import WriteHealth
-from bot.slack.client import build_client
 from bot.slack.response_url import verified_middleware
-from bot.slack.sender import SlackDirectory, SlackNotifier
+from bot.slack.sender import SlackNotifier
+from bot.wiring import AFTER_CHECKIN, DM_ROUTES, TICK_STEPS, build_services, slack_client  # noqa: F401
 from handlers.inbox import INBOX, REPLAY, InboxWorker
 from storage.db import Database
 
@@ -44,47 +37,6 @@ IDLE_CONNECTION_TIMEOUT = 75.0
 # After refusing a request whose body was not read (408, 503), read and drop the rest for at most this long
 # before closing (lingering close, so the client sees the status rather than a reset); aiohttp's default is 10 s.
 LINGER_SECONDS = 2.0
-
-
-# The dispatchers' plug-in lists (cosmicpython's bootstrap.py does the same): kernel.inbox, kernel.tick
-# and checkins.effects run what is listed here and import no feature themselves.
-DM_ROUTES: tuple[Route, ...] = (replies.on_thread_reply, notes.note_route, toplevel.on_top_level)  # in order
-TICK_STEPS: tuple[Step, ...] = (
-    reconcile.reconcile_step,  # first: sends it finds missing are sent again by the steps below
-    prompts.refresh_directory,
-    prompts.send_prompts,
-    nudges.send_nudges,
-    digest_schedule.digest_step,
-    scoring.score_prompt_step,
-    housekeeping.prune_step,
-)
-AFTER_CHECKIN: tuple[Effect, ...] = (team_digests.after_checkins, home.after_checkins)
-
-
-def build_services(
-    settings: Settings, *, client: AsyncWebClient | None = None, db: Database | None = None, teams_token=None
-) -> Services:
-    client = client or slack_client(settings)
-    db = db or Database.from_settings(settings)
-    notifier = SlackNotifier(client, messages_per_second=settings.slack_max_messages_per_second)
-    directory = SlackDirectory(client)
-    if settings.teams_enabled:  # a router by recipient (bot.platforms); Slack-only runs exactly as before
-        notifier, directory = with_teams(settings, db, notifier, directory, token=teams_token)
-    return Services(
-        db=db,
-        notifier=notifier,
-        directory=directory,
-        admins=settings.admins,
-        hr=settings.hr,
-        routes=DM_ROUTES,
-        tick_steps=TICK_STEPS,
-        after_checkin=AFTER_CHECKIN,
-    )
-
-
-def slack_client(settings: Settings) -> AsyncWebClient:
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
-    return build_client(token, settings.slack_api_url, timeout=settings.slack_timeout_seconds)
 
 
 @dataclass

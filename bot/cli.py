@@ -153,7 +153,7 @@ def _db(settings, args) -> int:
 
 
 def _tick(settings, args) -> int:
-    from bot.runtime import run_one_tick
+    from bot.wiring import run_one_tick  # not bot.runtime: a tick loads no Bolt, web server or scheduler
 
     at = args.at or datetime.now(UTC)
     require_tokens(settings, "SLACK_BOT_TOKEN")  # a tick only sends: no signing secret needed

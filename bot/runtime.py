@@ -3,70 +3,17 @@
 import asyncio
 import logging
 import signal
-from datetime import datetime
 
-import aiohttp
 from aiohttp import web
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_app, build_services, build_web, web_runner
-from bot.config import WHERE, Settings, SettingsError
-from bot.platforms import PlatformNotifier, mount_teams
+from bot.config import Settings
+from bot.platforms import mount_teams
 from bot.scheduler import build_scheduler
-from bot.services.kernel.tick import TickReport, run_tick
-from bot.slack.sender import SlackNotifier
+from bot.wiring import check_tokens, close, run_one_tick  # noqa: F401  (the one-shot tick and its helpers)
 from storage.locks import Leader
 
 log = logging.getLogger(__name__)
-
-
-# Slack's answers that mean a token will never work: retrying (every tick, every 10 s reconnect) cannot help.
-FATAL_TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"})
-CHECK_TIMEOUT = 10  # seconds per check: a start must not hang on an unreachable Slack
-
-
-async def check_tokens(settings: Settings, *, app_token: bool = False) -> None:
-    """Ask Slack whether the tokens work before anything starts: `auth.test` for the bot token and, for Socket
-    Mode, `apps.connections.open` for the app token. A rejected token is a SettingsError (one line, exit 2);
-    an unreachable Slack is only a warning, since the bot retries its sends and reconnects on its own."""
-    checks = [("SLACK_BOT_TOKEN", settings.slack_bot_token, "auth_test")]
-    if app_token:
-        checks.append(("SLACK_APP_TOKEN", settings.slack_app_token, "apps_connections_open"))
-    for name, secret, method in checks:
-        token = secret.get_secret_value()
-        client = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=CHECK_TIMEOUT)
-        try:
-            if method == "auth_test":
-                await client.auth_test()
-            else:  # slack_sdk sends app_token as the bearer token of this one call
-                await client.apps_connections_open(app_token=token)
-        except SlackApiError as exc:
-            error = exc.response.get("error", "unknown_error")
-            if error in FATAL_TOKEN_ERRORS:
-                message = f"{name} was rejected by Slack ({error}). Get a valid one from: {WHERE[name]}"
-                raise SettingsError(message) from None
-            log.warning("Slack answered %s to the %s check (%s); starting anyway", error, name, method)
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            log.warning("could not reach Slack to check %s (%s); starting anyway", name, type(exc).__name__)
-
-
-async def run_one_tick(settings: Settings, at: datetime) -> TickReport:
-    """Exactly one scheduler pass at `at`; returns once every send has finished."""
-    await check_tokens(settings)
-    svc = build_services(settings)
-    try:
-        return await run_tick(svc, at)
-    finally:
-        await close(svc)
-
-
-async def close(svc) -> None:
-    """Release the database engine and the Slack client's shared HTTP session."""
-    slack = svc.notifier.slack if isinstance(svc.notifier, PlatformNotifier) else svc.notifier
-    if isinstance(slack, SlackNotifier):
-        await slack.aclose()
-    await svc.db.dispose()
 
 
 async def serve_http(settings: Settings, *, host: str, port: int, scheduler: bool) -> None:

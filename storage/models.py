@@ -237,7 +237,10 @@ class SendLedger(SQLModel, table=True):
         # A thread reply finds its prompt by (channel, ts); the tick reads a kind's rows per period. Without
         # these, both scan the whole ledger, which grows by one row per person per week.
         Index("ix_send_ledger_channel_ts", "channel", "ts"),
-        Index("ix_send_ledger_kind_period", "kind", "period"),
+        Index("ix_send_ledger_kind_period", "kind", "period", "status"),
+        # Status last: the idle tick's "anything failed, snoozed or unnudged?" reads answer from the index alone.
+        # Reconcile's unconfirmed rows ('unknown', or 'claimed' too long) without scanning the whole ledger.
+        Index("ix_send_ledger_status_claimed_at", "status", "claimed_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     recipient: str = Field(max_length=64)  # a Slack user id, or "team:<id>"

@@ -21,8 +21,9 @@ from bot.services.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.kernel.lookups import name_of
 from bot.services.kernel.ports import DeliveryFailed
 from bot.services.kernel.read_models import kr_views
-from storage import checkins, cycles, ledger, ledger_bulk, okrs, people, teams
-from storage.models import SendLedger
+from bot.services.kernel.tick import basics
+from storage import checkins, cycles, ledger, ledger_bulk, okrs, people, tick_reads
+from storage.models import SendLedger, Team
 
 SNOOZE = timedelta(hours=24)
 LOOKBACK = timedelta(days=8)  # older prompts are never nudged
@@ -45,15 +46,18 @@ async def send_nudges(svc: Services, at: datetime) -> list[str]:
 
 async def _claim(svc: Services, at: datetime) -> tuple[list[NudgePlan], list[str]]:
     plans, lines = [], []
+    prompts, team_by_id = await _candidates(svc, at)
+    if not prompts:  # the usual tick: one small read from an index, no write transaction
+        return plans, lines
     async with svc.db.transaction() as session:
         cycle = await cycles.active_cycle(session=session)
-        # Bulk reads: this runs every minute over every prompt of the last 8 days (10,000s in a big org).
-        prompts = await ledger.entries(session=session, kind=SendKind.PROMPT, status="sent", since=at - LOOKBACK)
-        team_by_id = {t.id: t for t in await teams.list_teams(session=session)} if prompts else {}
+        # Only the prompts whose nudge may be due, not every prompt of the last 8 days (10,000s in a big org).
         nudges = await ledger_bulk.rows_for_periods(
             session=session, kind=SendKind.NUDGE, periods={p.period for p in prompts}
         )
-        newest = _newest_prompts(prompts)
+        newest = await tick_reads.newest_sent(
+            session=session, kind=SendKind.PROMPT, recipients={p.recipient for p in prompts}, since=at - LOOKBACK
+        )
         for prompt in prompts:
             detail = json.loads(prompt.detail or "{}")
             team = team_by_id.get(detail.get("team") or 0)
@@ -97,12 +101,35 @@ async def _claim(svc: Services, at: datetime) -> tuple[list[NudgePlan], list[str
     return plans, lines
 
 
-def _newest_prompts(prompts: list[SendLedger]) -> dict[str, datetime]:
-    newest: dict[str, datetime] = {}
-    for p in prompts:
-        if p.sent_at is not None and p.sent_at > newest.get(p.recipient, p.sent_at - timedelta(seconds=1)):
-            newest[p.recipient] = p.sent_at
-    return newest
+async def _candidates(svc: Services, at: datetime) -> list[SendLedger]:
+    """From the team settings and one ledger read: the sent prompts whose nudge may be due now (its delay has
+    passed, or its snooze ended) and no nudge is recorded for; nothing else is loaded."""
+    team_by_id = {t.id: t for t in (await basics(svc)).teams}
+    delays = [t.nudge_hours for t in team_by_id.values() if t.nudge_hours > 0]
+    if not delays:
+        return [], team_by_id
+    # A prompt's period is its local date: it was sent within a day of it, or up to its lateness limit after.
+    oldest = (at - LOOKBACK).date() - timedelta(days=2 + max(t.late_limit_hours for t in team_by_id.values()) // 24)
+    periods = [(oldest + timedelta(days=n)).isoformat() for n in range((at.date() - oldest).days + 2)]
+    async with svc.db.read() as session:
+        periods = await tick_reads.unnudged_periods(session=session, periods=periods, at=at)
+        sent_by = at - timedelta(hours=min(delays))
+        prompts = (
+            await tick_reads.nudge_candidates(
+                session=session, since=at - LOOKBACK, sent_by=sent_by, at=at, periods=periods
+            )
+            if periods
+            else []
+        )
+    return [p for p, snoozed in prompts if _may_be_due(p, snoozed, team_by_id, at)], team_by_id
+
+
+def _may_be_due(prompt: SendLedger, snoozed: bool, team_by_id: dict[int, Team], at: datetime) -> bool:
+    """The prompt's own team nudges, and its delay has passed (a snooze that ended is due by its own time)."""
+    team = team_by_id.get(json.loads(prompt.detail or "{}").get("team") or 0)
+    if team is None or team.nudge_hours <= 0 or prompt.sent_at is None:
+        return False
+    return snoozed or prompt.sent_at + timedelta(hours=team.nudge_hours) <= at
 
 
 def _stale(prompt: SendLedger, newest: dict[str, datetime], due: datetime, late_hours: int, at: datetime) -> str:

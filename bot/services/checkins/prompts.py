@@ -17,16 +17,18 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.okr.cadence import Occurrence, Slot, due_now, parse_hhmm, safe_zone
+from bot.okr.cadence import Occurrence, due_now, parse_hhmm, safe_zone
 from bot.okr.messages import Delivery
 from bot.okr.messages.checkins import CheckInPrompt, PromptItem
 from bot.okr.replies import KRRef, build_example
-from bot.okr.types import Cadence, SendKind
+from bot.okr.types import SendKind
+from bot.services.checkins.prompt_due import slot_for, unsettled_periods
 from bot.services.kernel.context import Services
 from bot.services.kernel.delivery import as_failure, ledger_error, status_of
 from bot.services.kernel.ports import DeliveryFailed
 from bot.services.kernel.read_models import kr_views
-from storage import cycles, ledger, ledger_bulk, people, schedule, teams
+from bot.services.kernel.tick import forget_basics
+from storage import cycles, ledger, ledger_bulk, people, schedule, teams, tick_reads
 from storage.models import Cycle, KeyResult, Person, Team
 
 BATCH = 50  # prompts in flight at once; the notifier's semaphore and pacer bound the requests themselves
@@ -43,10 +45,6 @@ class Plan:
     owner: str
     period: str
     message: CheckInPrompt
-
-
-def slot_for(team: Team, cycle: Cycle) -> Slot:
-    return Slot(team.checkin_day, parse_hhmm(team.checkin_time), Cadence(team.cadence), anchor=cycle.start)
 
 
 def recipient_of(owner: Person, by_id: dict[str, Person], on) -> tuple[str | None, str]:
@@ -90,6 +88,10 @@ async def asked_people(session, cycle_id: int, team_by_id: dict[int, Team]) -> d
 
 async def refresh_directory(svc: Services, at: datetime) -> list[str]:
     """Once a UTC day (a ledger row makes it once across processes): timezones and names from users.list."""
+    async with svc.db.read() as session:  # the usual tick: today's refresh is done, and a read says so
+        row = await ledger.get_entry(session=session, recipient=DIRECTORY, kind="tz_refresh", period=str(at.date()))
+    if row is not None and row.status != "failed":
+        return []
     async with svc.db.transaction() as session:
         row = await ledger.get_entry(session=session, recipient=DIRECTORY, kind="tz_refresh", period=str(at.date()))
         if row is None:
@@ -109,6 +111,7 @@ async def refresh_directory(svc: Services, at: datetime) -> list[str]:
     async with svc.db.transaction() as session:
         known = await people.people_by_ids(session=session, ids=[u.id for u in users])
         changed = await people.set_timezones(session=session, tzs={u.id: u.tz for u in users if u.id in known}, at=at)
+        forget_basics()  # the zones in use may have changed
         for u in users:
             if u.id in known and u.name and known[u.id].display_name != u.name:
                 known[u.id].display_name = u.name
@@ -121,6 +124,9 @@ async def send_prompts(svc: Services, at: datetime) -> list[str]:
     in flight: the next half is claimed and starts queueing at the pacer while the previous one is still going
     out, so the pacer never idles between batches (one batch after another left a gap of the last call's
     round trip plus the next claim every 50 prompts: 4-7 % of a rate-limited fan-out)."""
+    closing = await unsettled_periods(svc, at)
+    if closing is None:  # the usual tick: nothing can be due, and nothing was loaded to find that out
+        return []
     cycle, asks, lines = await _due_asks(svc, at)
     sending: asyncio.Task | None = None
     try:
@@ -141,6 +147,9 @@ async def send_prompts(svc: Services, at: datetime) -> list[str]:
             else:  # cancelled: its rows stay 'claimed' and reconcile settles them, as after a crash
                 sending.cancel()
         raise
+    if closing:  # every prompt of these periods is now sent, skipped or held: later ticks need not look
+        async with svc.db.transaction() as session:
+            await ledger_bulk.claim_many(session=session, rows=tick_reads.closed_rows(SendKind.PROMPT, closing), at=at)
     return lines
 
 

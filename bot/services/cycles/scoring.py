@@ -21,18 +21,20 @@ from bot.services.kernel.context import Services
 from bot.services.kernel.delivery import deliver
 from bot.services.kernel.errors import InvalidInput, NotFound
 from bot.services.kernel.ports import DeliveryFailed
-from bot.services.kernel.tick import isolated
-from storage import cycles, ledger, okrs, people
+from bot.services.kernel.tick import basics, isolated
+from storage import ledger, okrs, people
 
 SCORE_TIME = time(10, 0)
 
 
 async def score_prompt_step(svc: Services, at: datetime) -> list[str]:
     """Tick step: send each KR owner their score prompt once, in the final week."""
+    known = await basics(svc)
+    cycle = known.cycle
+    # From the zones in use alone: outside the cycle's final week nothing is loaded (the usual tick).
+    if cycle is None or not _final_week_somewhere(cycle, set(known.zones), at):
+        return []
     async with svc.db.transaction() as session:
-        cycle = await cycles.active_cycle(session=session)
-        if cycle is None:
-            return []
         objs = [o for o in await okrs.objectives_in_cycle(session=session, cycle_id=cycle.id) if not o.archived]
         by_obj = await okrs.key_results_for_objectives(session=session, objective_ids=[o.id for o in objs])
         krs = [kr for o in objs for kr in by_obj[o.id]]
@@ -48,6 +50,15 @@ async def score_prompt_step(svc: Services, at: datetime) -> list[str]:
                 f"score prompt for {owner_id}", _prompt(svc, owner_id, cycle, owned, at, local.date())
             )
     return lines
+
+
+def _final_week_somewhere(cycle, zone_names: set[str], at: datetime) -> bool:
+    """Whether it is the final week at or after SCORE_TIME in any of these zones (or UTC, the fallback)."""
+    for zone in {cadence.safe_zone(name) for name in zone_names | {"UTC"}}:
+        local = at.astimezone(zone)
+        if is_final_week(cycle.start, cycle.end, local.date()) and local.time() >= SCORE_TIME:
+            return True
+    return False
 
 
 async def _prompt(svc: Services, owner_id: str, cycle, owned, at: datetime, today) -> list[str]:

@@ -4,36 +4,77 @@ from datetime import datetime, timedelta
 
 from bot.okr import cadence
 from bot.okr.types import SendKind
-from bot.services.digests.managers import send_manager_digests
+from bot.services.digests.managers import manager_period, send_manager_digests
 from bot.services.digests.team import digest_slot, send_team_digest, team_recipient
 from bot.services.kernel.context import Services
-from bot.services.kernel.tick import isolated
-from storage import cycles, ledger, teams
+from bot.services.kernel.tick import basics, isolated
+from storage import ledger, tick_reads
 from storage.models import Cycle, Team
 
 
 async def digest_step(svc: Services, at: datetime) -> list[str]:
     """Tick step: post each team's digest (and its managers' digests) when due."""
     lines: list[str] = []
-    async with svc.db.transaction() as session:
-        cycle = await cycles.active_cycle(session=session)
-        all_teams = [t for t in await teams.list_teams(session=session) if t.channel]
-    if cycle is None:
+    known = await basics(svc)
+    cycle, all_teams = known.cycle, [t for t in known.teams if t.channel]
+    if cycle is None or not all_teams:
         return lines
-    for team in all_teams:  # isolated: one team's failure never strands the others' digests
+    async with svc.db.read() as session:
+        due = await _due_teams(session, all_teams, cycle, at)
+    for team in due:  # isolated: one team's failure never strands the others' digests
         lines += await isolated(f"digests of {team.name}", _team_due(svc, team, cycle, at))
     return lines
 
 
-async def _team_due(svc: Services, team: Team, cycle: Cycle, at: datetime) -> list[str]:
-    tz = cadence.safe_zone(team.timezone)
-    occ, too_late = cadence.due_now(
+async def _due_teams(session, all_teams: list[Team], cycle: Cycle, at: datetime) -> list[Team]:
+    """The teams with something to claim now, from their settings and the ledger alone: a digest with no row
+    (or a failed one), or, inside its lateness window, a manager digest with none. Every other team would
+    only re-claim rows that are held or done, so it is not touched (the tick runs every minute)."""
+    memo: dict[tuple, tuple] = {}  # teams that share a schedule share its occurrence: computed once
+    occs = {t.id: (t, *_memo(memo, _shape(t), lambda t=t: _occurrence(t, cycle, at))) for t in all_teams}
+    occs = {tid: o for tid, o in occs.items() if o[1] is not None}
+    periods = {occ.period for _, occ, _ in occs.values()}
+    held = await tick_reads.statuses(session=session, kind=SendKind.DIGEST, periods=periods)
+    team_done = {tid: _done(held.get((team_recipient(tid), occ.period))) for tid, (_, occ, _) in occs.items()}
+    in_window = [tid for tid, (_, _, late) in occs.items() if team_done[tid] and not late]
+    managers = await tick_reads.managers_by_team(session=session, team_ids=in_window)
+    wanted = {manager_period(team, occ) for tid, (team, occ, _) in occs.items() if tid in managers}
+    sent = await tick_reads.statuses(session=session, kind=SendKind.MANAGER_DIGEST, periods=wanted)
+    return [
+        team
+        for tid, (team, occ, _) in occs.items()
+        if not team_done[tid] or any(not _done(sent.get((m, manager_period(team, occ)))) for m in managers.get(tid, ()))
+    ]
+
+
+def _done(status: str | None) -> bool:
+    """A row a claim would not take: held by a send in flight, sent, skipped (only failed rows are retried)."""
+    return status is not None and status != "failed"
+
+
+def _shape(team: Team) -> tuple:
+    """What a team's digest occurrence depends on."""
+    return team.digest_day, team.digest_time, team.cadence, team.timezone, team.late_limit_hours
+
+
+def _memo(memo: dict, key, compute):
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _occurrence(team: Team, cycle: Cycle, at: datetime) -> tuple:
+    return cadence.due_now(
         digest_slot(team, cycle),
-        tz,
+        cadence.safe_zone(team.timezone),
         at,
         late_limit=timedelta(hours=team.late_limit_hours),
         window=(cycle.start, cycle.end),
     )
+
+
+async def _team_due(svc: Services, team: Team, cycle: Cycle, at: datetime) -> list[str]:
+    occ, too_late = _occurrence(team, cycle, at)
     if occ is None:
         return []
     async with svc.db.transaction() as session:

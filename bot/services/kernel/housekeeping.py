@@ -20,6 +20,9 @@ PENDING_REPLY_KEEP = timedelta(days=30)
 
 async def prune_step(svc: Services, at: datetime) -> list[str]:
     """Once per UTC day: drop finished inbox rows older than a day and kept replies older than 30 days."""
+    async with svc.db.read() as session:  # the usual tick: today's prune is done, and a read says so
+        if await ledger.get_entry(session=session, recipient=RECIPIENT, kind=KIND, period=at.date().isoformat()):
+            return []
     async with svc.db.transaction() as session:
         row = await ledger.claim(
             session=session, recipient=RECIPIENT, kind=KIND, period=at.date().isoformat(), at=at, status="sent"

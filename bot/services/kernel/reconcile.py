@@ -33,6 +33,9 @@ LOOKED_UP = {SendKind.PROMPT, SendKind.SCORE_PROMPT, SendKind.DIGEST}
 
 async def reconcile_step(svc: Services, at: datetime) -> list[str]:
     """Tick step (runs before the sending steps): settle the oldest recipient's unconfirmed sends."""
+    async with svc.db.read() as session:  # the usual tick has none: a read, without SQLite's write lock
+        if not await ledger.unconfirmed(session=session, claimed_before=at - CLAIM_GRACE, since=at - LOOKBACK):
+            return []
     async with svc.db.transaction() as session:
         rows = await ledger.unconfirmed(session=session, claimed_before=at - CLAIM_GRACE, since=at - LOOKBACK)
         lines = await _retry_unseen(session, [r for r in rows if r.kind not in LOOKED_UP], at)

@@ -7,12 +7,28 @@ given instant, so repeating a tick, a restart or a second process never sends tw
 
 import logging
 from collections.abc import Awaitable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.services.kernel.context import Services
+from storage import cycles, teams, tick_reads
+from storage.models import Cycle, Team
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Basics:
+    """What every step needs to know whether anything is due: the active cycle, the teams' settings and the
+    timezones people are in. Read once per tick (the tick runs every minute and is usually idle)."""
+
+    cycle: Cycle | None
+    teams: list[Team]
+    zones: frozenset[str]
+
+
+_this_tick: ContextVar[dict | None] = ContextVar("tick_basics", default=None)
 
 
 @dataclass
@@ -25,9 +41,35 @@ async def run_tick(svc: Services, at: datetime) -> TickReport:
     """Run every due step once for the instant `at` (UTC) and report what was done. Steps are isolated: one
     that raises is logged and reported with its reason, and the steps after it still run."""
     report = TickReport(at=at)
-    for step in svc.tick_steps:
-        report.lines += await isolated(step.__name__, step(svc, at))
+    token = _this_tick.set({})
+    try:
+        for step in svc.tick_steps:
+            report.lines += await isolated(step.__name__, step(svc, at))
+    finally:
+        _this_tick.reset(token)
     return report
+
+
+async def basics(svc: Services) -> Basics:
+    """The tick's Basics: read on first use within run_tick and shared by its steps; outside a tick (a step
+    called on its own), read afresh. Steps that change what it holds call forget_basics()."""
+    held = _this_tick.get()
+    if held is not None and "basics" in held:
+        return held["basics"]
+    async with svc.db.read() as session:
+        cycle = await cycles.active_cycle(session=session)
+        found = Basics(
+            cycle, await teams.list_teams(session=session), frozenset(await tick_reads.zones_in_use(session=session))
+        )
+    if held is not None:
+        held["basics"] = found
+    return found
+
+
+def forget_basics() -> None:
+    held = _this_tick.get()
+    if held is not None:
+        held.pop("basics", None)
 
 
 async def isolated(what: str, work: Awaitable[list[str]]) -> list[str]:

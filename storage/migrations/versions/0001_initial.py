@@ -111,7 +111,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("send_ledger", schema=None) as batch_op:
         batch_op.create_index("ix_send_ledger_channel_ts", ["channel", "ts"], unique=False)
-        batch_op.create_index("ix_send_ledger_kind_period", ["kind", "period"], unique=False)
+        batch_op.create_index("ix_send_ledger_kind_period", ["kind", "period", "status"], unique=False)
+        batch_op.create_index("ix_send_ledger_status_claimed_at", ["status", "claimed_at"], unique=False)
 
     op.create_table(
         "team",
@@ -415,6 +416,7 @@ def downgrade() -> None:
 
     op.drop_table("team")
     with op.batch_alter_table("send_ledger", schema=None) as batch_op:
+        batch_op.drop_index("ix_send_ledger_status_claimed_at")
         batch_op.drop_index("ix_send_ledger_kind_period")
         batch_op.drop_index("ix_send_ledger_channel_ts")
 
