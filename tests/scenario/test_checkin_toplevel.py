@@ -163,7 +163,7 @@ async def test_chatter_gets_how_to_check_in_at_most_once_an_hour(bot, prompt):
     assert await rows(bot, CheckIn) == [] and await rows(bot, PendingReply) == []
     (help_,) = top_level(bot)[1:]
     assert "didn't record that" in help_.text and "/okr checkin" in help_.text and "thread" in help_.text
-    assert "30% on track" in help_.text  # an example built from Alice's own KR
+    assert "30%, on track" in help_.text  # an example built from Alice's own KR
     await bot.req.message_im("U0ALICE", "ok, see you")
     await bot.req.message_im("U0ALICE", "bye")
     assert len(top_level(bot)) == 2  # still the prompt and one answer
