@@ -69,14 +69,14 @@ async def mount_teams(web_app: web.Application, svc: Services) -> bool:
     notifier = svc.notifier
     if not isinstance(notifier, PlatformNotifier) or notifier.teams_app is None:
         return False
-    import teams_in  # only when Teams is configured (see with_teams)
     from bot.teams.server import AiohttpAdapter
+    from teams_in.activities import register  # only when Teams is configured (see with_teams)
 
     app = notifier.teams_app
     adapter = app.server.adapter
     if not isinstance(adapter, AiohttpAdapter):
         raise RuntimeError("the Teams app was not built with okrbot's aiohttp adapter")
     adapter.app = web_app
-    teams_in.register(app, svc)
+    register(app, svc)
     await app.initialize()
     return True

@@ -1,4 +1,7 @@
-"""Teams activities: remember where each person is, and hand 1:1 chat text to the same DM routes as Slack.
+"""Teams activities: remember where each person is; route commands, card buttons and 1:1 chat text.
+
+`okr …` text (1:1, or after an @mention in a channel) goes to teams_in.commands; card buttons
+(adaptiveCard/action invokes) to teams_in.cards; any other 1:1 text to the same DM routes as Slack.
 
 The SDK has checked the activity's JWT (unless TEAMS_ALLOW_UNAUTHENTICATED) before any handler here runs.
 Handlers run inside the HTTP request (the SDK answers when they return); a plain-words check-in is small.
@@ -7,18 +10,26 @@ Only personal (1:1) conversations are stored as a person's address: a channel is
 
 import logging
 
-from microsoft_teams.api import ConversationUpdateActivity, InstalledActivity, MessageActivity
+from microsoft_teams.api import (
+    AdaptiveCardInvokeActivity,
+    ConversationUpdateActivity,
+    InstalledActivity,
+    MessageActivity,
+)
+from microsoft_teams.api.activities.utils.strip_mentions_text import StripMentionsTextOptions
 from microsoft_teams.apps import ActivityContext, App
 
 from bot.services import addresses
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import OkrError
 from bot.services.kernel.inbox import handle_dm
+from bot.teams.cards import render
+from teams_in import cards, commands
 
 log = logging.getLogger(__name__)
 NOT_A_REPLY = (
     "I record check-ins written here in plain words (e.g. 42, at risk, waiting on legal) once your weekly "
-    "prompt has arrived. Other commands are not available on Teams yet."
+    "prompt has arrived. Write okr help for the commands."
 )
 
 
@@ -64,8 +75,15 @@ def register(app: App, svc: Services) -> None:
     async def on_message(ctx: ActivityContext[MessageActivity]) -> None:
         log.info("teams message %s", ctx.activity.id)  # ids only: never the text
         address = await remember(ctx.activity)
+        if address is None:
+            await in_channel(ctx)
+            return
         text = (ctx.activity.text or "").strip()
-        if address is None or not text:
+        if not text:
+            return  # e.g. a legacy Action.Submit: okrbot's cards use Action.Execute
+        command = commands.split(text)
+        if command is not None:
+            await answer_command(ctx, address.person_id, command)
             return
         msg = await addresses.chat_message(svc, address, text=text, activity_id=ctx.activity.id)
         try:
@@ -75,3 +93,31 @@ def register(app: App, svc: Services) -> None:
             return
         if not handled:
             await ctx.send(NOT_A_REPLY)
+
+    async def in_channel(ctx: ActivityContext[MessageActivity]) -> None:
+        """A channel message reaches okrbot when it is @mentioned: only commands are answered there."""
+        activity = ctx.activity
+        aad = getattr(activity.from_, "aad_object_id", None)
+        if not aad or not activity.is_recipient_mentioned():
+            return
+        activity.strip_mentions_text(StripMentionsTextOptions(account_id=activity.recipient.id))
+        command = commands.split(activity.text or "", prefix_optional=True)
+        await answer_command(ctx, addresses.teams_person_id(aad), command or ("help", ""))
+
+    async def answer_command(ctx, user_id: str, command: tuple[str, str]) -> None:
+        word, args = command
+        log.info("teams command %s", word if word in commands.TABLE else "unknown")  # never the arguments
+        try:
+            message = await commands.run(svc, user_id=user_id, word=word, args=args)
+        except OkrError as exc:
+            await ctx.send(exc.message)
+            return
+        await ctx.send(render(message))
+
+    @app.on_card_action
+    async def on_card_action(ctx: ActivityContext[AdaptiveCardInvokeActivity]):
+        await remember(ctx.activity)
+        aad = getattr(ctx.activity.from_, "aad_object_id", None)
+        if not aad:
+            return cards.refused()
+        return await cards.on_card_action(svc, addresses.teams_person_id(aad), ctx.activity)
