@@ -4,6 +4,7 @@ Teams people are "teams:<aad>" and Teams chats "teams-chat:<id>" (bot.services.a
 is Slack. Built only when Teams is configured, so a Slack-only okrbot runs exactly as before.
 """
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -60,7 +61,11 @@ def with_teams(settings: Settings, db: Database, slack: Notifier, slack_director
     async def find(key: str):
         return await addresses.find(db, key)
 
-    notifier = PlatformNotifier(slack, TeamsNotifier(teams_app.api, find), teams_app=teams_app)
+    async def blocked(address) -> None:
+        await addresses.mark_blocked(db, address, at=datetime.now(UTC))
+
+    sender = TeamsNotifier(teams_app.api, find, blocked=blocked)
+    notifier = PlatformNotifier(slack, sender, teams_app=teams_app)
     return notifier, PlatformDirectory(slack_directory, TeamsDirectory())
 
 

@@ -6,6 +6,7 @@ A 1:1 chat has no threads, so a plain message there answers the newest prompt se
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.services.kernel.context import Services
@@ -36,6 +37,7 @@ class TeamsAddress:
     channel: str  # "teams-chat:<id>": what Delivery.channel and the ledger hold
     conversation_id: str
     service_url: str
+    blocked: bool = False  # Teams refused a send with 403 MessageWritesBlocked; cleared by their next activity
 
 
 def teams_person_id(aad_object_id: str) -> str:
@@ -84,7 +86,16 @@ async def find(db: Database, key: str) -> TeamsAddress | None:
             row = await teams_addresses.address_of_person(session=session, person_id=key)
         if row is None:
             return None
-        return TeamsAddress(row.person_id, TEAMS_CHAT + str(row.id), row.conversation_id, row.service_url)
+        channel = TEAMS_CHAT + str(row.id)
+        return TeamsAddress(row.person_id, channel, row.conversation_id, row.service_url, row.blocked_at is not None)
+
+
+async def mark_blocked(db: Database, address: TeamsAddress, *, at: datetime) -> None:
+    """Teams will not take okrbot's messages in this chat: send nothing more until the person writes again."""
+    async with db.transaction() as session:
+        await teams_addresses.mark_blocked(
+            session=session, address_id=int(address.channel.removeprefix(TEAMS_CHAT)), at=at
+        )
 
 
 async def chat_message(svc: Services, address: TeamsAddress, *, text: str, activity_id: str) -> DmMessage:
