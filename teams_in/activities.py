@@ -56,68 +56,81 @@ def _tenant(channel_data) -> str:
     return getattr(tenant, "id", "") or ""
 
 
+async def _remember(svc: Services, activity) -> addresses.TeamsAddress | None:
+    contact = contact_of(activity)
+    return await addresses.remember(svc, contact) if contact else None
+
+
+async def on_message(svc: Services, ctx: ActivityContext[MessageActivity]) -> None:
+    log.info("teams message %s", ctx.activity.id)  # ids only: never the text
+    address = await _remember(svc, ctx.activity)
+    if address is None:
+        await _in_channel(svc, ctx)
+        return
+    text = (ctx.activity.text or "").strip()
+    if not text:
+        return  # e.g. a legacy Action.Submit: okrbot's cards use Action.Execute
+    command = commands.split(text)
+    if command is not None:
+        await _answer_command(svc, ctx, address.person_id, command)
+        return
+    msg = await addresses.chat_message(svc, address, text=text, activity_id=ctx.activity.id)
+    try:
+        handled = await handle_dm(svc, msg)
+    except OkrError as exc:  # written for the person, as Slack's error handler shows it
+        await ctx.send(exc.message)
+        return
+    if not handled:
+        await ctx.send(NOT_A_REPLY)
+
+
+async def _in_channel(svc: Services, ctx: ActivityContext[MessageActivity]) -> None:
+    """A channel message reaches okrbot when it is @mentioned: only commands are answered there."""
+    activity = ctx.activity
+    aad = getattr(activity.from_, "aad_object_id", None)
+    if not aad or not activity.is_recipient_mentioned():
+        return
+    activity.strip_mentions_text(StripMentionsTextOptions(account_id=activity.recipient.id))
+    command = commands.split(activity.text or "", prefix_optional=True)
+    await _answer_command(svc, ctx, addresses.teams_person_id(aad), command or ("help", ""))
+
+
+async def _answer_command(svc: Services, ctx, user_id: str, command: tuple[str, str]) -> None:
+    word, args = command
+    log.info("teams command %s", word if word in commands.TABLE else "unknown")  # never the arguments
+    try:
+        message = await commands.run(svc, user_id=user_id, word=word, args=args)
+    except OkrError as exc:
+        await ctx.send(exc.message)
+        return
+    await ctx.send(render(message))
+
+
+async def on_card_action(svc: Services, ctx: ActivityContext[AdaptiveCardInvokeActivity]):
+    await _remember(svc, ctx.activity)
+    aad = getattr(ctx.activity.from_, "aad_object_id", None)
+    if not aad:
+        return cards.refused()
+    return await cards.on_card_action(svc, addresses.teams_person_id(aad), ctx.activity)
+
+
 def register(app: App, svc: Services) -> None:
-    async def remember(activity) -> addresses.TeamsAddress | None:
-        contact = contact_of(activity)
-        return await addresses.remember(svc, contact) if contact else None
+    """Bind the handlers to `svc` (the SDK checks each handler's ActivityContext type hint)."""
 
     @app.on_install_add
-    async def on_install(ctx: ActivityContext[InstalledActivity]) -> None:
+    async def installed(ctx: ActivityContext[InstalledActivity]) -> None:
         log.info("teams installationUpdate add")
-        await remember(ctx.activity)
+        await _remember(svc, ctx.activity)
 
     @app.on_conversation_update
-    async def on_conversation_update(ctx: ActivityContext[ConversationUpdateActivity]) -> None:
+    async def conversation_update(ctx: ActivityContext[ConversationUpdateActivity]) -> None:
         log.info("teams conversationUpdate")
-        await remember(ctx.activity)
+        await _remember(svc, ctx.activity)
 
     @app.on_message
-    async def on_message(ctx: ActivityContext[MessageActivity]) -> None:
-        log.info("teams message %s", ctx.activity.id)  # ids only: never the text
-        address = await remember(ctx.activity)
-        if address is None:
-            await in_channel(ctx)
-            return
-        text = (ctx.activity.text or "").strip()
-        if not text:
-            return  # e.g. a legacy Action.Submit: okrbot's cards use Action.Execute
-        command = commands.split(text)
-        if command is not None:
-            await answer_command(ctx, address.person_id, command)
-            return
-        msg = await addresses.chat_message(svc, address, text=text, activity_id=ctx.activity.id)
-        try:
-            handled = await handle_dm(svc, msg)
-        except OkrError as exc:  # written for the person, as Slack's error handler shows it
-            await ctx.send(exc.message)
-            return
-        if not handled:
-            await ctx.send(NOT_A_REPLY)
-
-    async def in_channel(ctx: ActivityContext[MessageActivity]) -> None:
-        """A channel message reaches okrbot when it is @mentioned: only commands are answered there."""
-        activity = ctx.activity
-        aad = getattr(activity.from_, "aad_object_id", None)
-        if not aad or not activity.is_recipient_mentioned():
-            return
-        activity.strip_mentions_text(StripMentionsTextOptions(account_id=activity.recipient.id))
-        command = commands.split(activity.text or "", prefix_optional=True)
-        await answer_command(ctx, addresses.teams_person_id(aad), command or ("help", ""))
-
-    async def answer_command(ctx, user_id: str, command: tuple[str, str]) -> None:
-        word, args = command
-        log.info("teams command %s", word if word in commands.TABLE else "unknown")  # never the arguments
-        try:
-            message = await commands.run(svc, user_id=user_id, word=word, args=args)
-        except OkrError as exc:
-            await ctx.send(exc.message)
-            return
-        await ctx.send(render(message))
+    async def message(ctx: ActivityContext[MessageActivity]) -> None:
+        await on_message(svc, ctx)
 
     @app.on_card_action
-    async def on_card_action(ctx: ActivityContext[AdaptiveCardInvokeActivity]):
-        await remember(ctx.activity)
-        aad = getattr(ctx.activity.from_, "aad_object_id", None)
-        if not aad:
-            return cards.refused()
-        return await cards.on_card_action(svc, addresses.teams_person_id(aad), ctx.activity)
+    async def card_action(ctx: ActivityContext[AdaptiveCardInvokeActivity]):
+        return await on_card_action(svc, ctx)

@@ -15,6 +15,7 @@ from bot.okr.types import CheckInSource
 from bot.services.checkins import form
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import InvalidInput, OkrError
+from bot.services.kernel.ports import DeliveryFailed
 from bot.teams.cards import Verb, input_id
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ async def on_card_action(svc: Services, user_id: str, activity: AdaptiveCardInvo
         text = await run(svc, user_id, data)
     except OkrError as exc:
         text = exc.message
+    except DeliveryFailed as exc:  # the services post after their commit: what was asked for is done
+        text = f"Done, but okrbot could not post the confirmation in this chat ({exc.reason})."
     return AdaptiveCardActionMessageResponse(value=text)
 
 

@@ -56,9 +56,11 @@ async def test_the_prompt_card_asks_each_kr_with_inputs_and_buttons(teams_bot):
     assert card_problems(card) == []  # and the fake connector accepted it (the fixture checks every card)
 
 
-async def test_save_records_the_cards_inputs_and_confirms_with_undo(teams_bot):
+async def test_save_records_the_cards_inputs_and_confirms_with_undo(teams_bot, caplog):
     card = await _prompted(teams_bot)
+    caplog.set_level("INFO")  # okrbot's default LOG_LEVEL; the SDK is held at INFO or above (quiet_sdk_logs)
     said = await _press(teams_bot, card, "Save", value="42", confidence="at_risk", comment="waiting on legal")
+    assert caplog.records and not any("waiting on legal" in r.getMessage() for r in caplog.records)  # no inputs
     assert said.startswith("Saved: Activation rate, 42%")
     (ci,) = await _checkins(teams_bot)
     assert (ci.value, ci.confidence, ci.comment, ci.author_id, ci.source) == (
@@ -147,3 +149,14 @@ def test_the_fake_connector_refuses_cards_outside_schema_1_5():
     assert "input id 'x' is not unique" in problems and "body: unknown type 'Chart.Pie'" in problems
     assert "body/Container/RichTextBlock: TextRun lacks text" in problems
     assert "body: a choice needs a string title and value" in problems
+
+
+async def test_a_confirmation_that_cannot_be_posted_still_answers_the_click(teams_bot):
+    card = await _prompted(teams_bot)
+    teams_bot.connector.fail_next = [(403, {}, {"error": {"code": "ConversationBlockedByUser"}})]
+    said = await _press(teams_bot, card, "Save", value="42")
+    assert (
+        said == "Done, but okrbot could not post the confirmation in this chat (teams_403 ConversationBlockedByUser)."
+    )
+    (ci,) = await _checkins(teams_bot)  # recorded before the confirmation was sent: not lost, not doubled
+    assert ci.value == 42
