@@ -1,5 +1,6 @@
 """Alice answers her prompt card: Save with the card's inputs, No change, Undo; bad input and strangers are refused."""
 
+from copy import deepcopy
 from datetime import timedelta
 
 from sqlmodel import select
@@ -160,3 +161,22 @@ async def test_a_confirmation_that_cannot_be_posted_still_answers_the_click(team
     )
     (ci,) = await _checkins(teams_bot)  # recorded before the confirmation was sent: not lost, not doubled
     assert ci.value == 42
+
+
+async def test_with_several_krs_each_save_takes_its_own_inputs(teams_bot):
+    okrs = deepcopy(OKRS)
+    okrs["objectives"][0]["key_results"].append({"title": "Ship the guided setup", "owner": ALICE, "kind": "binary"})
+    await import_okrs(teams_bot.svc, okrs, dry_run=False)
+    await post_json(teams_bot, install(teams_bot.connector))
+    await teams_bot.tick(MONDAY_10_BERLIN)
+    (prompt,) = teams_bot.connector.sent(CHAT)
+    card = card_of(prompt)
+    saves = [b for b in buttons(card) if b["title"] == "Save"]
+    assert len(saves) == 2 and len(set(inputs(card))) == 6  # three inputs per KR, none shared
+    typed = inputs(card)
+    rate, setup = (b["data"]["kr"] for b in saves)
+    typed |= {f"value-{rate}": "40", f"value-{setup}": "done", f"confidence-{setup}": "at_risk"}
+    status, body = await post_json(teams_bot, card_action(teams_bot.connector, saves[1], typed))
+    assert status == 200 and body["value"].startswith("Saved: Ship the guided setup, done, at risk")
+    (ci,) = await _checkins(teams_bot)
+    assert (ci.kr_id, ci.value, ci.confidence) == (setup, 1, "at_risk")  # KR 1's typed 40 was not taken
