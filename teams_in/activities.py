@@ -23,7 +23,7 @@ from bot.services import addresses
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import OkrError
 from bot.services.kernel.inbox import handle_dm
-from bot.teams.cards import render
+from bot.teams.cards import render, said
 from teams_in import cards, commands
 
 log = logging.getLogger(__name__)
@@ -78,10 +78,10 @@ async def on_message(svc: Services, ctx: ActivityContext[MessageActivity]) -> No
     try:
         handled = await handle_dm(svc, msg)
     except OkrError as exc:  # written for the person, as Slack's error handler shows it
-        await ctx.send(exc.message)
+        await ctx.send(said(exc.message))
         return
     if not handled:
-        await ctx.send(NOT_A_REPLY)
+        await ctx.send(said(NOT_A_REPLY))
 
 
 async def _in_channel(svc: Services, ctx: ActivityContext[MessageActivity]) -> None:
@@ -101,7 +101,7 @@ async def _answer_command(svc: Services, ctx, user_id: str, command: tuple[str, 
     try:
         message = await commands.run(svc, user_id=user_id, word=word, args=args)
     except OkrError as exc:
-        await ctx.send(exc.message)
+        await ctx.send(said(exc.message))
         return
     await ctx.send(render(message))
 

@@ -16,7 +16,7 @@ from bot.services.checkins import form
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import InvalidInput, OkrError
 from bot.services.kernel.ports import DeliveryFailed
-from bot.teams.cards import Verb, input_id
+from bot.teams.cards import Verb, input_id, teams_words
 
 log = logging.getLogger(__name__)
 STALE = "This card is out of date: wait for your next prompt, or reply here in plain words."
@@ -67,7 +67,7 @@ async def on_card_action(svc: Services, user_id: str, activity: AdaptiveCardInvo
             raise InvalidInput(STALE)
         text = await run(svc, user_id, data)
     except OkrError as exc:
-        text = exc.message
+        text = teams_words(exc.message)
     except DeliveryFailed as exc:  # the services post after their commit: what was asked for is done
         text = f"Done, but okrbot could not post the confirmation in this chat ({exc.reason})."
     return AdaptiveCardActionMessageResponse(value=text)

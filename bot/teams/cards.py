@@ -58,6 +58,17 @@ def emoji(text: str) -> str:
     return _SHORTCODE.sub(lambda m: EMOJI.get(m.group(1), ""), text).strip()
 
 
+def teams_words(text: str) -> str:
+    """A service's message as Teams people type commands: `okr team` for Slack's `/okr team`, no code ticks
+    (it is sent as plain text, where a backtick would show as typed)."""
+    return text.replace("/okr ", "okr ").replace("`", "")
+
+
+def said(text: str) -> MessageActivityInput:
+    """Plain words (an error, a short answer): textFormat plain, so nothing in them is read as Markdown."""
+    return MessageActivityInput(text=emoji(teams_words(text)), text_format="plain")
+
+
 def run(text: str, *, bold: bool = False, subtle: bool = False) -> RichTextBlock:
     inline = TextRun(text=text, weight="Bolder" if bold else None, is_subtle=True if subtle else None)
     return RichTextBlock(inlines=[inline])

@@ -7,7 +7,7 @@ from sqlmodel import select
 from bot.services.okr_io.importer import import_okrs
 from storage.models import CheckIn
 from teams_in.catalogue import COMMANDS
-from tests.teams.activities import CHANNEL, CHAT, channel_message, install, message, post
+from tests.teams.activities import BOB_CHAT, CHANNEL, CHAT, channel_message, install, message, post
 from tests.teams.test_teams_checkin import MONDAY_10_BERLIN, OKRS, card_texts
 
 MID_FEBRUARY = datetime(2027, 2, 15, 12, 0, tzinfo=UTC)  # six weeks in: Activation rate, still at 30%, is behind
@@ -86,3 +86,13 @@ async def test_in_a_channel_okrbot_answers_when_mentioned_with_or_without_okr(te
 async def test_a_message_that_is_no_command_and_no_reply_points_to_help(teams_bot):
     await _ready(teams_bot)
     assert "Write okr help for the commands." in await _ask(teams_bot, "hello there")
+
+
+async def test_errors_are_plain_words_with_teams_commands(teams_bot):
+    await _ready(teams_bot)
+    await post(teams_bot, install(teams_bot.connector, who="bob"))  # Bob is in no team
+    before = len(teams_bot.connector.sent(BOB_CHAT))
+    assert await post(teams_bot, message(teams_bot.connector, "okr team", who="bob")) == 200
+    (answer,) = teams_bot.connector.sent(BOB_CHAT)[before:]
+    assert answer.body["text"] == "You're not in a team. Try okr team <name>. Teams: Growth."
+    assert answer.body["textFormat"] == "plain"  # a team name or typed words are never read as Markdown
