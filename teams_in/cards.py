@@ -16,7 +16,7 @@ from bot.services.checkins import form
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import InvalidInput, OkrError
 from bot.services.kernel.ports import DeliveryFailed
-from bot.teams.cards import Verb, input_id, teams_words
+from bot.teams.cards import CONFIDENCES, Verb, input_id, teams_words
 
 log = logging.getLogger(__name__)
 STALE = "This card is out of date: wait for your next prompt, or reply here in plain words."
@@ -31,9 +31,11 @@ def _int(data: dict, key: str) -> int:
 
 async def _checkin(svc: Services, user_id: str, data: dict) -> str:
     kr_id = _int(data, "kr")
-    ledger_id = _int(data, "ledger") if data.get("ledger") is not None else None
     values = {name: _text(data.get(input_id(name, kr_id))) for name in ("value", "confidence", "comment")}
-    context = FormContext(CheckInSource.MODAL, kr_id=kr_id, ledger_id=ledger_id)  # the card is the form
+    if values["confidence"] and values["confidence"] not in CONFIDENCES:
+        raise InvalidInput("Choose on track, at risk or off track.")
+    # No ledger id: the confirmation goes to the clicker's own chat (user_id), never to a chat a card's data names.
+    context = FormContext(CheckInSource.MODAL, kr_id=kr_id)  # the card is the form
     sub = await form.validate(svc, user_id=user_id, context=context, values=values)
     recorded = await form.submit(svc, user_id=user_id, sub=sub)
     return f"Saved: {recorded.lines[0].kr_title}, {recorded.lines[0].text}"

@@ -128,13 +128,13 @@ def _value_input(kr: KRView) -> ChoiceSetInput | TextInput:
     return TextInput(id=input_id("value", kr.id), label=f"New value{unit}", value=_number(kr.current))
 
 
-def _ask(item: PromptItem, ledger_id: int) -> Container:
+def _ask(item: PromptItem) -> Container:
     kr = item.kr
     comment = TextInput(id=input_id("comment", kr.id), label="Comment (optional)", is_multiline=True)
     buttons = ActionSet(
         actions=[
-            execute("Save", Verb.CHECKIN, inputs=True, kr=kr.id, ledger=ledger_id),
-            execute("No change", Verb.NO_CHANGE, kr=kr.id, ledger=ledger_id),
+            execute("Save", Verb.CHECKIN, inputs=True, kr=kr.id),
+            execute("No change", Verb.NO_CHANGE, kr=kr.id),
         ]
     )
     return Container(
@@ -146,7 +146,7 @@ def _ask(item: PromptItem, ledger_id: int) -> Container:
 def _prompt(message: CheckInPrompt) -> MessageActivityInput:
     heading = "Weekly check-in" + (f" (covering for {message.covering_for})" if message.covering_for else "")
     body: list = [run(heading, bold=True)]
-    body += [_ask(item, message.ledger_id) for item in message.items]
+    body += [_ask(item) for item in message.items]
     if message.recent:
         body.append(run("Already updated recently:", subtle=True))
         body += [run(kr_line(0, kr), subtle=True) for kr in message.recent]

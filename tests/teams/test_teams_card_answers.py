@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.services.okr_io.importer import import_okrs
-from storage.models import CheckIn, KeyResult
+from storage.models import CheckIn, KeyResult, SendLedger
 from tests.fakes.adaptive_cards import card_problems
 from tests.teams.activities import (
     ALICE,
@@ -120,7 +120,6 @@ async def test_only_the_krs_owner_can_answer_its_card(teams_bot):
     assert said.startswith("Only this KR's owner or co-owners")
     assert await _checkins(teams_bot) == []
     assert teams_bot.connector.sent(BOB_CHAT) == [] and len(teams_bot.connector.sent(CHAT)) == 1
-    assert BOB != ALICE
 
 
 async def test_a_tampered_button_is_refused_clearly(teams_bot):
@@ -128,6 +127,10 @@ async def test_a_tampered_button_is_refused_clearly(teams_bot):
     save = {**button(card, "Save"), "data": {"action": "checkin", "kr": "not-an-id"}}
     status, body = await post_json(teams_bot, card_action(teams_bot.connector, save, inputs(card, value="42")))
     assert status == 200 and body["value"].startswith("This card is out of date")
+    status, body = await post_json(
+        teams_bot, card_action(teams_bot.connector, button(card, "Save"), inputs(card, confidence="lol"))
+    )
+    assert status == 200 and body["value"] == "Choose on track, at risk or off track."
     unknown = {"type": "Action.Execute", "verb": "delete_everything", "data": {"action": "delete_everything"}}
     status, body = await post_json(teams_bot, card_action(teams_bot.connector, unknown))
     assert status == 200 and body["value"].startswith("This card is out of date")
@@ -180,3 +183,23 @@ async def test_with_several_krs_each_save_takes_its_own_inputs(teams_bot):
     assert status == 200 and body["value"].startswith("Saved: Ship the guided setup, done, at risk")
     (ci,) = await _checkins(teams_bot)
     assert (ci.kr_id, ci.value, ci.confidence) == (setup, 1, "at_risk")  # KR 1's typed 40 was not taken
+
+
+async def test_the_confirmation_goes_to_the_clickers_own_chat_whatever_the_card_data_says(teams_bot):
+    card = await _prompted(teams_bot)
+    okrs = deepcopy(OKRS)
+    okrs["teams"][0]["members"].append(BOB)
+    okrs["objectives"][0]["key_results"].append({"title": "Bob's own KR", "owner": BOB, "start": 0, "target": 10})
+    await import_okrs(teams_bot.svc, okrs, dry_run=False)
+    await post_json(teams_bot, install(teams_bot.connector, who="bob"))
+    async with teams_bot.db.transaction() as s:
+        bobs = (await s.exec(select(KeyResult).where(KeyResult.owner_id == BOB))).one()
+        alices_prompt = (await s.exec(select(SendLedger).where(SendLedger.recipient == ALICE))).one()
+    crafted = {**button(card, "Save"), "data": {"action": "checkin", "kr": bobs.id, "ledger": alices_prompt.id}}
+    status, body = await post_json(
+        teams_bot, card_action(teams_bot.connector, crafted, {f"value-{bobs.id}": "5"}, who="bob")
+    )
+    assert status == 200 and body["value"].startswith("Saved: Bob's own KR, 5 / 10 (50%)")
+    assert len(teams_bot.connector.sent(CHAT)) == 1  # Alice's chat got only her prompt
+    (confirmation,) = teams_bot.connector.sent(BOB_CHAT)
+    assert "Bob's own KR" in card_texts(confirmation)
