@@ -16,8 +16,9 @@ import httpx
 from microsoft_teams.api import ApiClient
 
 from bot.okr.messages import Delivery
-from bot.services.addresses import TeamsAddress
+from bot.services.addresses import TEAMS_CHANNEL, TEAMS_CONVERSATION, TeamsAddress
 from bot.services.kernel.ports import DeliveryFailed, UserInfo
+from bot.teams import digests  # noqa: F401 - registers the digest cards with render
 from bot.teams.cards import render
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,10 @@ BLOCKED_CODE = "MessageWritesBlocked"  # 403: the person blocked the bot (or the
 BLOCKED = (
     "they blocked okrbot in Teams (403 MessageWritesBlocked): their Teams address is now inactive, "
     "and nothing is sent to them until they write to okrbot again"
+)
+NO_CHANNEL_URL = (
+    "no Teams connector address for this team's channel yet: nobody in the team has installed the app, "
+    "or the team is not on platform: teams"
 )
 INACTIVE = (
     "their Teams address is inactive since Teams refused okrbot's messages (403 MessageWritesBlocked); "
@@ -72,6 +77,8 @@ class TeamsNotifier:
 
     async def _address(self, key: str) -> TeamsAddress:
         address = await self._find(key)
+        if address is None and key.startswith((TEAMS_CHANNEL, TEAMS_CONVERSATION)):
+            raise DeliveryFailed(NO_CHANNEL_URL)
         if address is None:
             raise DeliveryFailed("no Teams chat with this person yet (they have not installed the app)")
         if address.blocked:
@@ -128,6 +135,8 @@ class TeamsNotifier:
         raise AssertionError("unreachable")
 
     async def _mark_blocked(self, address: TeamsAddress) -> None:
+        if not address.person_id:  # a team's channel, not a person's chat: nothing to mark
+            return
         log.warning("teams connector said 403 %s; marking the address inactive", BLOCKED_CODE)
         if self._blocked is not None:
             await self._blocked(address)
