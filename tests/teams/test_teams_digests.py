@@ -131,3 +131,16 @@ def test_the_okr_file_takes_a_teams_channel_only_on_a_teams_team():
     with pytest.raises(OkrFileInvalid) as err:
         load_okr_file({"cycle": cycle, "teams": [{"name": "G", "members": ["U0ALICE"], "channel": CHANNEL}]})
     assert "is not a Slack channel id (C…), as platform: slack needs" in str(err.value.errors)
+
+
+async def test_before_anyone_in_the_team_installed_the_app_the_digest_fails_and_is_retried(teams_bot):
+    await import_okrs(teams_bot.svc, OKRS, dry_run=False)
+    report = await teams_bot.tick(FRIDAY_16)
+    assert teams_bot.connector.calls == []
+    row = await _digest_row(teams_bot)
+    assert row.status == "failed" and row.error.startswith("no Teams connector address for this team's channel")
+    assert any("digest for Growth (2027-01-15) failed: no Teams connector address" in line for line in report.lines)
+    await post(teams_bot, install(teams_bot.connector, who="bob"))
+    await teams_bot.tick(FRIDAY_16 + timedelta(minutes=10))
+    assert len(teams_bot.connector.sent(CHANNEL)) == 1
+    assert (await _digest_row(teams_bot)).status == "sent"
