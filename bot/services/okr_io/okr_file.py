@@ -68,8 +68,10 @@ def _slack_id(value: str) -> str:
 
 
 def _channel_id(value: str) -> str:
+    if value.startswith("19:") and not _TEAMS_CHANNEL_ID.match(value):
+        raise ValueError(f"{short(value)} is not a Teams channel id (19:…@thread.tacv2)")
     if not (_CHANNEL_ID.match(value) or _TEAMS_CHANNEL_ID.match(value)):
-        raise ValueError(f"{short(value)} is not a Slack channel id (C…) or a Teams channel id (19:…@thread.tacv2)")
+        raise ValueError(f"{short(value)} is not a Slack channel id (C…)")
     return value
 
 
