@@ -94,6 +94,13 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply Alembic migrations")
+
+    teams = sub.add_parser("teams", help="Microsoft Teams: the app package (docs/teams.md)")
+    teams_sub = teams.add_subparsers(dest="teams_command", required=True, metavar="ACTION")
+    manifest = teams_sub.add_parser("manifest", help="write the Teams app manifest.json (bot id: TEAMS_CLIENT_ID)")
+    manifest.add_argument("--out", default="manifest.json", help="where to write it ('-': stdout)")
+    manifest.add_argument("--base-url", default="https://okrbot.example.com", help="your site (https): developer links")
+    manifest.add_argument("--app-version", default="1.0.0", help="the app package's version, MAJOR.MINOR.PATCH")
     return p
 
 
@@ -370,7 +377,28 @@ def _bench(settings, args) -> int:
     return bench_main([*args.names, *(["--tiny"] if args.tiny else [])])
 
 
-NO_DATABASE = {"bench"}  # it brings its own
+def _teams(settings, args) -> int:
+    import json
+    from pathlib import Path
+
+    from teams_in.manifest import ManifestError, build_manifest
+
+    try:
+        manifest = build_manifest(
+            bot_id=settings.teams_client_id or "", base_url=args.base_url, version=args.app_version
+        )
+    except ManifestError as exc:
+        raise SettingsError(str(exc)) from None
+    text = json.dumps(manifest, indent=2) + "\n"
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}; zip it with color.png (192x192) and outline.png (32x32) to sideload", file=sys.stderr)
+    return 0
+
+
+NO_DATABASE = {"bench", "teams"}  # bench brings its own; teams manifest needs none
 COMMANDS = {
     "run": _run,
     "serve": _serve,
@@ -380,6 +408,7 @@ COMMANDS = {
     "cycle": _cycle,
     "bench": _bench,
     "db": _db,
+    "teams": _teams,
 }
 
 

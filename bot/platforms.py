@@ -4,6 +4,7 @@ Teams people are "teams:<aad>" and Teams chats "teams-chat:<id>" (bot.services.a
 is Slack. Built only when Teams is configured, so a Slack-only okrbot runs exactly as before.
 """
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -60,7 +61,11 @@ def with_teams(settings: Settings, db: Database, slack: Notifier, slack_director
     async def find(key: str):
         return await addresses.find(db, key)
 
-    notifier = PlatformNotifier(slack, TeamsNotifier(teams_app.api, find), teams_app=teams_app)
+    async def blocked(address) -> None:
+        await addresses.mark_blocked(db, address, at=datetime.now(UTC))
+
+    sender = TeamsNotifier(teams_app.api, find, blocked=blocked)
+    notifier = PlatformNotifier(slack, sender, teams_app=teams_app)
     return notifier, PlatformDirectory(slack_directory, TeamsDirectory())
 
 
@@ -69,14 +74,14 @@ async def mount_teams(web_app: web.Application, svc: Services) -> bool:
     notifier = svc.notifier
     if not isinstance(notifier, PlatformNotifier) or notifier.teams_app is None:
         return False
-    import teams_in  # only when Teams is configured (see with_teams)
     from bot.teams.server import AiohttpAdapter
+    from teams_in.activities import register  # only when Teams is configured (see with_teams)
 
     app = notifier.teams_app
     adapter = app.server.adapter
     if not isinstance(adapter, AiohttpAdapter):
         raise RuntimeError("the Teams app was not built with okrbot's aiohttp adapter")
     adapter.app = web_app
-    teams_in.register(app, svc)
+    register(app, svc)
     await app.initialize()
     return True

@@ -326,3 +326,4 @@ class TeamsAddress(SQLModel, table=True):
     conversation_id: str = Field(max_length=300, index=True)
     service_url: str = Field(max_length=300)
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    blocked_at: datetime | None = _ts()  # Teams said 403 MessageWritesBlocked: send nothing until they write again

@@ -32,9 +32,16 @@ async def upsert_address(
         )
         session.add(row)
     row.user_id, row.tenant_id, row.conversation_id, row.service_url = user_id, tenant_id, conversation_id, service_url
-    row.updated_at = at
+    row.updated_at, row.blocked_at = at, None  # they wrote (or installed) again: Teams lets okrbot answer
     await session.flush()
     return row
+
+
+async def mark_blocked(*, session: AsyncSession, address_id: int, at: datetime) -> None:
+    row = await session.get(TeamsAddress, address_id)
+    if row is not None and row.blocked_at is None:
+        row.blocked_at = at
+        await session.flush()
 
 
 async def address_of_person(*, session: AsyncSession, person_id: str) -> TeamsAddress | None:

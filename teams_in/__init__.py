@@ -1,5 +1,4 @@
-"""The Microsoft Teams inbound adapter: activities in, one service call each (the counterpart of handlers/)."""
+"""The Microsoft Teams inbound adapter: activities in, one service call each (the counterpart of handlers/).
 
-from teams_in.activities import register
-
-__all__ = ["register"]
+Import `teams_in.activities` for the SDK handlers; `teams_in.catalogue` alone loads no SDK (the manifest).
+"""

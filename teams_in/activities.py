@@ -1,4 +1,7 @@
-"""Teams activities: remember where each person is, and hand 1:1 chat text to the same DM routes as Slack.
+"""Teams activities: remember where each person is; route commands, card buttons and 1:1 chat text.
+
+`okr …` text (1:1, or after an @mention in a channel) goes to teams_in.commands; card buttons
+(adaptiveCard/action invokes) to teams_in.cards; any other 1:1 text to the same DM routes as Slack.
 
 The SDK has checked the activity's JWT (unless TEAMS_ALLOW_UNAUTHENTICATED) before any handler here runs.
 Handlers run inside the HTTP request (the SDK answers when they return); a plain-words check-in is small.
@@ -7,18 +10,26 @@ Only personal (1:1) conversations are stored as a person's address: a channel is
 
 import logging
 
-from microsoft_teams.api import ConversationUpdateActivity, InstalledActivity, MessageActivity
+from microsoft_teams.api import (
+    AdaptiveCardInvokeActivity,
+    ConversationUpdateActivity,
+    InstalledActivity,
+    MessageActivity,
+)
+from microsoft_teams.api.activities.utils.strip_mentions_text import StripMentionsTextOptions
 from microsoft_teams.apps import ActivityContext, App
 
 from bot.services import addresses
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import OkrError
 from bot.services.kernel.inbox import handle_dm
+from bot.teams.cards import render, said
+from teams_in import cards, commands
 
 log = logging.getLogger(__name__)
 NOT_A_REPLY = (
     "I record check-ins written here in plain words (e.g. 42, at risk, waiting on legal) once your weekly "
-    "prompt has arrived. Other commands are not available on Teams yet."
+    "prompt has arrived. Write okr help for the commands."
 )
 
 
@@ -45,33 +56,81 @@ def _tenant(channel_data) -> str:
     return getattr(tenant, "id", "") or ""
 
 
+async def _remember(svc: Services, activity) -> addresses.TeamsAddress | None:
+    contact = contact_of(activity)
+    return await addresses.remember(svc, contact) if contact else None
+
+
+async def on_message(svc: Services, ctx: ActivityContext[MessageActivity]) -> None:
+    log.info("teams message %s", ctx.activity.id)  # ids only: never the text
+    address = await _remember(svc, ctx.activity)
+    if address is None:
+        await _in_channel(svc, ctx)
+        return
+    text = (ctx.activity.text or "").strip()
+    if not text:
+        return  # e.g. a legacy Action.Submit: okrbot's cards use Action.Execute
+    command = commands.split(text)
+    if command is not None:
+        await _answer_command(svc, ctx, address.person_id, command)
+        return
+    msg = await addresses.chat_message(svc, address, text=text, activity_id=ctx.activity.id)
+    try:
+        handled = await handle_dm(svc, msg)
+    except OkrError as exc:  # written for the person, as Slack's error handler shows it
+        await ctx.send(said(exc.message))
+        return
+    if not handled:
+        await ctx.send(said(NOT_A_REPLY))
+
+
+async def _in_channel(svc: Services, ctx: ActivityContext[MessageActivity]) -> None:
+    """A channel message reaches okrbot when it is @mentioned: only commands are answered there."""
+    activity = ctx.activity
+    aad = getattr(activity.from_, "aad_object_id", None)
+    if not aad or not activity.is_recipient_mentioned():
+        return
+    activity.strip_mentions_text(StripMentionsTextOptions(account_id=activity.recipient.id))
+    command = commands.split(activity.text or "", prefix_optional=True)
+    await _answer_command(svc, ctx, addresses.teams_person_id(aad), command or ("help", ""))
+
+
+async def _answer_command(svc: Services, ctx, user_id: str, command: tuple[str, str]) -> None:
+    word, args = command
+    log.info("teams command %s", word if word in commands.TABLE else "unknown")  # never the arguments
+    try:
+        message = await commands.run(svc, user_id=user_id, word=word, args=args)
+    except OkrError as exc:
+        await ctx.send(said(exc.message))
+        return
+    await ctx.send(render(message))
+
+
+async def on_card_action(svc: Services, ctx: ActivityContext[AdaptiveCardInvokeActivity]):
+    await _remember(svc, ctx.activity)
+    aad = getattr(ctx.activity.from_, "aad_object_id", None)
+    if not aad:
+        return cards.refused()
+    return await cards.on_card_action(svc, addresses.teams_person_id(aad), ctx.activity)
+
+
 def register(app: App, svc: Services) -> None:
-    async def remember(activity) -> addresses.TeamsAddress | None:
-        contact = contact_of(activity)
-        return await addresses.remember(svc, contact) if contact else None
+    """Bind the handlers to `svc` (the SDK checks each handler's ActivityContext type hint)."""
 
     @app.on_install_add
-    async def on_install(ctx: ActivityContext[InstalledActivity]) -> None:
+    async def installed(ctx: ActivityContext[InstalledActivity]) -> None:
         log.info("teams installationUpdate add")
-        await remember(ctx.activity)
+        await _remember(svc, ctx.activity)
 
     @app.on_conversation_update
-    async def on_conversation_update(ctx: ActivityContext[ConversationUpdateActivity]) -> None:
+    async def conversation_update(ctx: ActivityContext[ConversationUpdateActivity]) -> None:
         log.info("teams conversationUpdate")
-        await remember(ctx.activity)
+        await _remember(svc, ctx.activity)
 
     @app.on_message
-    async def on_message(ctx: ActivityContext[MessageActivity]) -> None:
-        log.info("teams message %s", ctx.activity.id)  # ids only: never the text
-        address = await remember(ctx.activity)
-        text = (ctx.activity.text or "").strip()
-        if address is None or not text:
-            return
-        msg = await addresses.chat_message(svc, address, text=text, activity_id=ctx.activity.id)
-        try:
-            handled = await handle_dm(svc, msg)
-        except OkrError as exc:  # written for the person, as Slack's error handler shows it
-            await ctx.send(exc.message)
-            return
-        if not handled:
-            await ctx.send(NOT_A_REPLY)
+    async def message(ctx: ActivityContext[MessageActivity]) -> None:
+        await on_message(svc, ctx)
+
+    @app.on_card_action
+    async def card_action(ctx: ActivityContext[AdaptiveCardInvokeActivity]):
+        return await on_card_action(svc, ctx)

@@ -6,15 +6,18 @@ A 1:1 chat has no threads, so a plain message there answers the newest prompt se
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.services.kernel.context import Services
 from bot.services.kernel.inbox import DmMessage
-from storage import people, teams_addresses
+from storage import people, teams, teams_addresses
 from storage.db import Database
 
 TEAMS_PERSON = "teams:"
 TEAMS_CHAT = "teams-chat:"
+TEAMS_CHANNEL = "teams-channel:"  # + the team's id: a team's Teams digest channel, as the ledger holds it
+TEAMS_CONVERSATION = "19:"  # a Teams channel's conversation id, as the OKR file names it (team.channel)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class TeamsAddress:
     channel: str  # "teams-chat:<id>": what Delivery.channel and the ledger hold
     conversation_id: str
     service_url: str
+    blocked: bool = False  # Teams refused a send with 403 MessageWritesBlocked; cleared by their next activity
 
 
 def teams_person_id(aad_object_id: str) -> str:
@@ -44,7 +48,7 @@ def teams_person_id(aad_object_id: str) -> str:
 
 def is_teams(key: str) -> bool:
     """A person id or channel that lives on Teams."""
-    return key.startswith((TEAMS_PERSON, TEAMS_CHAT))
+    return key.startswith((TEAMS_PERSON, TEAMS_CHAT, TEAMS_CHANNEL, TEAMS_CONVERSATION))
 
 
 def _known_zone(name: str | None) -> str | None:
@@ -77,6 +81,8 @@ async def remember(svc: Services, contact: TeamsContact) -> TeamsAddress:
 async def find(db: Database, key: str) -> TeamsAddress | None:
     """The address for a Teams person id or chat key; None when the person never installed the app."""
     async with db.read() as session:  # a read: the notifier may be asked while a unit of work is open elsewhere
+        if key.startswith((TEAMS_CHANNEL, TEAMS_CONVERSATION)):
+            return await _channel(session, key)
         if key.startswith(TEAMS_CHAT):
             raw = key.removeprefix(TEAMS_CHAT)
             row = await teams_addresses.address_by_id(session=session, address_id=int(raw)) if raw.isdigit() else None
@@ -84,7 +90,35 @@ async def find(db: Database, key: str) -> TeamsAddress | None:
             row = await teams_addresses.address_of_person(session=session, person_id=key)
         if row is None:
             return None
-        return TeamsAddress(row.person_id, TEAMS_CHAT + str(row.id), row.conversation_id, row.service_url)
+        channel = TEAMS_CHAT + str(row.id)
+        return TeamsAddress(row.person_id, channel, row.conversation_id, row.service_url, row.blocked_at is not None)
+
+
+async def _channel(session, key: str) -> TeamsAddress | None:
+    """A team's Teams digest channel. Its service URL is the one Teams gave a person of that team: the connector
+    endpoint is per tenant and region, and okrbot has not yet stored one from the channel itself (docs/teams.md)."""
+    if key.startswith(TEAMS_CHANNEL):
+        raw = key.removeprefix(TEAMS_CHANNEL)
+        team = await teams.get_team(session=session, team_id=int(raw)) if raw.isdigit() else None
+    else:
+        team = next((t for t in await teams.list_teams(session=session) if t.channel == key), None)
+    if team is None or team.platform != "teams" or not team.channel:
+        return None
+    people_ids = [*await teams.managers_of(session=session, team_id=team.id)]
+    people_ids += await teams.members_of(session=session, team_id=team.id)
+    for person_id in people_ids:
+        row = await teams_addresses.address_of_person(session=session, person_id=person_id)
+        if row is not None:
+            return TeamsAddress("", TEAMS_CHANNEL + str(team.id), team.channel, row.service_url)
+    return None
+
+
+async def mark_blocked(db: Database, address: TeamsAddress, *, at: datetime) -> None:
+    """Teams will not take okrbot's messages in this chat: send nothing more until the person writes again."""
+    async with db.transaction() as session:
+        await teams_addresses.mark_blocked(
+            session=session, address_id=int(address.channel.removeprefix(TEAMS_CHAT)), at=at
+        )
 
 
 async def chat_message(svc: Services, address: TeamsAddress, *, text: str, activity_id: str) -> DmMessage:

@@ -16,8 +16,9 @@ import httpx
 from microsoft_teams.api import ApiClient
 
 from bot.okr.messages import Delivery
-from bot.services.addresses import TeamsAddress
+from bot.services.addresses import TEAMS_CHANNEL, TEAMS_CONVERSATION, TeamsAddress
 from bot.services.kernel.ports import DeliveryFailed, UserInfo
+from bot.teams import digests  # noqa: F401 - registers the digest cards with render
 from bot.teams.cards import render
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,20 @@ MAX_RETRY_AFTER = 30.0  # seconds; a longer Retry-After fails the send and a lat
 BACKOFF = 0.5  # seconds, doubled per attempt
 
 Find = Callable[[str], Awaitable[TeamsAddress | None]]
+Blocked = Callable[[TeamsAddress], Awaitable[None]]
+BLOCKED_CODE = "MessageWritesBlocked"  # 403: the person blocked the bot (or the chat no longer takes its messages)
+BLOCKED = (
+    "they blocked okrbot in Teams (403 MessageWritesBlocked): their Teams address is now inactive, "
+    "and nothing is sent to them until they write to okrbot again"
+)
+NO_CHANNEL_URL = (
+    "no Teams connector address for this team's channel yet: nobody in the team has installed the app, "
+    "or the team is not on platform: teams"
+)
+INACTIVE = (
+    "their Teams address is inactive since Teams refused okrbot's messages (403 MessageWritesBlocked); "
+    "nothing is sent until they write to okrbot again"
+)
 
 
 def _retry_after(response: httpx.Response) -> float:
@@ -36,27 +51,38 @@ def _retry_after(response: httpx.Response) -> float:
         return 1.0
 
 
-def _reason(exc: httpx.HTTPStatusError) -> str:
+def _code(exc: httpx.HTTPStatusError) -> str:
     try:
-        code = (exc.response.json().get("error") or {}).get("code", "")
+        return str((exc.response.json().get("error") or {}).get("code", ""))
     except (ValueError, AttributeError):
-        code = ""
+        return ""
+
+
+def _reason(exc: httpx.HTTPStatusError) -> str:
+    code = _code(exc)
     return f"teams_{exc.response.status_code}" + (f" {code}" if code else "")
 
 
 class TeamsNotifier:
     """kernel.ports.Notifier for Teams recipients ("teams:<aad>" people, "teams-chat:<id>" chats)."""
 
-    def __init__(self, api: ApiClient, find: Find, *, sleep=asyncio.sleep, backoff: float = BACKOFF) -> None:
+    def __init__(
+        self, api: ApiClient, find: Find, *, blocked: Blocked | None = None, sleep=asyncio.sleep, backoff=BACKOFF
+    ) -> None:
         self.api = api
         self._find = find
+        self._blocked = blocked  # marks the address inactive (bot.services.addresses.mark_blocked)
         self._sleep = sleep
         self.backoff = backoff  # seconds before the first retry, doubled each time
 
     async def _address(self, key: str) -> TeamsAddress:
         address = await self._find(key)
+        if address is None and key.startswith((TEAMS_CHANNEL, TEAMS_CONVERSATION)):
+            raise DeliveryFailed(NO_CHANNEL_URL)
         if address is None:
             raise DeliveryFailed("no Teams chat with this person yet (they have not installed the app)")
+        if address.blocked:
+            raise DeliveryFailed(INACTIVE, gone=True)
         return address
 
     async def post(
@@ -69,7 +95,8 @@ class TeamsNotifier:
         sent = await self._call(
             lambda: self.api.conversations.create_activity(
                 address.conversation_id, activity, service_url=address.service_url
-            )
+            ),
+            address,
         )
         return Delivery(address.channel, sent.id)
 
@@ -79,19 +106,23 @@ class TeamsNotifier:
         await self._call(
             lambda: self.api.conversations.update_activity(
                 address.conversation_id, where.ts, activity, service_url=address.service_url
-            )
+            ),
+            address,
         )
 
     async def publish_home(self, user: str, message: Any) -> None:
         return None  # Teams has no App Home tab; its personal dashboard is a later slice of issue 14
 
-    async def _call(self, send: Callable[[], Awaitable[Any]]) -> Any:
+    async def _call(self, send: Callable[[], Awaitable[Any]], address: TeamsAddress) -> Any:
         for attempt in range(RETRIES + 1):
             last = attempt == RETRIES
             try:
                 return await send()
             except httpx.HTTPStatusError as exc:
                 status = exc.response.status_code
+                if status == 403 and _code(exc) == BLOCKED_CODE:
+                    await self._mark_blocked(address)
+                    raise DeliveryFailed(BLOCKED, gone=True) from None
                 wait = _retry_after(exc.response) if status == 429 else self.backoff * 2**attempt
                 if last or (status != 429 and status not in RETRY_STATUSES) or wait > MAX_RETRY_AFTER:
                     raise DeliveryFailed(_reason(exc)) from None
@@ -102,6 +133,13 @@ class TeamsNotifier:
                 wait = self.backoff * 2**attempt
             await self._sleep(wait)
         raise AssertionError("unreachable")
+
+    async def _mark_blocked(self, address: TeamsAddress) -> None:
+        if not address.person_id:  # a team's channel, not a person's chat: nothing to mark
+            return
+        log.warning("teams connector said 403 %s; marking the address inactive", BLOCKED_CODE)
+        if self._blocked is not None:
+            await self._blocked(address)
 
 
 class TeamsDirectory:

@@ -1,12 +1,18 @@
 """A fake Bot Connector on loopback: records every call okrbot makes to Teams, and can fail on demand.
 
 Activities sent to okrbot carry `serviceUrl: connector.base_url`, so replies and proactive messages come here.
+Every Adaptive Card okrbot sends is checked against schema 1.5 (tests/fakes/adaptive_cards.py): a bad one gets
+400 BadArgument, as Teams answers, and is kept in `rejected` (the test fixture fails a test that leaves any).
 """
 
 import itertools
 from dataclasses import dataclass
 
 from aiohttp import web
+
+from tests.fakes.adaptive_cards import card_problems
+
+ADAPTIVE = "application/vnd.microsoft.card.adaptive"
 
 
 @dataclass
@@ -22,6 +28,7 @@ class FakeConnector:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.fail_next: list[tuple[int, dict, dict]] = []  # (status, headers, body) for the next calls
+        self.rejected: list[tuple[Call, list[str]]] = []  # cards that failed the schema check, and why
         self.members: dict[str, list[dict]] = {}  # conversation id -> roster
         self._ids = itertools.count(1)
         self.app = web.Application()
@@ -57,7 +64,24 @@ class FakeConnector:
         if self.fail_next:
             status, headers, payload = self.fail_next.pop(0)
             return web.json_response(payload, status=status, headers=headers)
+        problems = self._card_problems(body)
+        if problems:
+            self.rejected.append((call, problems))
+            error = {"code": "BadArgument", "message": "; ".join(problems)}
+            return web.json_response({"error": error}, status=400)
         return self._answer(request, body)
+
+    def updated(self, conversation_id: str) -> list[Call]:
+        """Messages replaced in place (PUT …/activities/{id}) in one conversation."""
+        prefix = f"/v3/conversations/{conversation_id}/activities/"
+        return [c for c in self.calls if c.method == "PUT" and c.path.startswith(prefix)]
+
+    @staticmethod
+    def _card_problems(body) -> list[str]:
+        attachments = (body or {}).get("attachments") or [] if isinstance(body, dict) else []
+        return [
+            p for a in attachments if a.get("contentType") == ADAPTIVE for p in card_problems(a.get("content") or {})
+        ]
 
     def _answer(self, request: web.Request, body) -> web.Response:
         path, method = request.path, request.method

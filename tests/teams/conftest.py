@@ -12,6 +12,7 @@ async def connector():
     await fake.start()
     yield fake
     await fake.stop()
+    assert not fake.rejected, f"the fake connector refused a card: {fake.rejected[0][1]}"
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from sqlmodel import select
 
 from bot.services.okr_io.importer import import_okrs
 from bot.teams.sender import RETRIES
-from storage.models import SendLedger
-from tests.teams.activities import CHAT, install, post
+from storage.models import SendLedger, TeamsAddress
+from tests.teams.activities import ALICE, CHAT, install, message, post
 from tests.teams.test_teams_checkin import MONDAY_10_BERLIN, OKRS
 
 
@@ -63,3 +63,42 @@ async def test_a_person_who_never_installed_the_app_is_a_clear_failure(teams_bot
     row = await _prompt_row(teams_bot)
     assert row.status == "failed" and "not installed the app" in row.error
     assert any("not installed the app" in line for line in report.lines)
+
+
+async def _ledger(bot, period: str) -> SendLedger:
+    async with bot.db.transaction() as s:
+        query = select(SendLedger).where(SendLedger.kind == "prompt", SendLedger.period == period)
+        return (await s.exec(query)).one()
+
+
+async def _blocked_at(bot):
+    async with bot.db.transaction() as s:
+        return (await s.exec(select(TeamsAddress))).one().blocked_at
+
+
+async def test_message_writes_blocked_marks_the_address_inactive_and_is_not_retried(teams_bot):
+    await _ready(teams_bot)
+    teams_bot.connector.fail_next = [(403, {}, {"error": {"code": "MessageWritesBlocked", "message": "blocked"}})]
+    report = await teams_bot.tick(MONDAY_10_BERLIN)
+    assert len(teams_bot.connector.calls) == 1  # no retry
+    row = await _prompt_row(teams_bot)
+    assert row.status == "skipped" and row.error.startswith("they blocked okrbot in Teams (403 MessageWritesBlocked)")
+    assert f"prompt for {ALICE} (2027-01-11) failed: they blocked okrbot in Teams" in "\n".join(report.lines)
+    assert any(line.endswith("; it is not retried") for line in report.lines)
+    assert await _blocked_at(teams_bot) is not None
+
+    await teams_bot.tick(MONDAY_10_BERLIN + timedelta(minutes=5))  # the skipped row is not claimed again
+    next_week = await teams_bot.tick(MONDAY_10_BERLIN + timedelta(days=7))  # nor is the inactive chat written to
+    assert len(teams_bot.connector.calls) == 1
+    assert (await _ledger(teams_bot, "2027-01-18")).status == "skipped"
+    assert any("their Teams address is inactive" in line for line in next_week.lines)
+
+
+async def test_writing_to_okrbot_again_reactivates_the_address(teams_bot):
+    await _ready(teams_bot)
+    teams_bot.connector.fail_next = [(403, {}, {"error": {"code": "MessageWritesBlocked"}})]
+    await teams_bot.tick(MONDAY_10_BERLIN)
+    assert await post(teams_bot, message(teams_bot.connector, "hello again")) == 200  # they unblocked and wrote
+    assert await _blocked_at(teams_bot) is None
+    await teams_bot.tick(MONDAY_10_BERLIN + timedelta(days=7))
+    assert (await _ledger(teams_bot, "2027-01-18")).status == "sent"

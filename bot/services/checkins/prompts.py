@@ -319,7 +319,8 @@ async def _record(svc: Services, batch: list[tuple[Plan, Delivery | DeliveryFail
             status = status_of(out)
             outcomes.append({"ledger_id": plan.ledger_id, "status": status, "error": ledger_error(out.reason)})
             then = "reconciles it with Slack" if status == "unknown" else "sends it" if out.later else "retries it"
-            lines.append(f"prompt for {plan.owner} ({plan.period}) failed: {out.reason}; a later tick {then}")
+            then = "it is not retried" if status == "skipped" else f"a later tick {then}"
+            lines.append(f"prompt for {plan.owner} ({plan.period}) failed: {out.reason}; {then}")
         else:
             outcomes.append({"ledger_id": plan.ledger_id, "status": "sent", "channel": out.channel, "ts": out.ts})
             to = f" to {plan.recipient} (covering)" if plan.recipient != plan.owner else ""

@@ -33,8 +33,9 @@ def ledger_error(reason: str) -> str:
 
 
 def status_of(exc: DeliveryFailed) -> str:
-    """The ledger status a failed send leaves: 'unknown' (reconcile it) or 'failed' (a later tick retries)."""
-    return "unknown" if exc.unknown else "failed"
+    """The ledger status a failed send leaves: 'unknown' (reconcile it), 'skipped' (the recipient is gone:
+    never retried) or 'failed' (a later tick retries)."""
+    return "unknown" if exc.unknown else "skipped" if exc.gone else "failed"
 
 
 def as_failure(exc: BaseException) -> DeliveryFailed:

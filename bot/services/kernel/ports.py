@@ -16,13 +16,16 @@ class DeliveryFailed(Exception):
     `unknown`: the message may have been posted all the same (a timeout, an answer we could not read), so
     it must be reconciled against the recipient's history, never blindly resent. `later`: the platform asked
     us to wait longer than we block for (a capped Retry-After); the send stays due for a later tick.
+    `gone`: the recipient cannot be reached this way any more (a Teams person who blocked the bot); the send
+    is recorded as skipped and not retried.
     """
 
-    def __init__(self, reason: str, *, unknown: bool = False, later: bool = False) -> None:
+    def __init__(self, reason: str, *, unknown: bool = False, later: bool = False, gone: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.unknown = unknown
         self.later = later
+        self.gone = gone
 
 
 class Notifier(Protocol):

@@ -33,6 +33,7 @@ __all__ = ["OkrFile", "OkrFileInvalid", "load_okr_file", "normalise"]
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _SLACK_ID = re.compile(rf"^([UW][A-Z0-9]{{2,31}}|teams:{_GUID})$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,31}$")
+_TEAMS_CHANNEL_ID = re.compile(r"^19:[A-Za-z0-9_.\-]{1,200}@thread\.(tacv2|skype)$")  # Teams channel conversation
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
@@ -67,7 +68,9 @@ def _slack_id(value: str) -> str:
 
 
 def _channel_id(value: str) -> str:
-    if not _CHANNEL_ID.match(value):
+    if value.startswith("19:") and not _TEAMS_CHANNEL_ID.match(value):
+        raise ValueError(f"{short(value)} is not a Teams channel id (19:…@thread.tacv2)")
+    if not (_CHANNEL_ID.match(value) or _TEAMS_CHANNEL_ID.match(value)):
         raise ValueError(f"{short(value)} is not a Slack channel id (C…)")
     return value
 
@@ -139,8 +142,9 @@ class TeamIn(_Strict):
         if wrong:
             want = "teams:<Entra object id>" if self.platform == "teams" else "a Slack user id (U…)"
             raise ValueError(f"{short(wrong[0])} is not {want}, as platform: {self.platform} needs")
-        if self.platform == "teams" and self.channel:
-            raise ValueError("channel: a Teams team's digest channel is not supported yet; leave channel out")
+        if self.channel and bool(_TEAMS_CHANNEL_ID.match(self.channel)) != (self.platform == "teams"):
+            want = "a Teams channel id (19:…@thread.tacv2)" if self.platform == "teams" else "a Slack channel id (C…)"
+            raise ValueError(f"channel: {short(self.channel)} is not {want}, as platform: {self.platform} needs")
         return self
 
 

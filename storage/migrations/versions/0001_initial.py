@@ -234,6 +234,7 @@ def upgrade() -> None:
         sa.Column("conversation_id", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
         sa.Column("service_url", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
         sa.Column("updated_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("blocked_at", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["person.id"],

@@ -1,0 +1,36 @@
+"""The Teams text commands: one list for the router, `okr help` and the manifest's command menu.
+
+Plain data with no SDK import, so `okrbot teams manifest` runs without loading the Teams SDK.
+The words are Slack's /okr subcommands (manifest.yml's usage hint), typed as `okr <word>` in a chat.
+"""
+
+from dataclasses import dataclass
+
+PREFIX = "okr"
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # the word after "okr"
+    usage: str  # e.g. "okr team NAME"
+    summary: str  # one line for okr help; the manifest's description (Teams allows 128 characters)
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """What the command menu puts in the compose box (Teams allows 32 characters)."""
+        return f"{PREFIX} {self.name}"
+
+
+COMMANDS = (
+    Command("mine", "okr mine", "your key results: progress, pacing, confidence"),
+    Command("team", "okr team NAME", "a team's objectives and key results (yours if you leave out the name)"),
+    Command(
+        "at-risk",
+        "okr at-risk [team]",
+        "key results behind pace or marked at risk / off track (all teams unless you name one)",
+        aliases=("atrisk", "risk"),
+    ),
+    Command("next", "okr next", "when you will next be asked to check in, and about which key results"),
+    Command("help", "okr help", "this list of commands"),
+)
