@@ -41,6 +41,15 @@ async def on_error(
         if "event" not in body:
             await _tell(body, client, respond, f":hourglass: {UNAVAILABLE}")
         return
+    if isinstance(error, inbox_store.InboxFull):
+        # The inbox is at its limit (OKRBOT_INBOX_LIMIT): nothing was kept, so the request must not get a 200
+        # (an event would be lost silently). Slack redelivers an event later; a person is told to try again.
+        log.warning("request not kept, the inbox is full")
+        if response is not None:
+            response.status, response.body = 503, ""
+        if "event" not in body:
+            await _tell(body, client, respond, f":hourglass: {esc(error.message)}")
+        return
     if isinstance(error, OkrError):
         text = f":warning: {esc(error.message)}"  # messages quote user input (team names, values)
         if response is not None:
