@@ -114,12 +114,16 @@ async def test_two_web_workers_one_killed_mid_work_lose_and_double_nothing(fake_
                     return sent.status
 
             statuses = await asyncio.gather(*(reply(i, u) for i, u in enumerate(prompts)))
+        held_sql = f"SELECT count(*) FROM inbox_item WHERE state = 'claimed' AND owner LIKE '%:{victim.pid}:%'"
+
+        async def victim_busy() -> bool:
+            return (await _scalar_rows(org.url, held_sql))[0][0] > 0
+
+        await wait_for(victim_busy, timeout=60, every=0.05)  # each item holds a 0.3 s Slack call: still in flight
         victim.send_signal(signal.SIGKILL)  # mid-work: its claimed items are in flight
         assert statuses == [200] * OWNERS
         assert await asyncio.to_thread(victim.wait, 30) == -signal.SIGKILL
-        held = await _scalar_rows(
-            org.url, f"SELECT count(*) FROM inbox_item WHERE state = 'claimed' AND owner LIKE '%:{victim.pid}:%'"
-        )
+        held = await _scalar_rows(org.url, held_sql)
         assert held[0][0] > 0, "the kill came after the victim's work was done: the test proves nothing"
         fake_slack.clear_faults()
 

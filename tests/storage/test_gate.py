@@ -84,3 +84,26 @@ async def test_an_urgent_transaction_commits_ahead_of_queued_ones(tmp_path):
         assert [r[0] for r in rows] == ["first", "put", "w0", "w1", "w2"]
     finally:
         await db.dispose()
+
+
+async def test_a_long_urgent_burst_still_lets_a_waiting_worker_in_every_few_turns():
+    gate = Gate(1)
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def unit(name: str, urgent: bool = False, hold: asyncio.Event | None = None) -> None:
+        async with gate.hold(urgent=urgent):
+            order.append(name)
+            if hold is not None:
+                await hold.wait()
+
+    first = asyncio.create_task(unit("running", hold=release))
+    await asyncio.sleep(0)
+    workers = [asyncio.create_task(unit(f"worker{i}")) for i in range(2)]
+    await asyncio.sleep(0)
+    puts = [asyncio.create_task(unit(f"put{i}", urgent=True)) for i in range(10)]
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(first, *workers, *puts)
+    run = ["put0", "put1", "put2", "put3"]
+    assert order[1:] == [*run, "worker0", "put4", "put5", "put6", "put7", "worker1", "put8", "put9"]
