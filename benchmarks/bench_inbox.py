@@ -21,9 +21,9 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import event
 
-from benchmarks.bench_fanout import prompt_everyone, services
-from benchmarks.bench_serve import count_checkins, first_messages, no_change_value, upgrade_stamp, wait_for_checkins
-from benchmarks.org import ZONES, Org, build_org
+from benchmarks.bench_fanout import services
+from benchmarks.bench_serve import count_checkins, no_change_value, prompted, upgrade_stamp, wait_for_checkins
+from benchmarks.org import Org, build_org
 from benchmarks.report import Result
 from benchmarks.serve_process import SIGNING_SECRET, serve
 from bot.runtime import close
@@ -44,12 +44,7 @@ async def run(tiny: bool) -> Result:
         result = Result("inbox", "the durable inbox: ack latency with and without the commit, and the put", size)
         await asyncio.to_thread(upgrade_stamp, org.url)
         async with FakeSlack() as fake:
-            svc = services(fake, org, messages_per_second=0)
-            try:
-                await prompt_everyone(svc, ZONES)
-            finally:
-                await close(svc)
-            prompts = first_messages(fake, org.owners())
+            prompts = await prompted(fake, org)
             owners = iter(prompts)
             async with (
                 serve(org.url, fake.base_url, fake.token, SLACK_MAX_MESSAGES_PER_SECOND="0") as (url, _p, _r),

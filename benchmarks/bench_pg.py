@@ -26,13 +26,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from benchmarks import pg_server
 from benchmarks.bench_digests import digest_all
 from benchmarks.bench_fanout import deliveries, meter_fake, prompt_everyone, services
-from benchmarks.bench_serve import no_change_value, upgrade_stamp
+from benchmarks.bench_serve import mixed_request, prompted, upgrade_stamp
 from benchmarks.org import ZONES, Org, build_org
 from benchmarks.org_pg import to_postgres
 from benchmarks.report import Result
 from benchmarks.serve_process import SIGNING_SECRET, serve
 from bot.runtime import close
-from bot.slack.ids import Action
 from tests.fakes.signing import SlackRequests
 from tests.fakes.slack_api import FakeSlack
 
@@ -138,12 +137,7 @@ async def serve_loads(result: Result, place: Place, teams: int, requests: int, i
     org = await place.org("serve", teams=teams, krs_per_team=PER_TEAM, checkins_per_kr=10)
     await asyncio.to_thread(upgrade_stamp, org.url)
     async with FakeSlack() as fake:
-        svc = services(fake, org, messages_per_second=0)
-        try:
-            await prompt_everyone(svc, ZONES)  # the scheduler's tick: the prompts the requests act on
-        finally:
-            await close(svc)
-        prompts = {u: m for u in org.owners() if (m := next(iter(fake.messages(u)), None))}
+        prompts = await prompted(fake, org)  # the scheduler's tick: the prompts the requests act on
         owners = [u for u in org.owners() if u in prompts]
         share = requests // 4 + ingest
         seq = itertools.count(1)
@@ -176,15 +170,7 @@ async def ack_latency(result: Result, tag: str, req, org: Org, prompts: dict, ow
         user = owners[(i // 4) % len(owners)]
         async with sem:
             started = time.perf_counter()
-            if i % 4 == 0:
-                resp = await req.command("/okr", text="team", user_id=user)
-            elif i % 4 == 1:
-                resp = await req.command("/okr", text="mine", user_id=user)
-            elif i % 4 == 2:
-                msg = prompts[user]
-                resp = await req.block_action(user, Action.NO_CHANGE, no_change_value(msg), message=msg)
-            else:
-                resp = await req.message_im(user, "42 on track", thread_ts=prompts[user].ts)
+            resp = await mixed_request(req, i, user, prompts)
             latencies.append(time.perf_counter() - started)
         errors += resp.status != 200
 

@@ -17,12 +17,10 @@ from pathlib import Path
 
 import aiohttp
 
-from benchmarks.bench_fanout import prompt_everyone, services
-from benchmarks.bench_serve import count_checkins, first_messages, upgrade_stamp, wait_for_checkins
-from benchmarks.org import ZONES, build_org
+from benchmarks.bench_serve import count_checkins, prompted, upgrade_stamp, wait_for_checkins
+from benchmarks.org import build_org
 from benchmarks.report import Result
 from benchmarks.serve_process import SIGNING_SECRET, serve
-from bot.runtime import close
 from bot.slack.ids import Action, Block, Callback
 from tests.fakes.signing import SlackRequests
 from tests.fakes.slack_api import FakeSlack
@@ -41,12 +39,7 @@ async def run(tiny: bool) -> Result:
         result = Result("reply", "click Update + submit the modal: ack latency and time to views.open", size)
         await asyncio.to_thread(upgrade_stamp, org.url)
         async with FakeSlack() as fake:
-            svc = services(fake, org, messages_per_second=0)
-            try:
-                await prompt_everyone(svc, ZONES)
-            finally:
-                await close(svc)
-            prompts = first_messages(fake, org.owners())
+            prompts = await prompted(fake, org)
             fake.latency = LATENCY  # from here on: the prompts are out, the measured load starts
             unpaced = {"SLACK_MAX_MESSAGES_PER_SECOND": "0"}  # as in `serve`: okrbot's capacity, not Slack's
             async with (

@@ -36,12 +36,7 @@ async def run(tiny: bool) -> Result:
         result = Result("serve", "okrbot serve: ack latency, ingest, memory and start-up", size)
         await asyncio.to_thread(upgrade_stamp, org.url)  # alembic drives its own event loop
         async with FakeSlack() as fake:
-            svc = services(fake, org, messages_per_second=0)
-            try:
-                await prompt_everyone(svc, ZONES)
-            finally:
-                await close(svc)
-            prompts = first_messages(fake, org.owners())
+            prompts = await prompted(fake, org)
             # Unpaced: the fake enforces no limit, and this measures okrbot's own capacity. In production the
             # thread confirmations would drain at SLACK_MAX_MESSAGES_PER_SECOND after the check-ins are stored.
             unpaced = {"SLACK_MAX_MESSAGES_PER_SECOND": "0"}
@@ -56,6 +51,28 @@ async def run(tiny: bool) -> Result:
         result.add("start-up to /healthz (s)", round(ready, 3), "<= 2 s", startup_vs_target=round(ready / 2, 2))
         result.add("peak RSS after both loads (MB)", round(rss, 1), "<= 150 MB", rss_vs_target=round(rss / 150, 2))
     return result
+
+
+async def prompted(fake: FakeSlack, org) -> dict:
+    """The real tick sends every owner's Monday prompt (unpaced); returns each owner's prompt message."""
+    svc = services(fake, org, messages_per_second=0)
+    try:
+        await prompt_everyone(svc, ZONES)
+    finally:
+        await close(svc)
+    return first_messages(fake, org.owners())
+
+
+async def mixed_request(req: SlackRequests, i: int, user: str, prompts: dict):
+    """Request i of the ack load's mix, a quarter each: /okr team, /okr mine, a No change click, a thread reply."""
+    if i % 4 == 0:
+        return await req.command("/okr", text="team", user_id=user)
+    if i % 4 == 1:
+        return await req.command("/okr", text="mine", user_id=user)
+    msg = prompts[user]
+    if i % 4 == 2:
+        return await req.block_action(user, Action.NO_CHANGE, no_change_value(msg), message=msg)
+    return await req.message_im(user, "42 on track", thread_ts=msg.ts)
 
 
 def first_messages(fake: FakeSlack, users: list[str]) -> dict:
@@ -87,15 +104,7 @@ async def ack_latency(result: Result, req: SlackRequests, org: Org, prompts: dic
         user = owners[(i // 4) % len(owners)]
         async with sem:
             started = time.perf_counter()
-            if i % 4 == 0:
-                resp = await req.command("/okr", text="team", user_id=user)
-            elif i % 4 == 1:
-                resp = await req.command("/okr", text="mine", user_id=user)
-            elif i % 4 == 2:
-                msg = prompts[user]
-                resp = await req.block_action(user, Action.NO_CHANGE, no_change_value(msg), message=msg)
-            else:
-                resp = await req.message_im(user, "42 on track", thread_ts=prompts[user].ts)
+            resp = await mixed_request(req, i, user, prompts)
             latencies.append(time.perf_counter() - started)
         errors += resp.status != 200
 
