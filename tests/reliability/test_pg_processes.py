@@ -4,10 +4,8 @@ Counts what a person would notice: a prompt or digest sent twice, a reply record
 """
 
 import asyncio
-import os
 import signal
 import sqlite3
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -27,7 +25,7 @@ from tests import pg
 from tests.fakes.signing import SlackRequests
 from tests.reliability.helpers import wait_for
 from tests.reliability.test_inbox_durability import MONDAY_10_UTC, start_serve
-from tests.reliability.test_two_schedulers import INSTANTS, ROOT
+from tests.reliability.test_two_schedulers import scheduler
 from tests.scenario import digest_seed
 from tests.scenario.seed import ledger_rows
 
@@ -53,23 +51,6 @@ async def prompted_pg_org(fake, tmp_path: Path) -> tuple[PgOrg, dict]:
     return moved, prompts
 
 
-async def ticks(bot, cwd: Path) -> None:
-    """One scheduler process: `okrbot tick --at` for each instant in turn (as test_two_schedulers, more time)."""
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": bot.fake.token,
-        "SLACK_API_URL": bot.fake.base_url,
-        "DATABASE_URL": bot.settings.database_url,
-        "PYTHONPATH": str(ROOT),
-    }
-    script = " && ".join(f"{sys.executable} -m bot tick --at {at}" for at in INSTANTS)
-    proc = await asyncio.create_subprocess_shell(
-        script, cwd=cwd, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
-    )
-    _, err = await asyncio.wait_for(proc.communicate(), timeout=600)  # 16 interpreter starts on 2 busy cores
-    assert proc.returncode == 0, err.decode()[-2000:]
-
-
 async def _scalar_rows(url: str, sql: str) -> list:
     engine = create_async_engine(url)
     try:
@@ -81,7 +62,7 @@ async def _scalar_rows(url: str, sql: str) -> list:
 
 async def test_four_tick_processes_at_once_send_every_prompt_and_digest_exactly_once(bot, tmp_path):
     await digest_seed.seed(bot)
-    await asyncio.gather(*(ticks(bot, tmp_path) for _ in range(4)))
+    await asyncio.gather(*(scheduler(bot, tmp_path) for _ in range(4)))  # 4 processes, each every instant
 
     posts = [c for c in bot.fake.calls_to("chat.postMessage") if c.ok]
     same = Counter((c.args["channel"], c.args.get("thread_ts"), c.args["text"]) for c in posts)

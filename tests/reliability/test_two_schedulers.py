@@ -20,7 +20,8 @@ INSTANTS = [
 ]
 
 
-async def scheduler(bot, cwd: Path) -> int:
+async def scheduler(bot, cwd: Path) -> None:
+    """One scheduler process: `okrbot tick --at` for each instant in turn."""
     env = {
         **os.environ,
         "SLACK_BOT_TOKEN": bot.fake.token,

@@ -8,16 +8,24 @@ from storage.db import Database
 from storage.gate import Gate
 
 
-async def test_an_urgent_waiter_goes_ahead_of_the_queue_and_each_class_stays_in_order():
-    gate = Gate(1)
-    order: list[str] = []
-    release = asyncio.Event()
+def recorder(gate: Gate, order: list[str]):
+    """A unit of work that notes its name in `order` once it holds the gate, and holds it until `hold` is set."""
 
     async def unit(name: str, urgent: bool = False, hold: asyncio.Event | None = None) -> None:
         async with gate.hold(urgent=urgent):
             order.append(name)
             if hold is not None:
                 await hold.wait()
+
+    return unit
+
+
+async def test_an_urgent_waiter_goes_ahead_of_the_queue_and_each_class_stays_in_order():
+    gate = Gate(1)
+    order: list[str] = []
+    release = asyncio.Event()
+
+    unit = recorder(gate, order)
 
     first = asyncio.create_task(unit("running", hold=release))
     await asyncio.sleep(0)
@@ -35,11 +43,7 @@ async def test_a_cancelled_waiter_neither_holds_nor_loses_a_slot():
     release = asyncio.Event()
     got: list[str] = []
 
-    async def unit(name: str, hold: asyncio.Event | None = None, urgent: bool = False) -> None:
-        async with gate.hold(urgent=urgent):
-            got.append(name)
-            if hold is not None:
-                await hold.wait()
+    unit = recorder(gate, got)
 
     holder = asyncio.create_task(unit("holder", hold=release))
     await asyncio.sleep(0)
@@ -91,11 +95,7 @@ async def test_a_long_urgent_burst_still_lets_a_waiting_worker_in_every_few_turn
     order: list[str] = []
     release = asyncio.Event()
 
-    async def unit(name: str, urgent: bool = False, hold: asyncio.Event | None = None) -> None:
-        async with gate.hold(urgent=urgent):
-            order.append(name)
-            if hold is not None:
-                await hold.wait()
+    unit = recorder(gate, order)
 
     first = asyncio.create_task(unit("running", hold=release))
     await asyncio.sleep(0)
