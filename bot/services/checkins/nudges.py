@@ -80,7 +80,7 @@ async def _claim(svc: Services, at: datetime) -> tuple[list[NudgePlan], list[str
             answered = await checkins.checked_in_since(session=session, kr_ids=detail["krs"], since=prompt.sent_at)
             missing = [kr_id for kr_id in detail["krs"] if kr_id not in answered]
             if not missing:
-                await _record_answered(session, prompt, row, at)
+                await _skip(session, prompt, row, "answered", at)
                 continue
             row_id = await _take(session, prompt, row, at)
             if row_id is None:
@@ -142,23 +142,28 @@ def _stale(prompt: SendLedger, newest: dict[str, datetime], due: datetime, late_
 
 
 async def _skip_stale(session, prompt: SendLedger, row: SendLedger | None, why: str, at: datetime) -> list[str]:
+    if not await _skip(session, prompt, row, why, at):
+        return []
+    return [f"skipped nudge for {prompt.recipient} ({prompt.period}): {why}"]
+
+
+async def _skip(session, prompt: SendLedger, row: SendLedger | None, why: str, at: datetime) -> bool:
+    """Record this prompt's nudge as skipped (why: answered, stale); False if another tick took it first."""
     if row is not None:
         if not await ledger.reclaim(session=session, ledger_id=row.id, from_status=row.status, at=at):
-            return []
+            return False
         await ledger.finish(session=session, ledger_id=row.id, status="skipped", at=at, error=why)
-    else:
-        kept = await ledger.claim(
-            session=session,
-            recipient=prompt.recipient,
-            kind=SendKind.NUDGE,
-            period=prompt.period,
-            at=at,
-            status="skipped",
-            error=why,
-        )
-        if kept is None:
-            return []
-    return [f"skipped nudge for {prompt.recipient} ({prompt.period}): {why}"]
+        return True
+    kept = await ledger.claim(
+        session=session,
+        recipient=prompt.recipient,
+        kind=SendKind.NUDGE,
+        period=prompt.period,
+        at=at,
+        status="skipped",
+        error=why,
+    )
+    return kept is not None
 
 
 async def _away(session, owner_id: str, at: datetime) -> bool:
@@ -171,21 +176,6 @@ async def _name(session, person_id: str | None) -> str:
         return ""
     person = await people.get_person(session=session, person_id=person_id)
     return name_of(person, person_id)
-
-
-async def _record_answered(session, prompt: SendLedger, row: SendLedger | None, at: datetime) -> None:
-    if row is not None:
-        await ledger.finish(session=session, ledger_id=row.id, status="skipped", at=at, error="answered")
-    else:
-        await ledger.claim(
-            session=session,
-            recipient=prompt.recipient,
-            kind=SendKind.NUDGE,
-            period=prompt.period,
-            at=at,
-            status="skipped",
-            error="answered",
-        )
 
 
 async def _take(session, prompt: SendLedger, row: SendLedger | None, at: datetime) -> int | None:
