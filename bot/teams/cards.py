@@ -7,7 +7,8 @@ sent with textFormat "plain", because Teams reads a message's text as Markdown b
 
 Buttons are Action.Execute (docs/teams.md says why): each carries `data.action` (a Verb) and the ids it
 needs; teams_in/cards.py reads them back. Inputs are named `<field>-<kr id>`, because Action.Execute sends
-every input of the card and a prompt asks about several KRs.
+every input of the card and a prompt asks about several KRs. The buttons that open a dialog (task module) are
+Action.Submit with `msteams.type: task/fetch` and a `dialog_id` (Dialog), read back by teams_in/dialogs.py.
 """
 
 import re
@@ -24,9 +25,11 @@ from microsoft_teams.cards import (
     Container,
     ExecuteAction,
     RichTextBlock,
+    SubmitAction,
     TextInput,
     TextRun,
 )
+from microsoft_teams.cards.utilities import OpenDialogData
 
 from bot.okr.messages import Notice
 from bot.okr.messages.checkins import CheckInPrompt, CheckInRecorded, PromptItem
@@ -43,6 +46,29 @@ class Verb(StrEnum):
     CHECKIN = "checkin"
     NO_CHANGE = "no_change"
     UNDO = "undo"
+
+
+class Dialog(StrEnum):
+    """Which dialog (task module) a card button opens (`dialog_id` in its task/fetch); teams_in.dialogs routes on it."""
+
+    CHECKIN = "checkin"  # the full check-in form for one KR of a prompt
+    EDIT = "edit_checkin"  # the same form, prefilled with a recorded check-in, amending it
+    NOTE = "note"  # Add note, from a manager digest's per-person card
+    NOTES = "notes"  # Show notes, from the same card
+
+
+class DialogSubmit(StrEnum):
+    """What a dialog's Submit asks for (`action` in its task/submit)."""
+
+    CHECKIN = "checkin_form"
+    NOTE = "save_note"
+
+
+def open_dialog(title: str, dialog: Dialog, **data) -> SubmitAction:
+    """A button that opens a dialog: Action.Submit with `msteams.type: task/fetch` (Action.Execute cannot open one)."""
+    # The SDK's OpenDialogData writes `msteams: {type: task/fetch, key: null}`; Teams needs only the type.
+    opens = OpenDialogData(str(dialog), data).with_msteams({"type": "task/fetch"})
+    return SubmitAction(title=title, data=opens, associated_inputs="none")
 
 
 def input_id(field: str, kr_id: int) -> str:
@@ -135,6 +161,7 @@ def _ask(item: PromptItem) -> Container:
         actions=[
             execute("Save", Verb.CHECKIN, inputs=True, kr=kr.id),
             execute("No change", Verb.NO_CHANGE, kr=kr.id),
+            open_dialog("Open form", Dialog.CHECKIN, kr=kr.id),  # value, confidence, comment and blockers
         ]
     )
     return Container(
@@ -165,8 +192,9 @@ def _recorded(message: CheckInRecorded) -> MessageActivityInput:
         for label, value in (("Comment", line.comment), ("Blockers", line.blockers)):
             if value:
                 body.append(run(f"{label}: {value}", subtle=True))
-        title = "Undo" if len(message.lines) == 1 else f"Undo {line.kr_title}"[:40]
-        actions.append(execute(title, Verb.UNDO, checkin=line.checkin_id))
+        edit, undo = ("Edit", "Undo") if len(message.lines) == 1 else (f"Edit {line.kr_title}", f"Undo {line.kr_title}")
+        actions.append(open_dialog(edit[:40], Dialog.EDIT, checkin=line.checkin_id))
+        actions.append(execute(undo[:40], Verb.UNDO, checkin=line.checkin_id))
     summary = f"{message.heading}: " + "; ".join(f"{line.kr_title}: {line.text}" for line in message.lines)
     return card_activity(summary, body, actions)
 
