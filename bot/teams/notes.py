@@ -16,7 +16,9 @@ from bot.services.notes import NOTE_LIMIT
 from bot.teams.cards import Dialog, DialogSubmit, card_activity, open_dialog, render, run
 from bot.teams.dialogs import dialog, error_line, submit_button
 
-NOTES_SHOWN = 10  # the newest; a card (and so a dialog) holds about 28 KB, a note up to 3,000 characters
+# A card (and so a dialog) holds about 28 KB and a note up to 3,000 characters: show the newest that fit.
+NOTES_SHOWN = 10
+NOTE_CHARS = 18_000
 
 
 def note_buttons(subject_id: str) -> list[SubmitAction]:
@@ -54,15 +56,25 @@ def _note_lines(n: NoteItem) -> list:
     return [run(f"{n.author_name or n.author_id}, {n.created_at:%d %b %Y} ({who}){cycle}", bold=True), run(n.body)]
 
 
+def _newest(notes: tuple[NoteItem, ...]) -> list[NoteItem]:
+    """The newest notes that fit in one card, newest first (the service lists them oldest first); at least one."""
+    shown: list[NoteItem] = []
+    for n in reversed(notes):
+        if shown and (len(shown) == NOTES_SHOWN or sum(len(s.body) for s in shown) + len(n.body) > NOTE_CHARS):
+            break
+        shown.append(n)
+    return shown
+
+
 def _list_body(m: NoteList) -> list:
     scope = f" in {m.cycle_name}" if m.cycle_name else ""
     if not m.notes:
         return [run(f"No review notes about {m.subject_name}{scope} yet.")]
-    shown = m.notes[-NOTES_SHOWN:]  # oldest first from the service: keep the newest
+    shown = _newest(m.notes)
     body: list = [run(f"Review notes about {m.subject_name}{scope}", bold=True)]
     if len(m.notes) > len(shown):
         body.append(run(f"The newest {len(shown)} of {len(m.notes)}.", subtle=True))
-    return body + [line for n in reversed(shown) for line in _note_lines(n)]
+    return body + [line for n in shown for line in _note_lines(n)]
 
 
 def notes_dialog(m: NoteList) -> TaskModuleResponse:

@@ -1,13 +1,14 @@
 """Alice answers her prompt in the full form (a dialog): Open form, fill value, confidence, comment and blockers,
 Save; a bad value redraws the dialog with the error and what she typed; Edit on the confirmation amends."""
 
+from copy import deepcopy
 from datetime import timedelta
 
 from sqlmodel import select
 
 from bot.services.okr_io.importer import import_okrs
 from storage.models import CheckIn, KeyResult
-from tests.teams.activities import BOB_CHAT, CHAT, button, card_action, card_of, inputs, install, post_json
+from tests.teams.activities import ALICE, BOB_CHAT, CHAT, button, card_action, card_of, inputs, install, post_json
 from tests.teams.dialogs import fetch, opener, openers, submit, submit_data
 from tests.teams.test_teams_checkin import MONDAY_10_BERLIN, OKRS, card_texts
 
@@ -138,3 +139,33 @@ async def test_a_doctored_or_stale_dialog_is_refused_clearly(teams_bot):
     await submit(teams_bot, dialog, value="43")  # a newer check-in: the first confirmation's Edit is stale now
     stale = await fetch(teams_bot, opener(confirmation, "Edit"))
     assert stale.message == "Only the latest check-in of a KR can be edited or undone."
+
+
+async def test_a_done_or_not_done_kr_gets_a_choice_in_the_form(teams_bot):
+    okrs = deepcopy(OKRS)
+    okrs["objectives"][0]["key_results"] = [{"title": "Ship the guided setup", "owner": ALICE, "kind": "binary"}]
+    await import_okrs(teams_bot.svc, okrs, dry_run=False)
+    await post_json(teams_bot, install(teams_bot.connector))
+    await teams_bot.tick(MONDAY_10_BERLIN)
+    dialog = await fetch(teams_bot, opener(card_of(teams_bot.connector.sent(CHAT)[0]), "Open form"))
+    (status,) = [i for i in dialog.card["body"] if i.get("id") == "value"]
+    assert status["type"] == "Input.ChoiceSet" and status["value"] == "not_done"
+    assert [c["value"] for c in status["choices"]] == ["done", "not_done"]
+    bad = await submit(teams_bot, dialog, value="maybe")
+    assert "Choose done or not done." in bad.texts()
+    closed = await submit(teams_bot, dialog, value="done")
+    assert closed.message.startswith("Saved: Ship the guided setup, done")
+    (ci,) = await _checkins(teams_bot)
+    assert ci.value == 1
+
+
+async def test_a_confirmation_that_cannot_be_posted_still_closes_the_dialog_saying_so(teams_bot):
+    card = await _prompted(teams_bot)
+    dialog = await fetch(teams_bot, opener(card, "Open form"))
+    teams_bot.connector.fail_next = [(403, {}, {"error": {"code": "ConversationBlockedByUser"}})]
+    closed = await submit(teams_bot, dialog, value="42")
+    assert closed.message == (
+        "Done, but okrbot could not post the confirmation in this chat (teams_403 ConversationBlockedByUser)."
+    )
+    (ci,) = await _checkins(teams_bot)  # recorded before the confirmation was sent: not lost, not doubled
+    assert ci.value == 42

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from bot.services.notes import add_note
 from bot.services.okr_io.importer import import_okrs
 from storage.models import ReviewNote
 from tests.teams.activities import ALICE, BOB, BOB_CHAT, CHANNEL, CHAT, card_of, install, message, post
@@ -156,3 +157,15 @@ async def test_no_note_text_reaches_any_connector_call_log_line_or_other_dialog_
     for answer in others:
         assert answer.message == REFUSAL and "NOTE-" not in json.dumps(answer.body)
     assert caplog.records and not any("NOTE-" in r.getMessage() for r in caplog.records)
+
+
+async def test_show_notes_lists_the_newest_notes_that_fit_in_one_dialog(teams_bot):
+    cards = await _digest_cards(teams_bot)
+    for i in range(8):
+        teams_bot.svc.clock = lambda i=i: FRIDAY_16 + timedelta(hours=1 + i)
+        await add_note(teams_bot.svc, author_id=BOB, subject_id=ALICE, body=f"N{i}:" + "y" * 2990)
+    shown = await fetch(teams_bot, opener(cards["Alice"], "Show notes"), who="bob")
+    text = shown.texts()
+    assert "The newest 6 of 8." in text and "N0:" not in text and "N1:" not in text
+    assert text.index("N7:") < text.index("N2:")  # newest first
+    assert len(json.dumps(shown.body)) < 28_000  # Teams' card size limit
