@@ -20,7 +20,7 @@ def opener(card: dict, title: str) -> dict:
     return found
 
 
-def _invoke(connector, name: str, data: dict, **kw) -> dict:
+def invoke(connector, name: str, data: dict, **kw) -> dict:
     return {**_base(connector, "invoke", **kw), "name": name, "value": {"data": data, "context": {"theme": "default"}}}
 
 
@@ -64,15 +64,15 @@ def _answer(status: int, body: dict) -> Answer:
 async def fetch(bot, button: dict, **kw) -> Answer:
     """Press a dialog-opening button: its data arrives in a task/fetch (it associates no inputs)."""
     assert button.get("associatedInputs") == "none"
-    return _answer(*await post_json(bot, _invoke(bot.connector, "task/fetch", dict(button["data"]), **kw)))
+    return _answer(*await post_json(bot, invoke(bot.connector, "task/fetch", dict(button["data"]), **kw)))
 
 
 async def submit(bot, answer: Answer, who: str = "alice", **typed) -> Answer:
     """Press the dialog's Submit: its data with the dialog's inputs (and what was typed) merged in."""
     data = {**answer.inputs(**typed), **answer.submit()["data"]}
-    return _answer(*await post_json(bot, _invoke(bot.connector, "task/submit", data, who=who)))
+    return _answer(*await post_json(bot, invoke(bot.connector, "task/submit", data, who=who)))
 
 
 async def submit_data(bot, data: dict, who: str = "alice") -> Answer:
     """A task/submit with exactly this data (a doctored or stale dialog)."""
-    return _answer(*await post_json(bot, _invoke(bot.connector, "task/submit", data, who=who)))
+    return _answer(*await post_json(bot, invoke(bot.connector, "task/submit", data, who=who)))

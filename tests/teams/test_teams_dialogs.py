@@ -9,7 +9,7 @@ from sqlmodel import select
 from bot.services.okr_io.importer import import_okrs
 from storage.models import CheckIn, KeyResult
 from tests.teams.activities import ALICE, BOB_CHAT, CHAT, button, card_action, card_of, inputs, install, post_json
-from tests.teams.dialogs import fetch, opener, openers, submit, submit_data
+from tests.teams.dialogs import fetch, invoke, opener, openers, submit, submit_data
 from tests.teams.test_teams_checkin import MONDAY_10_BERLIN, OKRS, card_texts
 
 
@@ -169,3 +169,12 @@ async def test_a_confirmation_that_cannot_be_posted_still_closes_the_dialog_sayi
     )
     (ci,) = await _checkins(teams_bot)  # recorded before the confirmation was sent: not lost, not doubled
     assert ci.value == 42
+
+
+async def test_a_dialog_invoke_from_no_known_person_opens_nothing(teams_bot):
+    card = await _prompted(teams_bot)
+    activity = invoke(teams_bot.connector, "task/fetch", opener(card, "Open form")["data"])
+    activity["from"] = {"id": "29:someone", "name": "Someone"}  # no Entra object id: not a person okrbot can name
+    status, body = await post_json(teams_bot, activity)
+    assert status == 200
+    assert body["task"] == {"type": "message", "value": "okrbot could not tell who pressed this button."}
