@@ -1,7 +1,8 @@
 """Dialogs (task modules): `task/fetch` opens one, `task/submit` saves it; one service call each.
 
-Opened from card buttons (bot.teams.cards.open_dialog): Open form on a prompt's KR and Edit on a confirmation
-(the check-in form: `checkins.form.prompt_form` / `edit_form`, then `validate` and `submit`, as Slack's modal),
+Opened from card buttons (bot.teams.cards.open_dialog): Open form on a prompt's KR, Edit on a confirmation and
+Edit on an unsure reply's line (the check-in form: `checkins.form.prompt_form` / `edit_form` /
+`confirm.edit_reply_form`, then `validate` and `submit`, as Slack's modal),
 Add note and Show notes on a manager digest's per-person card (`notes.note_modal`, `add_note`, `list_notes`,
 under the same permission rules as Slack: the person's line managers and HR).
 The data a button or a dialog carries is only ever a request: the clicker is the activity's sender, and every
@@ -14,10 +15,8 @@ import logging
 
 from microsoft_teams.api import TaskModuleResponse
 
-from bot.okr.messages.checkins import FormContext
-from bot.okr.types import CheckInSource
 from bot.services import notes
-from bot.services.checkins import form
+from bot.services.checkins import confirm, form
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import InvalidInput, OkrError
 from bot.services.kernel.ports import DeliveryFailed
@@ -52,6 +51,12 @@ def _typed(data: dict, names) -> dict[str, str]:
 
 async def _form_for(svc: Services, user_id: str, data: dict):
     """The form a dialog shows: a recorded check-in to edit, or a KR to check in on (after the permission check)."""
+    if data.get("pending") is not None:  # one line of an unsure reply: what okrbot understood
+        index, reply_ts = _int(data, "index"), data.get("ts")
+        if not isinstance(reply_ts, str):
+            raise InvalidInput(STALE)
+        pending = _int(data, "pending")
+        return await confirm.edit_reply_form(svc, user_id=user_id, pending_id=pending, index=index, reply_ts=reply_ts)
     checkin_id = _int(data, "checkin", optional=True)
     if checkin_id is not None:
         return await form.edit_form(svc, user_id=user_id, checkin_id=checkin_id)
@@ -67,20 +72,25 @@ async def _open_edit(svc: Services, user_id: str, data: dict) -> TaskModuleRespo
     return checkin_dialog(await _form_for(svc, user_id, {"checkin": _int(data, "checkin")}))
 
 
+async def _open_edit_reply(svc: Services, user_id: str, data: dict) -> TaskModuleResponse:
+    reply = {key: data.get(key) for key in ("pending", "index", "ts")}
+    return checkin_dialog(await _form_for(svc, user_id, reply), reply=reply)
+
+
 async def _submit_checkin(svc: Services, user_id: str, data: dict) -> TaskModuleResponse:
     shown = await _form_for(svc, user_id, data)  # refuses a stranger before any field is looked at
     typed = _typed(data, FIELDS)
-    c = shown.context
-    context = FormContext(CheckInSource.MODAL, kr_id=c.kr_id, checkin_id=c.checkin_id)  # the dialog is the form
+    context = shown.context  # rebuilt by the service from ids it checked, not read from the dialog
+    reply = {key: data.get(key) for key in ("pending", "index", "ts")} if data.get("pending") is not None else None
     try:
         if typed.get("confidence") not in (None, *CONFIDENCES):
             raise InvalidInput("Choose on track, at risk or off track.", field="confidence")
         sub = await form.validate(svc, user_id=user_id, context=context, values=dict(typed))
     except InvalidInput as exc:
-        return checkin_dialog(shown, typed=typed, error=(exc.field or "value", exc.message))
+        return checkin_dialog(shown, typed=typed, error=(exc.field or "value", exc.message), reply=reply)
     recorded = await form.submit(svc, user_id=user_id, sub=sub)
     line = recorded.lines[0]
-    return dialog_message(f"{'Updated' if c.checkin_id else 'Saved'}: {line.kr_title}, {line.text}")
+    return dialog_message(f"{'Updated' if context.checkin_id else 'Saved'}: {line.kr_title}, {line.text}")
 
 
 async def _open_note(svc: Services, user_id: str, data: dict) -> TaskModuleResponse:
@@ -103,7 +113,13 @@ async def _submit_note(svc: Services, user_id: str, data: dict) -> TaskModuleRes
     return dialog_message(notice.text)  # names the person, never repeats the note
 
 
-OPEN = {Dialog.CHECKIN: _open_checkin, Dialog.EDIT: _open_edit, Dialog.NOTE: _open_note, Dialog.NOTES: _open_notes}
+OPEN = {
+    Dialog.CHECKIN: _open_checkin,
+    Dialog.EDIT: _open_edit,
+    Dialog.EDIT_REPLY: _open_edit_reply,
+    Dialog.NOTE: _open_note,
+    Dialog.NOTES: _open_notes,
+}
 SUBMIT = {DialogSubmit.CHECKIN: _submit_checkin, DialogSubmit.NOTE: _submit_note}
 
 

@@ -32,7 +32,7 @@ from microsoft_teams.cards import (
 from microsoft_teams.cards.utilities import OpenDialogData
 
 from bot.okr.messages import Notice
-from bot.okr.messages.checkins import CheckInPrompt, CheckInRecorded, PromptItem
+from bot.okr.messages.checkins import CheckInPrompt, CheckInRecorded, PromptItem, ReplyUnsure
 from bot.okr.messages.read_models import KRView
 from bot.okr.types import Confidence, KRKind
 
@@ -46,6 +46,7 @@ class Verb(StrEnum):
     CHECKIN = "checkin"
     NO_CHANGE = "no_change"
     UNDO = "undo"
+    CONFIRM = "confirm_reply"  # record a plain-words reply okrbot was not sure it read right
 
 
 class Dialog(StrEnum):
@@ -53,6 +54,7 @@ class Dialog(StrEnum):
 
     CHECKIN = "checkin"  # the full check-in form for one KR of a prompt
     EDIT = "edit_checkin"  # the same form, prefilled with a recorded check-in, amending it
+    EDIT_REPLY = "edit_reply"  # the same form, prefilled with one line of an unsure reply
     NOTE = "note"  # Add note, from a manager digest's per-person card
     NOTES = "notes"  # Show notes, from the same card
 
@@ -196,6 +198,25 @@ def _recorded(message: CheckInRecorded) -> MessageActivityInput:
         actions.append(open_dialog(edit[:40], Dialog.EDIT, checkin=line.checkin_id))
         actions.append(execute(undo[:40], Verb.UNDO, checkin=line.checkin_id))
     summary = f"{message.heading}: " + "; ".join(f"{line.kr_title}: {line.text}" for line in message.lines)
+    return card_activity(summary, body, actions)
+
+
+@render.register
+def _unsure(message: ReplyUnsure) -> MessageActivityInput:
+    """Nothing recorded yet: Confirm records exactly these lines; Edit opens the form for an unsure one."""
+    body: list = [run("I'm not sure I read that right, so nothing is recorded yet. I understood:", bold=True)]
+    reply = dict(pending=message.pending_id, ts=message.reply_ts)
+    actions = [execute("Confirm", Verb.CONFIRM, check=message.check, **reply)]
+    for line in message.lines:
+        body.append(run(f"{line.index}. {line.kr_title}: {line.text}"))
+        for label, value in (("Comment", line.comment), ("Blockers", line.blockers)):
+            if value:
+                body.append(run(f"{label}: {value}", subtle=True))
+        if line.reason:
+            body.append(run(f"Not sure: {line.reason}", subtle=True))
+            title = "Edit" if len(message.lines) == 1 else f"Edit {line.index}"
+            actions.append(open_dialog(title, Dialog.EDIT_REPLY, index=line.index, **reply))
+    summary = "Not recorded yet, please confirm: " + "; ".join(f"{x.kr_title}: {x.text}" for x in message.lines)
     return card_activity(summary, body, actions)
 
 

@@ -56,8 +56,11 @@ def _value_input(f: CheckInForm, typed: str) -> ChoiceSetInput | TextInput:
     return TextInput(id="value", label=f"Current value{unit}", value=typed, placeholder="e.g. 42")
 
 
-def checkin_dialog(f: CheckInForm, *, typed: dict | None = None, error: tuple[str, str] | None = None):
-    """The check-in form for one KR (prefilled from `f`, or with what was `typed`); `error` is (field, message)."""
+def checkin_dialog(
+    f: CheckInForm, *, typed: dict | None = None, error: tuple[str, str] | None = None, reply: dict | None = None
+):
+    """The check-in form for one KR (prefilled from `f`, or with what was `typed`); `error` is (field, message);
+    `reply` (pending, index, ts) when it edits a line of an unsure reply, so the submit can rebuild the same form."""
     typed = typed if typed is not None else {}
     now = {
         "value": typed.get("value", f.value),
@@ -82,5 +85,5 @@ def checkin_dialog(f: CheckInForm, *, typed: dict | None = None, error: tuple[st
         if error and (error[0] == name or (name == "value" and error[0] not in FIELDS)):
             body.append(error_line(error[1]))
     context = f.context
-    save = submit_button("Save", DialogSubmit.CHECKIN, kr=context.kr_id, checkin=context.checkin_id)
+    save = submit_button("Save", DialogSubmit.CHECKIN, kr=context.kr_id, checkin=context.checkin_id, **(reply or {}))
     return dialog("Edit check-in" if f.editing else "Check in", body, submit=save)
