@@ -188,15 +188,21 @@ def _prompt(message: CheckInPrompt) -> MessageActivityInput:
 @render.register
 def _recorded(message: CheckInRecorded) -> MessageActivityInput:
     body: list = [run(message.heading, bold=True)]
+    one = len(message.lines) == 1
     actions = []
     for line in message.lines:
         body.append(run(f"{line.kr_title}: {line.text}"))
         for label, value in (("Comment", line.comment), ("Blockers", line.blockers)):
             if value:
                 body.append(run(f"{label}: {value}", subtle=True))
-        edit, undo = ("Edit", "Undo") if len(message.lines) == 1 else (f"Edit {line.kr_title}", f"Undo {line.kr_title}")
-        actions.append(open_dialog(edit[:40], Dialog.EDIT, checkin=line.checkin_id))
-        actions.append(execute(undo[:40], Verb.UNDO, checkin=line.checkin_id))
+        edit, undo = ("Edit", "Undo") if one else (f"Edit {line.kr_title}"[:40], f"Undo {line.kr_title}"[:40])
+        buttons = [
+            open_dialog(edit, Dialog.EDIT, checkin=line.checkin_id),
+            execute(undo, Verb.UNDO, checkin=line.checkin_id),
+        ]
+        # Several lines: each line's buttons under it (Teams shows only the first few of a card's own actions).
+        actions += buttons if one else []
+        body += [] if one else [ActionSet(actions=buttons)]
     summary = f"{message.heading}: " + "; ".join(f"{line.kr_title}: {line.text}" for line in message.lines)
     return card_activity(summary, body, actions)
 

@@ -8,7 +8,18 @@ from sqlmodel import select
 
 from bot.services.okr_io.importer import import_okrs
 from storage.models import CheckIn, KeyResult
-from tests.teams.activities import ALICE, BOB_CHAT, CHAT, button, card_action, card_of, inputs, install, post_json
+from tests.teams.activities import (
+    ALICE,
+    BOB_CHAT,
+    CHAT,
+    button,
+    card_action,
+    card_of,
+    inputs,
+    install,
+    message,
+    post_json,
+)
 from tests.teams.dialogs import fetch, invoke, opener, openers, submit, submit_data
 from tests.teams.test_teams_checkin import MONDAY_10_BERLIN, OKRS, card_texts
 
@@ -178,3 +189,24 @@ async def test_a_dialog_invoke_from_no_known_person_opens_nothing(teams_bot):
     status, body = await post_json(teams_bot, activity)
     assert status == 200
     assert body["task"] == {"type": "message", "value": "okrbot could not tell who pressed this button."}
+
+
+async def test_a_confirmation_of_several_krs_has_edit_and_undo_under_each_line(teams_bot):
+    okrs = deepcopy(OKRS)
+    okrs["objectives"][0]["key_results"].append({"title": "Ship the guided setup", "owner": ALICE, "kind": "binary"})
+    await import_okrs(teams_bot.svc, okrs, dry_run=False)
+    await post_json(teams_bot, install(teams_bot.connector))
+    await teams_bot.tick(MONDAY_10_BERLIN)
+    teams_bot.svc.clock = lambda: MONDAY_10_BERLIN + timedelta(hours=1)
+    await post_json(teams_bot, message(teams_bot.connector, "1: 40, on track\n2: done, on track"))
+    confirmation = card_of(teams_bot.connector.sent(CHAT)[-1])
+    assert confirmation.get("actions") is None  # each line's buttons sit under it
+    sets = [b for b in confirmation["body"] if b["type"] == "ActionSet"]
+    assert [[a["title"] for a in s["actions"]] for s in sets] == [
+        ["Edit Activation rate", "Undo Activation rate"],
+        ["Edit Ship the guided setup", "Undo Ship the guided setup"],
+    ]
+    dialog = await fetch(teams_bot, opener(confirmation, "Edit Ship the guided setup"))
+    assert "Ship the guided setup" in dialog.texts() and dialog.inputs()["value"] == "done"
+    closed = await submit(teams_bot, dialog, value="not_done")
+    assert closed.message.startswith("Updated: Ship the guided setup, not done")
