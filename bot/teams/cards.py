@@ -209,7 +209,7 @@ def _recorded(message: CheckInRecorded) -> MessageActivityInput:
 
 @render.register
 def _unsure(message: ReplyUnsure) -> MessageActivityInput:
-    """Nothing recorded yet: Confirm records exactly these lines; Edit opens the form for an unsure one."""
+    """Nothing recorded yet: Confirm records exactly these lines; Edit (under each unsure line) opens the form."""
     body: list = [run("I'm not sure I read that right, so nothing is recorded yet. I understood:", bold=True)]
     reply = dict(pending=message.pending_id, ts=message.reply_ts)
     actions = [execute("Confirm", Verb.CONFIRM, check=message.check, **reply)]
@@ -221,7 +221,7 @@ def _unsure(message: ReplyUnsure) -> MessageActivityInput:
         if line.reason:
             body.append(run(f"Not sure: {line.reason}", subtle=True))
             title = "Edit" if len(message.lines) == 1 else f"Edit {line.index}"
-            actions.append(open_dialog(title, Dialog.EDIT_REPLY, index=line.index, **reply))
+            body.append(ActionSet(actions=[open_dialog(title, Dialog.EDIT_REPLY, index=line.index, **reply)]))
     summary = "Not recorded yet, please confirm: " + "; ".join(f"{x.kr_title}: {x.text}" for x in message.lines)
     return card_activity(summary, body, actions)
 
