@@ -1,7 +1,8 @@
 """Teams activities: remember where each person is; route commands, card buttons and 1:1 chat text.
 
 `okr …` text (1:1, or after an @mention in a channel) goes to teams_in.commands; card buttons
-(adaptiveCard/action invokes) to teams_in.cards; any other 1:1 text to the same DM routes as Slack.
+(adaptiveCard/action invokes) to teams_in.cards; dialogs (task/fetch, task/submit) to teams_in.dialogs; any
+other 1:1 text to the same DM routes as Slack.
 
 The SDK has checked the activity's JWT (unless TEAMS_ALLOW_UNAUTHENTICATED) before any handler here runs.
 Handlers run inside the HTTP request (the SDK answers when they return); a plain-words check-in is small.
@@ -15,6 +16,8 @@ from microsoft_teams.api import (
     ConversationUpdateActivity,
     InstalledActivity,
     MessageActivity,
+    TaskFetchInvokeActivity,
+    TaskSubmitInvokeActivity,
 )
 from microsoft_teams.api.activities.utils.strip_mentions_text import StripMentionsTextOptions
 from microsoft_teams.apps import ActivityContext, App
@@ -24,7 +27,7 @@ from bot.services.kernel.context import Services
 from bot.services.kernel.errors import OkrError
 from bot.services.kernel.inbox import handle_dm
 from bot.teams.cards import render, said
-from teams_in import cards, commands
+from teams_in import cards, commands, dialogs
 
 log = logging.getLogger(__name__)
 NOT_A_REPLY = (
@@ -114,6 +117,13 @@ async def on_card_action(svc: Services, ctx: ActivityContext[AdaptiveCardInvokeA
     return await cards.on_card_action(svc, addresses.teams_person_id(aad), ctx.activity)
 
 
+async def on_dialog(svc: Services, ctx, answer):
+    """A dialog's task/fetch or task/submit (teams_in.dialogs), from the activity's sender."""
+    await _remember(svc, ctx.activity)
+    aad = getattr(ctx.activity.from_, "aad_object_id", None)
+    return await answer(svc, addresses.teams_person_id(aad) if aad else None, ctx.activity)
+
+
 def register(app: App, svc: Services) -> None:
     """Bind the handlers to `svc` (the SDK checks each handler's ActivityContext type hint)."""
 
@@ -134,3 +144,11 @@ def register(app: App, svc: Services) -> None:
     @app.on_card_action
     async def card_action(ctx: ActivityContext[AdaptiveCardInvokeActivity]):
         return await on_card_action(svc, ctx)
+
+    @app.on_dialog_open
+    async def dialog_open(ctx: ActivityContext[TaskFetchInvokeActivity]):
+        return await on_dialog(svc, ctx, dialogs.open_dialog)
+
+    @app.on_dialog_submit
+    async def dialog_submit(ctx: ActivityContext[TaskSubmitInvokeActivity]):
+        return await on_dialog(svc, ctx, dialogs.submit_dialog)

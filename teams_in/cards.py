@@ -1,18 +1,22 @@
-"""Card buttons (Action.Execute → invoke `adaptiveCard/action`): Save, No change and Undo, one service call each.
+"""Card buttons (Action.Execute → invoke `adaptiveCard/action`): Save, No change, Undo, Confirm; one service call each.
 
 The same check-in services as Slack's buttons and modal: `form.validate` reads the value with the same parser,
 `form.submit` / `no_change` / `undo_checkin` check the permission (owner, co-owner, an away owner's delegate,
-admins) and post the confirmation card into the person's chat. The invoke's own answer is a short message
-Teams shows on the card: what was done, or exactly what was wrong (then nothing is recorded).
+admins) and post the confirmation card into the person's chat; Confirm records an unsure plain-words reply
+(`confirm.confirm_reply` checks the kept reply is the clicker's own and still reads the same). The invoke's own
+answer is a short message Teams shows on the card: what was done, or exactly what was wrong (then nothing is
+recorded).
 """
 
 import logging
 
 from microsoft_teams.api import AdaptiveCardActionMessageResponse, AdaptiveCardInvokeActivity
 
+from bot.okr.messages import Delivery
 from bot.okr.messages.checkins import FormContext
 from bot.okr.types import CheckInSource
-from bot.services.checkins import form
+from bot.services import addresses
+from bot.services.checkins import confirm, form
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import InvalidInput, OkrError
 from bot.services.kernel.ports import DeliveryFailed
@@ -55,7 +59,20 @@ async def _undo(svc: Services, user_id: str, data: dict) -> str:
     return notice.text
 
 
-VERBS = {Verb.CHECKIN: _checkin, Verb.NO_CHANGE: _no_change, Verb.UNDO: _undo}
+async def _confirm(svc: Services, user_id: str, data: dict) -> str:
+    check, reply_ts = data.get("check"), data.get("ts")
+    address = await addresses.find(svc.db, user_id)
+    if not isinstance(check, str) or not isinstance(reply_ts, str) or address is None:
+        raise InvalidInput(STALE)
+    # The clicker's own chat: where their reply was kept and where the confirmation goes (never a chat data names).
+    where = Delivery(address.channel, reply_ts)
+    recorded = await confirm.confirm_reply(
+        svc, user_id=user_id, pending_id=_int(data, "pending"), check=check, reply_ts=reply_ts, thread=where
+    )
+    return "Recorded: " + "; ".join(f"{line.kr_title}, {line.text}" for line in recorded.lines)
+
+
+VERBS = {Verb.CHECKIN: _checkin, Verb.NO_CHANGE: _no_change, Verb.UNDO: _undo, Verb.CONFIRM: _confirm}
 
 
 async def on_card_action(svc: Services, user_id: str, activity: AdaptiveCardInvokeActivity):

@@ -7,7 +7,8 @@ sent with textFormat "plain", because Teams reads a message's text as Markdown b
 
 Buttons are Action.Execute (docs/teams.md says why): each carries `data.action` (a Verb) and the ids it
 needs; teams_in/cards.py reads them back. Inputs are named `<field>-<kr id>`, because Action.Execute sends
-every input of the card and a prompt asks about several KRs.
+every input of the card and a prompt asks about several KRs. The buttons that open a dialog (task module) are
+Action.Submit with `msteams.type: task/fetch` and a `dialog_id` (Dialog), read back by teams_in/dialogs.py.
 """
 
 import re
@@ -24,12 +25,14 @@ from microsoft_teams.cards import (
     Container,
     ExecuteAction,
     RichTextBlock,
+    SubmitAction,
     TextInput,
     TextRun,
 )
+from microsoft_teams.cards.utilities import OpenDialogData
 
 from bot.okr.messages import Notice
-from bot.okr.messages.checkins import CheckInPrompt, CheckInRecorded, PromptItem
+from bot.okr.messages.checkins import CheckInPrompt, CheckInRecorded, PromptItem, ReplyUnsure
 from bot.okr.messages.read_models import KRView
 from bot.okr.types import Confidence, KRKind
 
@@ -43,6 +46,31 @@ class Verb(StrEnum):
     CHECKIN = "checkin"
     NO_CHANGE = "no_change"
     UNDO = "undo"
+    CONFIRM = "confirm_reply"  # record a plain-words reply okrbot was not sure it read right
+
+
+class Dialog(StrEnum):
+    """Which dialog (task module) a card button opens (`dialog_id` in its task/fetch); teams_in.dialogs routes on it."""
+
+    CHECKIN = "checkin"  # the full check-in form for one KR of a prompt
+    EDIT = "edit_checkin"  # the same form, prefilled with a recorded check-in, amending it
+    EDIT_REPLY = "edit_reply"  # the same form, prefilled with one line of an unsure reply
+    NOTE = "note"  # Add note, from a manager digest's per-person card
+    NOTES = "notes"  # Show notes, from the same card
+
+
+class DialogSubmit(StrEnum):
+    """What a dialog's Submit asks for (`action` in its task/submit)."""
+
+    CHECKIN = "checkin_form"
+    NOTE = "save_note"
+
+
+def open_dialog(title: str, dialog: Dialog, **data) -> SubmitAction:
+    """A button that opens a dialog: Action.Submit with `msteams.type: task/fetch` (Action.Execute cannot open one)."""
+    # The SDK's OpenDialogData writes `msteams: {type: task/fetch, key: null}`; Teams needs only the type.
+    opens = OpenDialogData(str(dialog), data).with_msteams({"type": "task/fetch"})
+    return SubmitAction(title=title, data=opens, associated_inputs="none")
 
 
 def input_id(field: str, kr_id: int) -> str:
@@ -135,6 +163,7 @@ def _ask(item: PromptItem) -> Container:
         actions=[
             execute("Save", Verb.CHECKIN, inputs=True, kr=kr.id),
             execute("No change", Verb.NO_CHANGE, kr=kr.id),
+            open_dialog("Open form", Dialog.CHECKIN, kr=kr.id),  # value, confidence, comment and blockers
         ]
     )
     return Container(
@@ -159,15 +188,41 @@ def _prompt(message: CheckInPrompt) -> MessageActivityInput:
 @render.register
 def _recorded(message: CheckInRecorded) -> MessageActivityInput:
     body: list = [run(message.heading, bold=True)]
+    one = len(message.lines) == 1
     actions = []
     for line in message.lines:
         body.append(run(f"{line.kr_title}: {line.text}"))
         for label, value in (("Comment", line.comment), ("Blockers", line.blockers)):
             if value:
                 body.append(run(f"{label}: {value}", subtle=True))
-        title = "Undo" if len(message.lines) == 1 else f"Undo {line.kr_title}"[:40]
-        actions.append(execute(title, Verb.UNDO, checkin=line.checkin_id))
+        edit, undo = ("Edit", "Undo") if one else (f"Edit {line.kr_title}"[:40], f"Undo {line.kr_title}"[:40])
+        buttons = [
+            open_dialog(edit, Dialog.EDIT, checkin=line.checkin_id),
+            execute(undo, Verb.UNDO, checkin=line.checkin_id),
+        ]
+        # Several lines: each line's buttons under it (Teams shows only the first few of a card's own actions).
+        actions += buttons if one else []
+        body += [] if one else [ActionSet(actions=buttons)]
     summary = f"{message.heading}: " + "; ".join(f"{line.kr_title}: {line.text}" for line in message.lines)
+    return card_activity(summary, body, actions)
+
+
+@render.register
+def _unsure(message: ReplyUnsure) -> MessageActivityInput:
+    """Nothing recorded yet: Confirm records exactly these lines; Edit (under each unsure line) opens the form."""
+    body: list = [run("I'm not sure I read that right, so nothing is recorded yet. I understood:", bold=True)]
+    reply = dict(pending=message.pending_id, ts=message.reply_ts)
+    actions = [execute("Confirm", Verb.CONFIRM, check=message.check, **reply)]
+    for line in message.lines:
+        body.append(run(f"{line.index}. {line.kr_title}: {line.text}"))
+        for label, value in (("Comment", line.comment), ("Blockers", line.blockers)):
+            if value:
+                body.append(run(f"{label}: {value}", subtle=True))
+        if line.reason:
+            body.append(run(f"Not sure: {line.reason}", subtle=True))
+            title = "Edit" if len(message.lines) == 1 else f"Edit {line.index}"
+            body.append(ActionSet(actions=[open_dialog(title, Dialog.EDIT_REPLY, index=line.index, **reply)]))
+    summary = "Not recorded yet, please confirm: " + "; ".join(f"{x.kr_title}: {x.text}" for x in message.lines)
     return card_activity(summary, body, actions)
 
 

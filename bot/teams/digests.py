@@ -1,8 +1,8 @@
 """Digest cards for Teams, from the same plain objects as Slack's digest builders (bot.okr.messages.digests).
 
 The team digest goes to the team's Teams channel and is replaced in place after a late check-in; the manager
-digest goes to each manager's 1:1 chat, followed by one card per person they manage. No card here offers
-review notes: a Teams chat has no threads to take them from, and "Add note" is a later slice (docs/teams.md).
+digest goes to each manager's 1:1 chat, followed by one card per person they manage, with Add note and Show notes
+buttons that open dialogs (bot.teams.notes): a Teams chat has no threads to take a note from (docs/teams.md).
 Text goes only into TextRuns (bot.teams.cards), so a title shows as typed. People are named, not @mentioned.
 """
 
@@ -11,6 +11,7 @@ from microsoft_teams.api import MessageActivityInput
 from bot.okr.messages.digests import DigestMessage, ManagerDigest, PersonSection
 from bot.okr.messages.read_models import KRView
 from bot.teams.cards import _number, card_activity, kr_line, render, run
+from bot.teams.notes import note_buttons
 
 MAX_PEOPLE_SHOWN = 30  # names in "no check-in yet"; the rest are counted
 
@@ -79,4 +80,4 @@ def _person(s: PersonSection) -> MessageActivityInput:
     last = f"last check-in {s.last_checkin_local}" if s.last_checkin_local else "never checked in"
     body = [run(f"{s.subject_name} ({s.team_name}): {state}, {last}", bold=True)]
     body += [run(kr_line(0, kr)) for kr in s.krs[:MAX_PEOPLE_SHOWN]] or [run("No KRs of their own this cycle.")]
-    return card_activity(f"{s.subject_name}: {len(s.krs)} KRs, {state}", body)
+    return card_activity(f"{s.subject_name}: {len(s.krs)} KRs, {state}", body, note_buttons(s.subject_id))

@@ -95,7 +95,7 @@ async def test_each_manager_gets_the_manager_digest_in_their_1to1_chat(teams_bot
     assert "Your manager digest for Growth" in card_texts(parent)
     assert "Activation rate: 30% of 45%" in card_texts(parent)
     assert "Alice (Growth): no check-in this period, never checked in" in card_texts(alice)
-    assert "review note" not in (card_texts(parent) + card_texts(alice)).lower()  # no note-taking offered here
+    assert "review note" not in (card_texts(parent) + card_texts(alice)).lower()  # notes: buttons (test_teams_notes)
     assert teams_bot.connector.sent(CHAT) == []  # Alice is no manager: no manager digest for her
     assert any(f"manager digest for {BOB} sent" in line for line in report.lines)
 
