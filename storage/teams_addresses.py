@@ -48,6 +48,11 @@ async def address_of_person(*, session: AsyncSession, person_id: str) -> TeamsAd
     return (await session.exec(select(TeamsAddress).where(TeamsAddress.person_id == person_id))).first()
 
 
+async def address_of_user(*, session: AsyncSession, user_id: str) -> TeamsAddress | None:
+    """By the person's "29:" id, which is how a Teams @mention names them."""
+    return (await session.exec(select(TeamsAddress).where(TeamsAddress.user_id == user_id))).first()
+
+
 async def address_by_id(*, session: AsyncSession, address_id: int) -> TeamsAddress | None:
     return await session.get(TeamsAddress, address_id)
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.services.kernel.context import Services
+from bot.services.kernel.errors import NotFound
 from bot.services.kernel.inbox import DmMessage
 from storage import people, teams, teams_addresses
 from storage.db import Database
@@ -18,6 +19,7 @@ TEAMS_PERSON = "teams:"
 TEAMS_CHAT = "teams-chat:"
 TEAMS_CHANNEL = "teams-channel:"  # + the team's id: a team's Teams digest channel, as the ledger holds it
 TEAMS_CONVERSATION = "19:"  # a Teams channel's conversation id, as the OKR file names it (team.channel)
+EMAIL_PERSON = "email:"  # a person the OKR file names by email, not yet mapped (Teams-side: bot.services.roster)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ def teams_person_id(aad_object_id: str) -> str:
 
 def is_teams(key: str) -> bool:
     """A person id or channel that lives on Teams."""
-    return key.startswith((TEAMS_PERSON, TEAMS_CHAT, TEAMS_CHANNEL, TEAMS_CONVERSATION))
+    return key.startswith((TEAMS_PERSON, TEAMS_CHAT, TEAMS_CHANNEL, TEAMS_CONVERSATION, EMAIL_PERSON))
 
 
 def _known_zone(name: str | None) -> str | None:
@@ -132,4 +134,22 @@ async def chat_message(svc: Services, address: TeamsAddress, *, text: str, activ
         ts=activity_id,
         thread_ts=prompt_ts,
         event_id=None,
+    )
+
+
+async def person_of_mention(svc: Services, *, user_id: str, aad_object_id: str | None) -> str:
+    """The person a Teams @mention names: by their Entra object id when Teams sent it, else by their 29: id."""
+    async with svc.db.read() as session:
+        if aad_object_id:
+            person = await people.get_person(session=session, person_id=teams_person_id(aad_object_id))
+            if person is not None:
+                return person.id
+        row = await teams_addresses.address_of_user(session=session, user_id=user_id)
+    if row is not None:
+        return row.person_id
+    if aad_object_id:
+        return teams_person_id(aad_object_id)  # not known yet: the services treat them as anyone new
+    raise NotFound(
+        "okrbot doesn't know that person on Teams yet (they have not installed okrbot, and the team roster did "
+        "not list them). Write their email instead: okr person@example.com."
     )

@@ -1,0 +1,88 @@
+"""Who is who across the OKR file and the chat platform: people by email, and the roster that maps them.
+
+The OKR file may name a person by email ("email:<address>" until mapped, bot.services.okr_io.emails). When the
+platform's roster says which of its people has that address (the Teams connector's member list, read by
+teams_in.roster), `map_members` folds the "email:" person into the platform person ("teams:<aad>"): their KRs,
+teams and everything else move over, so prompts reach them. Platform-neutral: members come in as plain data.
+"""
+
+from dataclasses import dataclass
+
+from bot.services.kernel.context import Services
+from bot.services.kernel.errors import InvalidInput, NotFound
+from storage import people, teams_addresses
+from storage.person_merge import any_email_people, merge_person, person_by_email
+
+EMAIL = "email:"
+
+
+@dataclass(frozen=True)
+class Member:
+    """One person as the platform's roster lists them."""
+
+    person_id: str  # the platform person id, e.g. "teams:<aad>"
+    email: str | None  # their email (or sign-in name), when the platform gives one
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class RosterResult:
+    mapped: tuple[str, ...]  # person ids that took over an "email:" person of the OKR file
+    known: tuple[str, ...]  # members okrbot has a person row for (it may need to write to them)
+    seen: int
+
+
+def _email(raw: str | None) -> str | None:
+    text = (raw or "").strip().lower()
+    return text if "@" in text and len(EMAIL + text) <= 64 else None
+
+
+async def map_members(svc: Services, members: list[Member]) -> RosterResult:
+    """Record each member's email; an "email:" person with that address becomes them (one transaction)."""
+    mapped, known = [], []
+    async with svc.db.transaction() as session:
+        for m in members:
+            email = _email(m.email)
+            person = await people.get_person(session=session, person_id=m.person_id)
+            if email:
+                holder = await person_by_email(session=session, email=email)
+                if holder is not None and holder.id == EMAIL + email:
+                    person = await merge_person(session=session, old=holder.id, new=m.person_id)
+                    mapped.append(m.person_id)
+                elif holder is not None and holder.id != m.person_id:
+                    holder.email = None  # the roster says the address is someone else's now
+                    await session.flush()
+                if person is not None and person.email != email:
+                    person.email = email
+            if person is not None:
+                person.display_name = person.display_name or m.name
+                known.append(m.person_id)
+        await session.flush()
+    return RosterResult(mapped=tuple(mapped), known=tuple(known), seen=len(members))
+
+
+async def emails_waiting(svc: Services) -> bool:
+    """Whether anyone named by email in the OKR file is still unmapped (a reason to read a 1:1 chat's roster)."""
+    async with svc.db.read() as session:
+        return await any_email_people(session=session)
+
+
+async def without_chat(svc: Services, person_ids: tuple[str, ...]) -> list[str]:
+    """The ones with no stored 1:1 chat address (okrbot must open a chat before it can prompt them)."""
+    async with svc.db.read() as session:
+        return [p for p in person_ids if await teams_addresses.address_of_person(session=session, person_id=p) is None]
+
+
+async def person_by_address(svc: Services, email: str) -> str:
+    """The person okrbot knows by this email; NotFound says what to do when there is none."""
+    address = email.strip().lower()
+    if "@" not in address:
+        raise InvalidInput(f"{email!r} is not an email address. Write okr person@example.com, or @mention them.")
+    async with svc.db.read() as session:
+        person = await person_by_email(session=session, email=address)
+    if person is None:
+        raise NotFound(
+            f"okrbot knows nobody with the email {address}: they are not in the OKR file by that email, and "
+            "okrbot has not read it from the team roster yet."
+        )
+    return person.id
