@@ -95,8 +95,11 @@ async def _in_channel(svc: Services, ctx: ActivityContext[MessageActivity]) -> N
         return
     activity.strip_mentions_text(StripMentionsTextOptions(account_id=activity.recipient.id))
     text = mentions.with_markers(activity.text or "", activity.entities, bot_id=activity.recipient.id)
-    command = commands.split(text, prefix_optional=True)
-    await _answer_command(svc, ctx, addresses.teams_person_id(aad), command or ("help", ""))
+    command = commands.split(text, prefix_optional=True) or ("help", "")
+    if command[0] in commands.PERSONAL:  # your own settings and dashboard are not for the whole channel
+        await ctx.send(said(commands.ONLY_IN_CHAT.format(word=command[0])))
+        return
+    await _answer_command(svc, ctx, addresses.teams_person_id(aad), command)
 
 
 async def _answer_command(
@@ -126,13 +129,17 @@ def _team_id(activity) -> str | None:
 
 
 async def _read_roster(svc: Services, ctx, *, personal: bool) -> None:
-    """The team's roster when this happened in a team; when `personal`, the person's own entry in their 1:1 chat
-    (for their email), read only while the OKR file names someone by email whom okrbot has not mapped yet."""
+    """In a team (conversationUpdate: okrbot was added, members came or went), the team's roster. When
+    `personal` (an install in the 1:1 chat), that chat's roster, which is the person with their email: read only
+    while the OKR file names someone by email whom okrbot has not mapped yet. A team install also sends an
+    installationUpdate; it is left to the conversationUpdate, so the roster is read once."""
     activity = ctx.activity
     team = _team_id(activity)
-    conversation = team
-    if not team and personal and contact_of(activity) and await svc_roster.emails_waiting(svc):
-        conversation = activity.conversation.id  # their 1:1 chat's roster is them, with their email
+    if personal:
+        own = not team and contact_of(activity) is not None and await svc_roster.emails_waiting(svc)
+        conversation = activity.conversation.id if own else None
+    else:
+        conversation = team
     if conversation:
         tenant = activity.conversation.tenant_id or _tenant(activity.channel_data)
         await roster.read(svc, ctx.api, conversation, tenant_id=tenant or "", service_url=activity.service_url)

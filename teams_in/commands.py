@@ -59,6 +59,9 @@ RUNS: dict[str, Run] = {
     "help": _help,
 }
 TABLE = {name: RUNS[c.name] for c in COMMANDS for name in (c.name, *c.aliases) if name != PERSON}
+# Answered only in the person's 1:1 chat: a channel would show everyone their dashboard, absence or zone.
+PERSONAL = frozenset({"home", "away", "back", "timezone", "tz"})
+ONLY_IN_CHAT = "okr {word} is answered in your 1:1 chat with okrbot (find okrbot under Apps), not in a channel."
 
 
 def split(text: str, *, prefix_optional: bool = False) -> tuple[str, str] | None:

@@ -164,3 +164,16 @@ async def test_help_lists_the_person_commands(teams_bot):
     for usage in ("okr @person", "okr away until YYYY-MM-DD [delegate @person]", "okr back", "okr timezone ZONE"):
         assert usage in text
     assert "Did you mean okr timezone?" in await _ask(teams_bot, "okr timezon")
+
+
+async def test_personal_commands_are_not_answered_in_a_channel(teams_bot):
+    await _ready(teams_bot)
+    for text in ("okr away until 2027-01-15", "timezone Asia/Tokyo", "okr home", "okr back"):
+        word = text.removeprefix("okr ").split()[0]
+        answer = await _ask(teams_bot, text, where=CHANNEL)
+        assert (
+            answer == f"okr {word} is answered in your 1:1 chat with okrbot (find okrbot under Apps), not in a channel."
+        )
+    async with teams_bot.db.transaction() as s:
+        alice = await s.get(Person, ALICE)
+    assert (alice.away_until, alice.tz) == (None, "Europe/Berlin")  # nothing changed

@@ -168,3 +168,13 @@ def test_the_file_names_people_by_email_only_on_teams_teams():
         load_okr_file(bad)
     assert "owner: 'carol@' is not a Slack user id, teams:<Entra object id> or email address" in str(err.value.errors)
     assert load_okr_file(okrs()).people[0].id == "email:carol@example.com"  # lower-cased, as stored
+
+
+async def test_a_team_install_reads_the_roster_once(teams_bot):
+    await import_okrs(teams_bot.svc, okrs(), dry_run=False)
+    teams_bot.connector.members[TEAM] = ROSTER
+    installed = team_install(teams_bot.connector) | {"type": "installationUpdate", "action": "add", "id": "in-team-0"}
+    installed.pop("membersAdded")
+    assert await post(teams_bot, installed) == 200  # Teams sends this and the conversationUpdate
+    assert await post(teams_bot, team_install(teams_bot.connector)) == 200
+    assert len(paged_calls(teams_bot.connector, TEAM)) == 1
