@@ -43,7 +43,9 @@ async def person_of(svc: Services, token: str) -> str:
     """A person id from a mention marker or an email; InvalidInput / NotFound say what is wrong."""
     mentioned = mentions.parse(token)
     if mentioned is not None:
-        return await addresses.person_of_mention(svc, user_id=mentioned.user_id, aad_object_id=mentioned.aad_object_id)
+        return await addresses.person_of_mention(
+            svc, user_id=mentioned.user_id, aad_object_id=mentioned.aad_object_id, name=mentioned.name
+        )
     if EMAIL.fullmatch(token.strip()):
         return await roster.person_by_address(svc, token)
     raise InvalidInput(UNREAD if mentions.has_unread_mention(token) else WHO)

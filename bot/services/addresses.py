@@ -137,8 +137,11 @@ async def chat_message(svc: Services, address: TeamsAddress, *, text: str, activ
     )
 
 
-async def person_of_mention(svc: Services, *, user_id: str, aad_object_id: str | None) -> str:
-    """The person a Teams @mention names: by their Entra object id when Teams sent it, else by their 29: id."""
+async def person_of_mention(svc: Services, *, user_id: str, aad_object_id: str | None, name: str = "") -> str:
+    """The person a Teams @mention names: by their Entra object id when Teams sent it, else by their 29: id.
+
+    Someone okrbot has no row for (not in the OKR file, never wrote to okrbot, not read from a roster) is
+    NotFound: their KRs would be empty, and as a delegate they could not be reached."""
     async with svc.db.read() as session:
         if aad_object_id:
             person = await people.get_person(session=session, person_id=teams_person_id(aad_object_id))
@@ -147,9 +150,7 @@ async def person_of_mention(svc: Services, *, user_id: str, aad_object_id: str |
         row = await teams_addresses.address_of_user(session=session, user_id=user_id)
     if row is not None:
         return row.person_id
-    if aad_object_id:
-        return teams_person_id(aad_object_id)  # not known yet: the services treat them as anyone new
     raise NotFound(
-        "okrbot doesn't know that person on Teams yet (they have not installed okrbot, and the team roster did "
-        "not list them). Write their email instead: okr person@example.com."
+        f"okrbot doesn't know {name or 'that person'} on Teams yet (they are not in the OKR file, have not "
+        "installed okrbot, and no team roster listed them). Write their email instead: okr person@example.com."
     )

@@ -92,8 +92,13 @@ async def test_okr_email_shows_their_key_results_and_unknown_people_get_a_clear_
     assert unknown == "okrbot knows nobody with the email nobody@example.com: they are not in the OKR file by that " + (
         "email, and okrbot has not read it from the team roster yet."
     )
-    stranger = await _ask(teams_bot, "okr <at>Dan</at>", ("Dan", "29:dan", None))
-    assert "okrbot doesn't know that person on Teams yet" in stranger and "okr person@example.com" in stranger
+    stranger = await _ask(teams_bot, "okr <at>Dan Brown</at>", ("Dan Brown", "29:dan", None))
+    assert stranger.startswith("okrbot doesn't know Dan Brown on Teams yet") and "okr person@example.com" in stranger
+    newcomer = "d4d4d4d4-0000-4000-8000-000000000004"  # Teams said who, but okrbot has never heard of them
+    delegate = await _ask(teams_bot, "okr away until 2027-01-15 delegate <at>Dan</at>", ("Dan", "29:dan", newcomer))
+    assert delegate.startswith("okrbot doesn't know Dan on Teams yet")
+    async with teams_bot.db.transaction() as s:
+        assert await s.get(Person, f"teams:{newcomer}") is None and (await s.get(Person, ALICE)).away_until is None
     undescribed = await _ask(teams_bot, "okr <at>Eve</at>")  # no mention entity: Teams did not say who
     assert "couldn't tell who that mention is" in undescribed
 
