@@ -7,14 +7,15 @@ lists each member's `29:` id, Entra object id, name, email and sign-in name (UPN
 - when okrbot is installed in a team, and on every conversationUpdate there (members added or removed).
 bot.services.roster then maps each member: an "email:" person of the OKR file with their address becomes them.
 A member okrbot has a use for (a person row exists: they own KRs, are in a team...) but cannot write to yet
-gets a 1:1 chat opened (`POST /v3/conversations`) and stored, so their prompts reach them without an install.
+gets an address with no chat, which bot.teams.chats opens at the first send (`POST /v3/conversations`), so their
+prompts reach them without an install; opening them all here could outlast Teams' 15 s for a large team.
 A connector error is logged (status only) and the activity is still answered: the next read tries again.
 """
 
 import logging
 
 import httpx
-from microsoft_teams.api import Account, ApiClient, CreateConversationParams
+from microsoft_teams.api import ApiClient
 
 from bot.services import addresses, roster
 from bot.services.kernel.context import Services
@@ -57,25 +58,9 @@ async def read(
     result = await roster.map_members(svc, listed)
     by_person = {addresses.teams_person_id(m.aad_object_id): m for m in members}
     for person_id in await roster.without_chat(svc, result.known):
-        await _open_chat(svc, api, by_person[person_id], tenant_id=tenant_id, service_url=service_url)
+        m = by_person[person_id]
+        tenant = tenant_id or m.tenant_id or ""
+        contact = addresses.TeamsContact(m.aad_object_id, m.id, tenant, "", service_url, m.name or "")
+        await addresses.remember(svc, contact)  # no chat yet: bot.teams.chats opens it at the first send
     log.info("teams roster: %d members, %d mapped by email", result.seen, len(result.mapped))
     return result
-
-
-async def _open_chat(svc: Services, api: ApiClient, member, *, tenant_id: str, service_url: str) -> None:
-    params = CreateConversationParams(members=[Account(id=member.id)], tenant_id=tenant_id or member.tenant_id)
-    try:
-        chat = await api.conversations.create(params)
-    except (httpx.HTTPStatusError, httpx.TransportError) as exc:
-        status = exc.response.status_code if isinstance(exc, httpx.HTTPStatusError) else type(exc).__name__
-        log.warning("teams roster: could not open a 1:1 chat (%s); they are reached once they install okrbot", status)
-        return
-    contact = addresses.TeamsContact(
-        aad_object_id=member.aad_object_id,
-        user_id=member.id,
-        tenant_id=tenant_id or member.tenant_id or "",
-        conversation_id=chat.id,
-        service_url=service_url,
-        name=member.name or "",
-    )
-    await addresses.remember(svc, contact)

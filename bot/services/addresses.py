@@ -5,7 +5,7 @@ keys) and every service treat them like anyone else; only the notifier asks here
 A 1:1 chat has no threads, so a plain message there answers the newest prompt sent into that chat.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,6 +42,8 @@ class TeamsAddress:
     conversation_id: str
     service_url: str
     blocked: bool = False  # Teams refused a send with 403 MessageWritesBlocked; cleared by their next activity
+    user_id: str = ""  # "29:...", to open the chat when a roster gave okrbot the person but no chat yet
+    tenant_id: str = ""
 
 
 def teams_person_id(aad_object_id: str) -> str:
@@ -93,7 +95,10 @@ async def find(db: Database, key: str) -> TeamsAddress | None:
         if row is None:
             return None
         channel = TEAMS_CHAT + str(row.id)
-        return TeamsAddress(row.person_id, channel, row.conversation_id, row.service_url, row.blocked_at is not None)
+        blocked = row.blocked_at is not None
+        return TeamsAddress(
+            row.person_id, channel, row.conversation_id, row.service_url, blocked, row.user_id, row.tenant_id
+        )
 
 
 async def _channel(session, key: str) -> TeamsAddress | None:
@@ -113,6 +118,15 @@ async def _channel(session, key: str) -> TeamsAddress | None:
         if row is not None:
             return TeamsAddress("", TEAMS_CHANNEL + str(team.id), team.channel, row.service_url)
     return None
+
+
+async def set_conversation(db: Database, address: TeamsAddress, *, conversation_id: str) -> TeamsAddress:
+    """The 1:1 chat okrbot opened for someone it knew only from a roster (stored with no chat yet)."""
+    async with db.transaction() as session:
+        await teams_addresses.set_conversation(
+            session=session, address_id=int(address.channel.removeprefix(TEAMS_CHAT)), conversation_id=conversation_id
+        )
+    return replace(address, conversation_id=conversation_id)
 
 
 async def mark_blocked(db: Database, address: TeamsAddress, *, at: datetime) -> None:

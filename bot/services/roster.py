@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import InvalidInput, NotFound
 from storage import people, teams_addresses
-from storage.person_merge import any_email_people, merge_person, person_by_email
+from storage.person_merge import any_email_people, merge_person, people_by_emails, person_by_email
 
 EMAIL = "email:"
 
@@ -38,39 +38,44 @@ def _email(raw: str | None) -> str | None:
 
 
 async def map_members(svc: Services, members: list[Member]) -> RosterResult:
-    """Record each member's email; an "email:" person with that address becomes them (one transaction)."""
+    """Record each member's email; an "email:" person with that address becomes them (one transaction).
+
+    Two reads for the whole roster (its people by id, and by email), then writes only where something changed."""
     mapped, known = [], []
+    emails = {m.person_id: _email(m.email) for m in members}
     async with svc.db.transaction() as session:
+        rows = await people.people_by_ids(session=session, ids=[m.person_id for m in members])
+        holders = await people_by_emails(session=session, emails=[e for e in emails.values() if e])
         for m in members:
-            email = _email(m.email)
-            person = await people.get_person(session=session, person_id=m.person_id)
-            if email:
-                holder = await person_by_email(session=session, email=email)
-                if holder is not None and holder.id == EMAIL + email:
-                    person = await merge_person(session=session, old=holder.id, new=m.person_id)
-                    mapped.append(m.person_id)
-                elif holder is not None and holder.id != m.person_id:
-                    holder.email = None  # the roster says the address is someone else's now
-                    await session.flush()
-                if person is not None and person.email != email:
-                    person.email = email
-            if person is not None:
-                person.display_name = person.display_name or m.name
-                known.append(m.person_id)
+            email, person = emails[m.person_id], rows.get(m.person_id)
+            holder = holders.get(email) if email else None
+            if holder is not None and holder.id == EMAIL + email:
+                person = await merge_person(session=session, old=holder.id, new=m.person_id)
+                mapped.append(m.person_id)
+            elif holder is not None and holder.id != m.person_id:
+                holder.email = None  # the roster says the address is someone else's now
+                await session.flush()
+            if person is None:
+                continue  # okrbot has no use for them: no row is kept
+            if email and person.email != email:
+                person.email = email
+            person.display_name = person.display_name or m.name
+            known.append(m.person_id)
         await session.flush()
     return RosterResult(mapped=tuple(mapped), known=tuple(known), seen=len(members))
+
+
+async def without_chat(svc: Services, person_ids: tuple[str, ...]) -> list[str]:
+    """The ones with no stored Teams address yet (okrbot stores one, and opens the chat at the first send)."""
+    async with svc.db.read() as session:
+        stored = await teams_addresses.people_with_address(session=session, person_ids=list(person_ids))
+    return [p for p in person_ids if p not in stored]
 
 
 async def emails_waiting(svc: Services) -> bool:
     """Whether anyone named by email in the OKR file is still unmapped (a reason to read a 1:1 chat's roster)."""
     async with svc.db.read() as session:
         return await any_email_people(session=session)
-
-
-async def without_chat(svc: Services, person_ids: tuple[str, ...]) -> list[str]:
-    """The ones with no stored 1:1 chat address (okrbot must open a chat before it can prompt them)."""
-    async with svc.db.read() as session:
-        return [p for p in person_ids if await teams_addresses.address_of_person(session=session, person_id=p) is None]
 
 
 async def person_by_address(svc: Services, email: str) -> str:

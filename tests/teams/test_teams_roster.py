@@ -2,6 +2,7 @@
 
 Read on install (1:1: the person's own entry, while someone named by email is unmapped) and when okrbot is
 installed in a team or the team's members change (conversationUpdate): GET …/pagedMembers, page by page.
+Someone known only from the roster gets their 1:1 chat opened (POST /v3/conversations) at the first send.
 """
 
 import logging
@@ -101,12 +102,16 @@ async def test_installing_in_a_team_reads_the_roster_page_by_page_and_carol_gets
         dan = (await s.exec(select(Person).where(Person.email == "dan@example.com"))).first()
     assert kr.owner_id == CAROL and (carol.email, carol.display_name) == ("carol@example.com", "Carol")
     assert CAROL in members and "email:carol@example.com" not in members
-    assert (address.user_id, address.conversation_id) == ("29:carol", "a:1on1-29:carol")  # okrbot opened her chat
+    assert (address.user_id, address.conversation_id) == ("29:carol", "")  # known, but no chat opened yet
+    assert dan is None  # okrbot keeps no row for people it has no use for
+    assert not [c for c in teams_bot.connector.calls if c.method == "POST"]  # the roster read only reads
+    await teams_bot.tick(MONDAY_10_UTC.replace(minute=5))  # the same slot: the first send opens her chat
     opened = [c.body for c in teams_bot.connector.calls if c.method == "POST" and c.path == "/v3/conversations"]
     assert sorted(b["members"][0]["id"] for b in opened) == ["29:alice", "29:carol"]  # the file's people, not Dan
     assert all(b["tenantId"] == TENANT and len(b["members"]) == 1 for b in opened)
-    assert dan is None  # okrbot keeps no row for people it has no use for
-    await teams_bot.tick(MONDAY_10_UTC.replace(minute=5))  # the same slot: a later tick of it reaches her
+    async with teams_bot.db.transaction() as s:
+        address = (await s.exec(select(TeamsAddress).where(TeamsAddress.person_id == CAROL))).one()
+    assert address.conversation_id == "a:1on1-29:carol"  # kept: the next send goes straight there
     (prompt,) = teams_bot.connector.sent("a:1on1-29:carol")
     assert "Weekly check-in" in card_texts(prompt) and "Docs coverage" in card_texts(prompt)
 
@@ -178,3 +183,18 @@ async def test_a_team_install_reads_the_roster_once(teams_bot):
     assert await post(teams_bot, installed) == 200  # Teams sends this and the conversationUpdate
     assert await post(teams_bot, team_install(teams_bot.connector)) == 200
     assert len(paged_calls(teams_bot.connector, TEAM)) == 1
+
+
+async def test_a_chat_teams_will_not_open_is_a_failed_send_that_a_later_tick_retries(teams_bot):
+    await import_okrs(teams_bot.svc, okrs(), dry_run=False)
+    teams_bot.connector.members[TEAM] = ROSTER
+    assert await post(teams_bot, team_install(teams_bot.connector)) == 200
+    teams_bot.connector.fail_next = [(403, {}, {"error": {"code": "Forbidden"}})] * 2  # Alice's and Carol's
+    report = await teams_bot.tick(MONDAY_10_UTC)
+    async with teams_bot.db.transaction() as s:
+        row = (await s.exec(select(SendLedger).where(SendLedger.recipient == CAROL))).one()
+    assert (row.status, row.error) == ("failed", "teams_403 could not open a 1:1 chat with them")
+    assert any("could not open a 1:1 chat" in line for line in report.lines)
+    await teams_bot.tick(MONDAY_10_UTC.replace(minute=5))
+    (prompt,) = teams_bot.connector.sent("a:1on1-29:carol")
+    assert "Docs coverage" in card_texts(prompt)
