@@ -4,7 +4,7 @@ Used when okrbot learns who an "email:<address>" person from the OKR file is on 
 The send ledger keeps its rows as they were (history; its recipient is not a foreign key).
 """
 
-from sqlalchemy import delete, update
+from sqlalchemy import case, delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,43 +35,76 @@ _COLUMNS = (
 )
 
 
-async def _move_links(session: AsyncSession, model, key: str, old: str, new: str) -> None:
-    """A link table keyed by (key, person_id): move old's rows, dropping those new already has."""
-    held = set((await session.exec(select(getattr(model, key)).where(model.person_id == new))).all())
-    if held:
-        await session.exec(delete(model).where(col(model.person_id) == old, col(getattr(model, key)).in_(held)))
-    await session.exec(update(model).where(col(model.person_id) == old).values(person_id=new))
+async def _move_links(session: AsyncSession, model, key: str, moves: dict[str, str]) -> None:
+    """A link table keyed by (key, person_id): move the old ids' rows, dropping those the new id already has."""
+    rows = (
+        await session.exec(select(getattr(model, key), model.person_id).where(col(model.person_id).in_(moves)))
+    ).all()
+    news = set(moves.values())
+    held = set(
+        (await session.exec(select(getattr(model, key), model.person_id).where(col(model.person_id).in_(news)))).all()
+    )
+    for link, old in rows:
+        if (link, moves[old]) in held:
+            await session.exec(delete(model).where(getattr(model, key) == link, col(model.person_id) == old))
+        held.add((link, moves[old]))
+    await _rewrite(session, model, "person_id", moves)
+
+
+async def _rewrite(session: AsyncSession, model, name: str, moves: dict[str, str]) -> None:
+    column = getattr(model, name)
+    stmt = update(model).where(col(column).in_(moves)).values({name: case(moves, value=column)})
+    await session.exec(stmt.execution_options(synchronize_session=False))
+
+
+async def merge_people(*, session: AsyncSession, moves: dict[str, str]) -> dict[str, Person]:
+    """Fold each old person into its new one (created if missing) in a fixed number of statements; returns the
+    kept people by new id. Each old row's details fill what the new one lacks; then the old rows are deleted."""
+    moves = {old: new for old, new in moves.items() if old != new}
+    olds = await _people(session, moves)
+    moves = {old: new for old, new in moves.items() if old in olds}
+    if not moves:
+        return {}
+    kept = await _people(session, set(moves.values()))
+    for new in set(moves.values()) - kept.keys():
+        kept[new] = Person(id=new)
+        session.add(kept[new])
+    emails = {old: olds[old].email for old in moves}
+    for old in moves:
+        olds[old].email = None  # unique: free it before the new row takes it
+    await session.flush()
+    for old, new in moves.items():
+        gone, person = olds[old], kept[new]
+        person.email = person.email or emails[old]
+        person.display_name = person.display_name or gone.display_name
+        person.tz = person.tz or gone.tz
+        person.manager_id = person.manager_id or gone.manager_id
+        if person.away_until is None and gone.away_until is not None:
+            person.away_until, person.delegate_id = gone.away_until, gone.delegate_id
+    await session.flush()
+    await _move_links(session, TeamMember, "team_id", moves)
+    await _move_links(session, KRCoOwner, "kr_id", moves)
+    for model, name in _COLUMNS:
+        await _rewrite(session, model, name, moves)
+    # Someone whose line manager was the person folded into them would now manage themselves.
+    selfish = update(Person).where(col(Person.id).in_(kept), col(Person.manager_id) == col(Person.id))
+    await session.exec(selfish.values(manager_id=None).execution_options(synchronize_session=False))
+    for old in moves:
+        await session.delete(olds[old])
+    await session.flush()
+    return kept
+
+
+async def _people(session: AsyncSession, ids) -> dict[str, Person]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    return {p.id: p for p in (await session.exec(select(Person).where(col(Person.id).in_(wanted)))).all()}
 
 
 async def merge_person(*, session: AsyncSession, old: str, new: str) -> Person | None:
     """Move everything `old` is referenced by onto `new` (created if missing) and delete `old`; None if no `old`."""
-    gone = await session.get(Person, old)
-    if gone is None or old == new:
-        return None
-    kept = await session.get(Person, new)
-    if kept is None:
-        kept = Person(id=new)
-        session.add(kept)
-    email, gone.email = gone.email, None  # unique: free it before `new` takes it
-    await session.flush()
-    kept.email = kept.email or email
-    kept.display_name = kept.display_name or gone.display_name
-    kept.tz = kept.tz or gone.tz
-    kept.manager_id = kept.manager_id or gone.manager_id
-    if kept.away_until is None and gone.away_until is not None:
-        kept.away_until, kept.delegate_id = gone.away_until, gone.delegate_id
-    await session.flush()
-    await _move_links(session, TeamMember, "team_id", old, new)
-    await _move_links(session, KRCoOwner, "kr_id", old, new)
-    for model, name in _COLUMNS:
-        column = getattr(model, name)
-        await session.exec(update(model).where(col(column) == old).values({name: new}))
-    await session.exec(
-        update(Person).where(col(Person.id) == new, col(Person.manager_id) == new).values(manager_id=None)
-    )
-    await session.exec(delete(Person).where(col(Person.id) == old))
-    await session.flush()
-    return kept
+    return (await merge_people(session=session, moves={old: new})).get(new)
 
 
 async def person_by_email(*, session: AsyncSession, email: str) -> Person | None:

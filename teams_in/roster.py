@@ -57,10 +57,11 @@ async def read(
     ]
     result = await roster.map_members(svc, listed)
     by_person = {addresses.teams_person_id(m.aad_object_id): m for m in members}
-    for person_id in await roster.without_chat(svc, result.known):
-        m = by_person[person_id]
-        tenant = tenant_id or m.tenant_id or ""
-        contact = addresses.TeamsContact(m.aad_object_id, m.id, tenant, "", service_url, m.name or "")
-        await addresses.remember(svc, contact)  # no chat yet: bot.teams.chats opens it at the first send
+    newcomers = [by_person[p] for p in await roster.without_chat(svc, result.known)]
+    contacts = [
+        addresses.TeamsContact(m.aad_object_id, m.id, tenant_id or m.tenant_id or "", "", service_url, m.name or "")
+        for m in newcomers
+    ]
+    await addresses.remember_all(svc, contacts)  # no chat yet: bot.teams.chats opens it at the first send
     log.info("teams roster: %d members, %d mapped by email", result.seen, len(result.mapped))
     return result

@@ -64,22 +64,33 @@ def _known_zone(name: str | None) -> str | None:
 
 async def remember(svc: Services, contact: TeamsContact) -> TeamsAddress:
     """Store the person (name, zone) and their chat; every activity refreshes both."""
-    person_id = teams_person_id(contact.aad_object_id)
     async with svc.db.transaction() as session:
-        person = await people.upsert_person(session=session, id=person_id, tz=_known_zone(contact.tz))
-        if contact.name and not person.display_name:
-            person.display_name = contact.name
-        row = await teams_addresses.upsert_address(
-            session=session,
-            person_id=person_id,
-            aad_object_id=contact.aad_object_id,
-            user_id=contact.user_id,
-            tenant_id=contact.tenant_id,
-            conversation_id=contact.conversation_id,
-            service_url=contact.service_url,
-            at=svc.now(),
-        )
-        return TeamsAddress(person_id, TEAMS_CHAT + str(row.id), row.conversation_id, row.service_url)
+        return await _remember(session, svc.now(), contact)
+
+
+async def remember_all(svc: Services, contacts: list[TeamsContact]) -> None:
+    """`remember` for many people in one transaction (a roster's newcomers)."""
+    async with svc.db.transaction() as session:
+        for contact in contacts:
+            await _remember(session, svc.now(), contact)
+
+
+async def _remember(session, at: datetime, contact: TeamsContact) -> TeamsAddress:
+    person_id = teams_person_id(contact.aad_object_id)
+    person = await people.upsert_person(session=session, id=person_id, tz=_known_zone(contact.tz))
+    if contact.name and not person.display_name:
+        person.display_name = contact.name
+    row = await teams_addresses.upsert_address(
+        session=session,
+        person_id=person_id,
+        aad_object_id=contact.aad_object_id,
+        user_id=contact.user_id,
+        tenant_id=contact.tenant_id,
+        conversation_id=contact.conversation_id,
+        service_url=contact.service_url,
+        at=at,
+    )
+    return TeamsAddress(person_id, TEAMS_CHAT + str(row.id), row.conversation_id, row.service_url)
 
 
 async def find(db: Database, key: str) -> TeamsAddress | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import InvalidInput, NotFound
 from storage import people, teams_addresses
-from storage.person_merge import any_email_people, merge_person, people_by_emails, person_by_email
+from storage.person_merge import any_email_people, merge_people, people_by_emails, person_by_email
 
 EMAIL = "email:"
 
@@ -40,29 +40,32 @@ def _email(raw: str | None) -> str | None:
 async def map_members(svc: Services, members: list[Member]) -> RosterResult:
     """Record each member's email; an "email:" person with that address becomes them (one transaction).
 
-    Two reads for the whole roster (its people by id, and by email), then writes only where something changed."""
-    mapped, known = [], []
+    A fixed number of statements for the whole roster (its people by id and by email, one merge of every
+    "email:" person it maps), then writes only where something changed: Teams waits for the answer."""
     emails = {m.person_id: _email(m.email) for m in members}
     async with svc.db.transaction() as session:
         rows = await people.people_by_ids(session=session, ids=[m.person_id for m in members])
         holders = await people_by_emails(session=session, emails=[e for e in emails.values() if e])
+        moves = {}
         for m in members:
-            email, person = emails[m.person_id], rows.get(m.person_id)
-            holder = holders.get(email) if email else None
-            if holder is not None and holder.id == EMAIL + email:
-                person = await merge_person(session=session, old=holder.id, new=m.person_id)
-                mapped.append(m.person_id)
+            holder = holders.get(emails[m.person_id] or "")
+            if holder is not None and holder.id == EMAIL + holder.email and holder.id not in moves:
+                moves[holder.id] = m.person_id
             elif holder is not None and holder.id != m.person_id:
                 holder.email = None  # the roster says the address is someone else's now
-                await session.flush()
+        await session.flush()
+        rows |= await merge_people(session=session, moves=moves)
+        known = []
+        for m in members:
+            person = rows.get(m.person_id)
             if person is None:
                 continue  # okrbot has no use for them: no row is kept
-            if email and person.email != email:
-                person.email = email
+            if emails[m.person_id] and person.email != emails[m.person_id]:
+                person.email = emails[m.person_id]
             person.display_name = person.display_name or m.name
             known.append(m.person_id)
         await session.flush()
-    return RosterResult(mapped=tuple(mapped), known=tuple(known), seen=len(members))
+    return RosterResult(mapped=tuple(moves.values()), known=tuple(known), seen=len(members))
 
 
 async def without_chat(svc: Services, person_ids: tuple[str, ...]) -> list[str]:
