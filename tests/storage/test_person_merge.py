@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from storage import people, teams
 from storage.models import CheckIn, Cycle, KeyResult, KRCoOwner, Objective, Person, Team, TeamMember
-from storage.person_merge import any_email_people, merge_person, people_by_emails, person_by_email
+from storage.person_merge import any_email_people, merge_people, merge_person, people_by_emails, person_by_email
 
 OLD, NEW = "email:carol@example.com", "teams:c3c3c3c3-0000-4000-8000-000000000003"
 
@@ -60,3 +60,26 @@ async def test_every_reference_moves_and_the_email_follows(db):
         assert (await person_by_email(session=s, email="Carol@Example.com")).id == NEW
         assert list(await people_by_emails(session=s, emails=["CAROL@example.com"])) == ["carol@example.com"]
         assert await merge_person(session=s, old=OLD, new=NEW) is None  # nothing left to merge
+
+
+async def test_many_people_merge_at_once_and_a_self_manager_is_cleared(db):
+    pairs = {f"email:p{i}@example.com": f"teams:{i:08d}-0000-4000-8000-000000000000" for i in range(3)}
+    async with db.transaction() as s:
+        await people.ensure_people(session=s, ids=[*pairs, *pairs.values()])
+        for old in pairs:
+            (await s.get(Person, old)).email = old.removeprefix("email:")
+        first_old, first_new = next(iter(pairs.items()))
+        (await s.get(Person, first_new)).manager_id = first_old  # their manager is the person folded into them
+        team = await teams.add_team(session=s, team=Team(name="Growth"))
+        await teams.set_members(session=s, team_id=team.id, managers=[], members=list(pairs))
+    async with db.transaction() as s:
+        kept = await merge_people(session=s, moves=pairs)
+    assert set(kept) == set(pairs.values())
+    async with db.transaction() as s:
+        assert sorted((await s.exec(select(TeamMember.person_id))).all()) == sorted(pairs.values())
+        assert not await any_email_people(session=s)
+        assert (await s.get(Person, first_new)).manager_id is None
+        assert sorted(await people_by_emails(session=s, emails=["p0@example.com", "p2@example.com"])) == [
+            "p0@example.com",
+            "p2@example.com",
+        ]
