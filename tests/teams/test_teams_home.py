@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from bot.services.okr_io.importer import import_okrs
 from storage.models import CheckIn, ReviewNote
+from tests.fakes.adaptive_cards import card_problems
 from tests.teams.activities import ALICE, BOB, BOB_CHAT, CHAT, card_action, card_of, install, message, post, post_json
 from tests.teams.test_teams_checkin import MONDAY_10_BERLIN, OKRS
 
@@ -118,3 +119,12 @@ async def test_a_managers_card_lists_who_has_not_checked_in_and_never_a_note(tea
 async def test_without_a_cycle_the_card_says_so(teams_bot):
     await post(teams_bot, install(teams_bot.connector))
     assert "There is no active OKR cycle yet." in texts(await _home(teams_bot))
+
+
+def test_the_fake_connector_checks_inside_show_cards():
+    shown = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "Input.Text", "id": "value-1"}]}
+    update = {"type": "Action.ShowCard", "title": "Update", "card": shown}
+    card = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "Input.Text", "id": "value-1"}]}
+    assert card_problems(card | {"actions": [update]}) == ["input id 'value-1' is not unique"]
+    broken = update | {"card": {"type": "AdaptiveCard", "body": [{"type": "Input.Txt", "id": "x"}]}}
+    assert card_problems(card | {"actions": [broken]}) == ["actions/card: unknown type 'Input.Txt'"]
