@@ -5,12 +5,14 @@ installed in a team or the team's members change (conversationUpdate): GET …/p
 Someone known only from the roster gets their 1:1 chat opened (POST /v3/conversations) at the first send.
 """
 
+import json
 import logging
 from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
 
+from bot.services.okr_io.exporter import export_okrs
 from bot.services.okr_io.importer import import_okrs
 from bot.services.okr_io.okr_file import load_okr_file
 from bot.services.okr_io.okr_file_checks import OkrFileInvalid
@@ -198,3 +200,12 @@ async def test_a_chat_teams_will_not_open_is_a_failed_send_that_a_later_tick_ret
     await teams_bot.tick(MONDAY_10_UTC.replace(minute=5))
     (prompt,) = teams_bot.connector.sent("a:1on1-29:carol")
     assert "Docs coverage" in card_texts(prompt)
+
+
+async def test_an_unmapped_email_person_exports_and_imports_back_unchanged(teams_bot):
+    await import_okrs(teams_bot.svc, okrs(), dry_run=False)
+    exported = json.loads(await export_okrs(teams_bot.svc, fmt="json"))
+    assert "email:carol@example.com" in exported["teams"][0]["members"]
+    assert {"id": "email:carol@example.com", "name": "Carol"}.items() <= exported["people"][0].items()
+    report = await import_okrs(teams_bot.svc, exported, dry_run=False)
+    assert (report.created, report.updated) == (0, 0)
