@@ -1,7 +1,8 @@
 """The Teams roster: who is in a team (or a 1:1 chat), with their email, from the connector's pagedMembers.
 
 `GET /v3/conversations/{id}/pagedMembers` (through the SDK's client, page by page with its continuationToken)
-lists each member's `29:` id, Entra object id, name, email and sign-in name (UPN). okrbot reads it:
+lists each member's `29:` id, Entra object id, name, email and sign-in name (UPN): an `email:` person of the
+OKR file is matched by either. okrbot reads it:
 - when a person installs the app in their 1:1 chat (that chat's roster is them: it says their email), while
   the OKR file names someone by email whom okrbot has not mapped yet, and
 - when okrbot is installed in a team, and on every conversationUpdate there (members added or removed).
@@ -50,8 +51,9 @@ async def read(
     listed = [
         roster.Member(
             person_id=addresses.teams_person_id(m.aad_object_id),
-            email=m.email or m.user_principal_name,
+            email=m.email,
             name=m.name or "",
+            upn=m.user_principal_name,
         )
         for m in members
     ]

@@ -21,8 +21,9 @@ class Member:
     """One person as the platform's roster lists them."""
 
     person_id: str  # the platform person id, e.g. "teams:<aad>"
-    email: str | None  # their email (or sign-in name), when the platform gives one
+    email: str | None  # their email, when the platform gives one
     name: str = ""
+    upn: str | None = None  # their sign-in name (Entra's userPrincipalName), often but not always the email
 
 
 @dataclass(frozen=True)
@@ -37,31 +38,38 @@ def _email(raw: str | None) -> str | None:
     return text if "@" in text and len(EMAIL + text) <= 64 else None
 
 
-async def map_members(svc: Services, members: list[Member]) -> RosterResult:
-    """Record each member's email; an "email:" person with that address becomes them (one transaction).
+def _addresses(m: Member) -> list[str]:
+    found = [_email(m.email), _email(m.upn)]
+    return list(dict.fromkeys(a for a in found if a))  # the email first, then the sign-in name if it differs
 
-    A fixed number of statements for the whole roster (its people by id and by email, one merge of every
-    "email:" person it maps), then writes only where something changed: Teams waits for the answer."""
-    emails = {m.person_id: _email(m.email) for m in members}
+
+async def map_members(svc: Services, members: list[Member]) -> RosterResult:
+    """Record each member's email; an "email:" person with their email or sign-in name becomes them.
+
+    One transaction, and a fixed number of statements for the whole roster (its people by id and by address,
+    one merge of every "email:" person it maps), then writes only where something changed: Teams waits."""
+    addresses = {m.person_id: _addresses(m) for m in members}
     async with svc.db.transaction() as session:
         rows = await people.people_by_ids(session=session, ids=[m.person_id for m in members])
-        holders = await people_by_emails(session=session, emails=[e for e in emails.values() if e])
-        moves = {}
+        holders = await people_by_emails(session=session, emails=[a for found in addresses.values() for a in found])
+        moves, chosen = {}, {}
         for m in members:
-            holder = holders.get(emails[m.person_id] or "")
-            if holder is not None and holder.id == EMAIL + holder.email and holder.id not in moves:
-                moves[holder.id] = m.person_id
-            elif holder is not None and holder.id != m.person_id:
+            waiting = [a for a in addresses[m.person_id] if a in holders and holders[a].id == EMAIL + a]
+            chosen[m.person_id] = (waiting or addresses[m.person_id] or [None])[0]
+            if waiting and EMAIL + waiting[0] not in moves:
+                moves[EMAIL + waiting[0]] = m.person_id
+            holder = holders.get(chosen[m.person_id] or "")
+            if holder is not None and holder.id not in (m.person_id, EMAIL + (holder.email or "")):
                 holder.email = None  # the roster says the address is someone else's now
         await session.flush()
         rows |= await merge_people(session=session, moves=moves)
         known = []
         for m in members:
-            person = rows.get(m.person_id)
+            person, email = rows.get(m.person_id), chosen[m.person_id]
             if person is None:
                 continue  # okrbot has no use for them: no row is kept
-            if emails[m.person_id] and person.email != emails[m.person_id]:
-                person.email = emails[m.person_id]
+            if email and person.email != email:
+                person.email = email
             person.display_name = person.display_name or m.name
             known.append(m.person_id)
         await session.flush()

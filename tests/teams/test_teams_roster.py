@@ -209,3 +209,16 @@ async def test_an_unmapped_email_person_exports_and_imports_back_unchanged(teams
     assert {"id": "email:carol@example.com", "name": "Carol"}.items() <= exported["people"][0].items()
     report = await import_okrs(teams_bot.svc, exported, dry_run=False)
     assert (report.created, report.updated) == (0, 0)
+
+
+async def test_the_sign_in_name_maps_too_when_the_email_differs(teams_bot):
+    await import_okrs(teams_bot.svc, okrs(), dry_run=False)
+    carol = member("Carol", "29:carol", CAROL_AAD, "carol.smith@example.com") | {
+        "userPrincipalName": "Carol@example.com"
+    }
+    teams_bot.connector.members[TEAM] = [carol]
+    assert await post(teams_bot, team_install(teams_bot.connector)) == 200
+    async with teams_bot.db.transaction() as s:
+        owner = (await s.exec(select(KeyResult.owner_id).where(KeyResult.title == "Docs coverage"))).one()
+        person = await s.get(Person, CAROL)
+    assert owner == CAROL and person.email == "carol@example.com"  # the address the file knows her by
