@@ -53,13 +53,17 @@ def with_teams(settings: Settings, db: Database, slack: Notifier, slack_director
     The Teams SDK is imported here, not at the top: importing it loads ./.env into os.environ and takes
     a second, and a Slack-only okrbot must behave (and start) exactly as it did without Teams.
     """
+    from bot.teams.chats import open_chat
     from bot.teams.sender import TeamsDirectory, TeamsNotifier
     from bot.teams.server import build_teams_app
 
     teams_app = build_teams_app(settings, token=token)
 
     async def find(key: str):
-        return await addresses.find(db, key)
+        address = await addresses.find(db, key)
+        if address is not None and not address.conversation_id and not address.blocked:  # known from a roster
+            address = await open_chat(teams_app.api, db, address)
+        return address
 
     async def blocked(address) -> None:
         await addresses.mark_blocked(db, address, at=datetime.now(UTC))

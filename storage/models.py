@@ -57,7 +57,9 @@ class PersonBase(SQLModel):
 
 
 class Person(PersonBase, table=True):
-    id: str = Field(primary_key=True, max_length=64)  # Slack user id, or "teams:<AAD object id>" (bot/teams)
+    id: str = Field(primary_key=True, max_length=64)  # Slack user id, "teams:<AAD object id>", or "email:<address>"
+    # Lower-cased; set by the OKR file ("email:" people) or learned from the Teams roster (bot/services/roster.py).
+    email: str | None = Field(default=None, max_length=254, unique=True)
     dm_channel: str | None = None  # cached D… id returned by chat.postMessage
     tz_refreshed_at: datetime | None = _ts()
 

@@ -37,6 +37,13 @@ async def upsert_address(
     return row
 
 
+async def set_conversation(*, session: AsyncSession, address_id: int, conversation_id: str) -> None:
+    row = await session.get(TeamsAddress, address_id)
+    if row is not None:
+        row.conversation_id = conversation_id
+        await session.flush()
+
+
 async def mark_blocked(*, session: AsyncSession, address_id: int, at: datetime) -> None:
     row = await session.get(TeamsAddress, address_id)
     if row is not None and row.blocked_at is None:
@@ -46,6 +53,18 @@ async def mark_blocked(*, session: AsyncSession, address_id: int, at: datetime) 
 
 async def address_of_person(*, session: AsyncSession, person_id: str) -> TeamsAddress | None:
     return (await session.exec(select(TeamsAddress).where(TeamsAddress.person_id == person_id))).first()
+
+
+async def people_with_address(*, session: AsyncSession, person_ids: list[str]) -> set[str]:
+    if not person_ids:
+        return set()
+    query = select(TeamsAddress.person_id).where(col(TeamsAddress.person_id).in_(person_ids))
+    return set((await session.exec(query)).all())
+
+
+async def address_of_user(*, session: AsyncSession, user_id: str) -> TeamsAddress | None:
+    """By the person's "29:" id, which is how a Teams @mention names them."""
+    return (await session.exec(select(TeamsAddress).where(TeamsAddress.user_id == user_id))).first()
 
 
 async def address_by_id(*, session: AsyncSession, address_id: int) -> TeamsAddress | None:

@@ -3,6 +3,7 @@
 `okr …` text (1:1, or after an @mention in a channel) goes to teams_in.commands; card buttons
 (adaptiveCard/action invokes) to teams_in.cards; dialogs (task/fetch, task/submit) to teams_in.dialogs; any
 other 1:1 text to the same DM routes as Slack.
+Installing the app (1:1 or in a team) and a team's membership changes read the roster (teams_in.roster).
 
 The SDK has checked the activity's JWT (unless TEAMS_ALLOW_UNAUTHENTICATED) before any handler here runs.
 Handlers run inside the HTTP request (the SDK answers when they return); a plain-words check-in is small.
@@ -23,11 +24,12 @@ from microsoft_teams.api.activities.utils.strip_mentions_text import StripMentio
 from microsoft_teams.apps import ActivityContext, App
 
 from bot.services import addresses
+from bot.services import roster as svc_roster
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import OkrError
 from bot.services.kernel.inbox import handle_dm
 from bot.teams.cards import render, said
-from teams_in import cards, commands, dialogs
+from teams_in import cards, commands, dialogs, mentions, roster
 
 log = logging.getLogger(__name__)
 NOT_A_REPLY = (
@@ -73,9 +75,10 @@ async def on_message(svc: Services, ctx: ActivityContext[MessageActivity]) -> No
     text = (ctx.activity.text or "").strip()
     if not text:
         return  # e.g. a legacy Action.Submit: okrbot's cards use Action.Execute
-    command = commands.split(text)
-    if command is not None:
-        await _answer_command(svc, ctx, address.person_id, command)
+    if commands.split(text) is not None:  # people's @mentions become markers only in commands, never in check-ins
+        command = commands.split(mentions.with_markers(text, ctx.activity.entities, bot_id=ctx.activity.recipient.id))
+        contact = contact_of(ctx.activity)
+        await _answer_command(svc, ctx, address.person_id, command, reported_tz=contact.tz if contact else None)
         return
     msg = await addresses.chat_message(svc, address, text=text, activity_id=ctx.activity.id)
     try:
@@ -94,15 +97,21 @@ async def _in_channel(svc: Services, ctx: ActivityContext[MessageActivity]) -> N
     if not aad or not activity.is_recipient_mentioned():
         return
     activity.strip_mentions_text(StripMentionsTextOptions(account_id=activity.recipient.id))
-    command = commands.split(activity.text or "", prefix_optional=True)
-    await _answer_command(svc, ctx, addresses.teams_person_id(aad), command or ("help", ""))
+    text = mentions.with_markers(activity.text or "", activity.entities, bot_id=activity.recipient.id)
+    command = commands.split(text, prefix_optional=True) or ("help", "")
+    if command[0] in commands.PERSONAL:  # your own settings and dashboard are not for the whole channel
+        await ctx.send(said(commands.ONLY_IN_CHAT.format(word=command[0])))
+        return
+    await _answer_command(svc, ctx, addresses.teams_person_id(aad), command)
 
 
-async def _answer_command(svc: Services, ctx, user_id: str, command: tuple[str, str]) -> None:
+async def _answer_command(
+    svc: Services, ctx, user_id: str, command: tuple[str, str], *, reported_tz: str | None = None
+) -> None:
     word, args = command
-    log.info("teams command %s", word if word in commands.TABLE else "unknown")  # never the arguments
+    log.info("teams command %s", word if word in commands.RUNS or word in commands.TABLE else "unknown")  # no args
     try:
-        message = await commands.run(svc, user_id=user_id, word=word, args=args)
+        message = await commands.run(svc, user_id=user_id, word=word, args=args, reported_tz=reported_tz)
     except OkrError as exc:
         await ctx.send(said(exc.message))
         return
@@ -122,6 +131,26 @@ async def on_dialog(svc: Services, ctx, answer):
     await _remember(svc, ctx.activity)
     aad = getattr(ctx.activity.from_, "aad_object_id", None)
     return await answer(svc, addresses.teams_person_id(aad) if aad else None, ctx.activity)
+def _team_id(activity) -> str | None:
+    team = getattr(activity.channel_data, "team", None) if activity.channel_data else None
+    return getattr(team, "id", None) or None
+
+
+async def _read_roster(svc: Services, ctx, *, personal: bool) -> None:
+    """In a team (conversationUpdate: okrbot was added, members came or went), the team's roster. When
+    `personal` (an install in the 1:1 chat), that chat's roster, which is the person with their email: read only
+    while the OKR file names someone by email whom okrbot has not mapped yet. A team install also sends an
+    installationUpdate; it is left to the conversationUpdate, so the roster is read once."""
+    activity = ctx.activity
+    team = _team_id(activity)
+    if personal:
+        own = not team and contact_of(activity) is not None and await svc_roster.emails_waiting(svc)
+        conversation = activity.conversation.id if own else None
+    else:
+        conversation = team
+    if conversation:
+        tenant = activity.conversation.tenant_id or _tenant(activity.channel_data)
+        await roster.read(svc, ctx.api, conversation, tenant_id=tenant or "", service_url=activity.service_url)
 
 
 def register(app: App, svc: Services) -> None:
@@ -131,11 +160,13 @@ def register(app: App, svc: Services) -> None:
     async def installed(ctx: ActivityContext[InstalledActivity]) -> None:
         log.info("teams installationUpdate add")
         await _remember(svc, ctx.activity)
+        await _read_roster(svc, ctx, personal=True)
 
     @app.on_conversation_update
     async def conversation_update(ctx: ActivityContext[ConversationUpdateActivity]) -> None:
         log.info("teams conversationUpdate")
         await _remember(svc, ctx.activity)
+        await _read_roster(svc, ctx, personal=False)  # in a team: members came or went
 
     @app.on_message
     async def message(ctx: ActivityContext[MessageActivity]) -> None:

@@ -15,6 +15,8 @@ class Command:
     usage: str  # e.g. "okr team NAME"
     summary: str  # one line for okr help; the manifest's description (Teams allows 128 characters)
     aliases: tuple[str, ...] = ()
+    # False for the Teams-only commands: Slack has its Home tab, and gives okrbot each person's zone itself.
+    slack: bool = True
 
     @property
     def title(self) -> str:
@@ -31,6 +33,22 @@ COMMANDS = (
         "key results behind pace or marked at risk / off track (all teams unless you name one)",
         aliases=("atrisk", "risk"),
     ),
+    Command("@person", "okr @person", "someone's key results (@mention them, or write their email)"),
     Command("next", "okr next", "when you will next be asked to check in, and about which key results"),
+    Command("home", "okr home", "My OKRs: your key results, teams and next check-in, with buttons", slack=False),
+    Command(
+        "away",
+        "okr away until YYYY-MM-DD [delegate @person]",
+        "pause your prompts through a date, or hand them to a delegate",
+    ),
+    Command("back", "okr back", "resume your prompts after okr away"),
+    Command(
+        "timezone",
+        "okr timezone ZONE",
+        "set your time zone (e.g. Europe/Berlin) until Teams tells okrbot yours",
+        aliases=("tz",),
+        slack=False,
+    ),
     Command("help", "okr help", "this list of commands"),
 )
+PERSON = "@person"  # not a typed word: a mention or an email after "okr" (teams_in.commands routes it)

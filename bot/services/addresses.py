@@ -5,11 +5,12 @@ keys) and every service treat them like anyone else; only the notifier asks here
 A 1:1 chat has no threads, so a plain message there answers the newest prompt sent into that chat.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.services.kernel.context import Services
+from bot.services.kernel.errors import NotFound
 from bot.services.kernel.inbox import DmMessage
 from storage import people, teams, teams_addresses
 from storage.db import Database
@@ -18,6 +19,7 @@ TEAMS_PERSON = "teams:"
 TEAMS_CHAT = "teams-chat:"
 TEAMS_CHANNEL = "teams-channel:"  # + the team's id: a team's Teams digest channel, as the ledger holds it
 TEAMS_CONVERSATION = "19:"  # a Teams channel's conversation id, as the OKR file names it (team.channel)
+EMAIL_PERSON = "email:"  # a person the OKR file names by email, not yet mapped (Teams-side: bot.services.roster)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class TeamsAddress:
     conversation_id: str
     service_url: str
     blocked: bool = False  # Teams refused a send with 403 MessageWritesBlocked; cleared by their next activity
+    user_id: str = ""  # "29:...", to open the chat when a roster gave okrbot the person but no chat yet
+    tenant_id: str = ""
 
 
 def teams_person_id(aad_object_id: str) -> str:
@@ -48,7 +52,7 @@ def teams_person_id(aad_object_id: str) -> str:
 
 def is_teams(key: str) -> bool:
     """A person id or channel that lives on Teams."""
-    return key.startswith((TEAMS_PERSON, TEAMS_CHAT, TEAMS_CHANNEL, TEAMS_CONVERSATION))
+    return key.startswith((TEAMS_PERSON, TEAMS_CHAT, TEAMS_CHANNEL, TEAMS_CONVERSATION, EMAIL_PERSON))
 
 
 def _known_zone(name: str | None) -> str | None:
@@ -60,22 +64,33 @@ def _known_zone(name: str | None) -> str | None:
 
 async def remember(svc: Services, contact: TeamsContact) -> TeamsAddress:
     """Store the person (name, zone) and their chat; every activity refreshes both."""
-    person_id = teams_person_id(contact.aad_object_id)
     async with svc.db.transaction() as session:
-        person = await people.upsert_person(session=session, id=person_id, tz=_known_zone(contact.tz))
-        if contact.name and not person.display_name:
-            person.display_name = contact.name
-        row = await teams_addresses.upsert_address(
-            session=session,
-            person_id=person_id,
-            aad_object_id=contact.aad_object_id,
-            user_id=contact.user_id,
-            tenant_id=contact.tenant_id,
-            conversation_id=contact.conversation_id,
-            service_url=contact.service_url,
-            at=svc.now(),
-        )
-        return TeamsAddress(person_id, TEAMS_CHAT + str(row.id), row.conversation_id, row.service_url)
+        return await _remember(session, svc.now(), contact)
+
+
+async def remember_all(svc: Services, contacts: list[TeamsContact]) -> None:
+    """`remember` for many people in one transaction (a roster's newcomers)."""
+    async with svc.db.transaction() as session:
+        for contact in contacts:
+            await _remember(session, svc.now(), contact)
+
+
+async def _remember(session, at: datetime, contact: TeamsContact) -> TeamsAddress:
+    person_id = teams_person_id(contact.aad_object_id)
+    person = await people.upsert_person(session=session, id=person_id, tz=_known_zone(contact.tz))
+    if contact.name and not person.display_name:
+        person.display_name = contact.name
+    row = await teams_addresses.upsert_address(
+        session=session,
+        person_id=person_id,
+        aad_object_id=contact.aad_object_id,
+        user_id=contact.user_id,
+        tenant_id=contact.tenant_id,
+        conversation_id=contact.conversation_id,
+        service_url=contact.service_url,
+        at=at,
+    )
+    return TeamsAddress(person_id, TEAMS_CHAT + str(row.id), row.conversation_id, row.service_url)
 
 
 async def find(db: Database, key: str) -> TeamsAddress | None:
@@ -91,7 +106,10 @@ async def find(db: Database, key: str) -> TeamsAddress | None:
         if row is None:
             return None
         channel = TEAMS_CHAT + str(row.id)
-        return TeamsAddress(row.person_id, channel, row.conversation_id, row.service_url, row.blocked_at is not None)
+        blocked = row.blocked_at is not None
+        return TeamsAddress(
+            row.person_id, channel, row.conversation_id, row.service_url, blocked, row.user_id, row.tenant_id
+        )
 
 
 async def _channel(session, key: str) -> TeamsAddress | None:
@@ -113,6 +131,15 @@ async def _channel(session, key: str) -> TeamsAddress | None:
     return None
 
 
+async def set_conversation(db: Database, address: TeamsAddress, *, conversation_id: str) -> TeamsAddress:
+    """The 1:1 chat okrbot opened for someone it knew only from a roster (stored with no chat yet)."""
+    async with db.transaction() as session:
+        await teams_addresses.set_conversation(
+            session=session, address_id=int(address.channel.removeprefix(TEAMS_CHAT)), conversation_id=conversation_id
+        )
+    return replace(address, conversation_id=conversation_id)
+
+
 async def mark_blocked(db: Database, address: TeamsAddress, *, at: datetime) -> None:
     """Teams will not take okrbot's messages in this chat: send nothing more until the person writes again."""
     async with db.transaction() as session:
@@ -132,4 +159,23 @@ async def chat_message(svc: Services, address: TeamsAddress, *, text: str, activ
         ts=activity_id,
         thread_ts=prompt_ts,
         event_id=None,
+    )
+
+
+async def person_of_mention(svc: Services, *, user_id: str, aad_object_id: str | None, name: str = "") -> str:
+    """The person a Teams @mention names: by their Entra object id when Teams sent it, else by their 29: id.
+
+    Someone okrbot has no row for (not in the OKR file, never wrote to okrbot, not read from a roster) is
+    NotFound: their KRs would be empty, and as a delegate they could not be reached."""
+    async with svc.db.read() as session:
+        if aad_object_id:
+            person = await people.get_person(session=session, person_id=teams_person_id(aad_object_id))
+            if person is not None:
+                return person.id
+        row = await teams_addresses.address_of_user(session=session, user_id=user_id)
+    if row is not None:
+        return row.person_id
+    raise NotFound(
+        f"okrbot doesn't know {name or 'that person'} on Teams yet (they are not in the OKR file, have not "
+        "installed okrbot, and no team roster listed them). Write their email instead: okr person@example.com."
     )

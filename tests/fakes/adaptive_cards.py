@@ -70,6 +70,13 @@ def _check(item: dict, known: dict, where: str, problems: list[str], ids: list[s
         for choice in item.get("choices") or []:
             if not isinstance(choice.get("title"), str) or not isinstance(choice.get("value"), str):
                 problems.append(f"{where}: a choice needs a string title and value")
+    if kind == "Action.ShowCard":  # the card it reveals: same rules, and its input ids count with the parent's
+        shown = item.get("card") if isinstance(item.get("card"), dict) else {}
+        if shown.get("type") != "AdaptiveCard":
+            problems.append(f"{where}: Action.ShowCard card is not an AdaptiveCard")
+        for key in ("body", "actions"):
+            for child in shown.get(key) or []:
+                _check(child, CONTAINERS[key], f"{where}/card", problems, ids)
     if kind == "Action.Execute" and not isinstance(item.get("data", {}), dict):
         problems.append(f"{where}: Action.Execute data is not an object")
     if "text" in item and not isinstance(item["text"], str):

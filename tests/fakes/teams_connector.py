@@ -30,6 +30,7 @@ class FakeConnector:
         self.fail_next: list[tuple[int, dict, dict]] = []  # (status, headers, body) for the next calls
         self.rejected: list[tuple[Call, list[str]]] = []  # cards that failed the schema check, and why
         self.members: dict[str, list[dict]] = {}  # conversation id -> roster
+        self.page_size: int | None = None  # serve pagedMembers in pages this small (Teams may return fewer)
         self._ids = itertools.count(1)
         self.app = web.Application()
         self.app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -94,5 +95,14 @@ class FakeConnector:
         if method == "PUT" and len(parts) == 6 and parts[4] == "activities":
             return web.json_response({"id": parts[5]})
         if method == "GET" and path.lower().endswith("/pagedmembers"):  # the SDK asks for /pagedMembers
-            return web.json_response({"members": self.members.get(parts[3], [])})
+            return web.json_response(self._page(self.members.get(parts[3], []), request.query))
         return web.json_response({"error": {"code": "NotFound", "message": path}}, status=404)
+
+    def _page(self, roster: list[dict], query) -> dict:
+        """One page of a roster; `continuationToken` (opaque to okrbot) says where the next starts."""
+        start = int(query.get("continuationToken", "p0").removeprefix("p"))
+        size = min(int(query.get("pageSize", 200)), self.page_size or 500)
+        page = {"members": roster[start : start + size]}
+        if start + size < len(roster):
+            page["continuationToken"] = f"p{start + size}"
+        return page

@@ -65,11 +65,16 @@ def test_unquoted_times_abbreviated_days_and_dates_are_read_as_meant():
         ("teams.0.checkin", {"day": "mun"}, "teams[0].checkin.day: 'mun' is not a weekday"),
         ("teams.0.checkin", {"time": "25:00"}, "teams[0].checkin.time: '25:00' is not a time (HH:MM, e.g. 10:00)"),
         ("teams.0.timezone", "Europe/Berln", "teams[0].timezone: 'Europe/Berln' is not a timezone"),
-        ("teams.0.members", ["alice"], "teams[0].members[0]: 'alice' is not a Slack user id"),
+        (
+            "teams.0.members",
+            ["alice"],
+            "teams[0].members[0]: 'alice' is not a Slack user id, teams:<Entra object id> or email address",
+        ),
         (
             "objectives.0.key_results.0.owner",
             "alice",
-            "objectives[0].key_results[0].owner: 'alice' is not a Slack user id",
+            "objectives[0].key_results[0].owner: 'alice' is not a Slack user id, teams:<Entra object id> or "
+            "email address",
         ),
         ("cycle.end", "2026-12-01", "cycle.end: 2026-12-01 is before start 2027-01-04"),
         ("cycle.start", "2027-02-30", "cycle.start: '2027-02-30' is not a date (YYYY-MM-DD)"),

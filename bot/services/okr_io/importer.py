@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.okr.types import WEEKDAYS
+from bot.services.okr_io.emails import label_placeholders, resolve_emails
 from bot.services.okr_io.history import restore_history
 from bot.services.okr_io.import_report import ImportReport, Names, change_line
 from bot.services.okr_io.not_in_file import not_in_file
@@ -100,8 +101,10 @@ async def import_okrs(
 
 async def _apply(run: _Run, f: OkrFile, *, archive_missing: bool) -> None:
     run.names.teams = {t.id: t.name for t in await teams.list_teams(session=run.session)}
+    unmapped = await resolve_emails(run.session, f)  # people named by email whom okrbot already knows
     known = await people.people_by_ids(session=run.session, ids=[p.id for p in f.people])
     await people.ensure_people(session=run.session, ids=_people_ids(f))
+    await label_placeholders(run.session, unmapped)
     for p in f.people:
         person = await people.get_person(session=run.session, person_id=p.id)
         values = {"display_name": p.name or person.display_name, "tz": p.tz or person.tz}

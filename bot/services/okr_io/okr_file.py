@@ -34,6 +34,8 @@ _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 _SLACK_ID = re.compile(rf"^([UW][A-Z0-9]{{2,31}}|teams:{_GUID})$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,31}$")
 _TEAMS_CHANNEL_ID = re.compile(r"^19:[A-Za-z0-9_.\-]{1,200}@thread\.(tacv2|skype)$")  # Teams channel conversation
+_EMAIL = re.compile(r"^[^@\s:<>]+@[^@\s:<>]+\.[^@\s:<>]+$")
+EMAIL = "email:"  # how a person named by email is stored until okrbot maps them (bot.services.okr_io.emails)
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
@@ -62,9 +64,15 @@ def _timezone(value: str) -> str:
 
 
 def _slack_id(value: str) -> str:
-    if not _SLACK_ID.match(value):
-        raise ValueError(f"{short(value)} is not a Slack user id")
-    return value
+    """A Slack user id, "teams:<Entra object id>", or an email address (a Teams person okrbot maps by email)."""
+    if _SLACK_ID.match(value):
+        return value
+    email = value.removeprefix(EMAIL).lower()
+    if not _EMAIL.match(email):
+        raise ValueError(f"{short(value)} is not a Slack user id, teams:<Entra object id> or email address")
+    if len(EMAIL + email) > 64:
+        raise ValueError(f"{short(value)} is too long for an email address here (at most {64 - len(EMAIL)} characters)")
+    return EMAIL + email
 
 
 def _channel_id(value: str) -> str:
@@ -138,9 +146,11 @@ class TeamIn(_Strict):
     @model_validator(mode="after")
     def _people_on_its_platform(self) -> "TeamIn":
         # A Teams person is "teams:<Entra object id>" (they get their prompts in Teams); a Slack person is U…/W….
-        wrong = [p for p in self.managers + self.members if p.startswith("teams:") != (self.platform == "teams")]
+        # People named by email are Teams people (okrbot maps them from the Teams roster, docs/teams.md).
+        teams_side = ("teams:", EMAIL)
+        wrong = [p for p in self.managers + self.members if p.startswith(teams_side) != (self.platform == "teams")]
         if wrong:
-            want = "teams:<Entra object id>" if self.platform == "teams" else "a Slack user id (U…)"
+            want = "teams:<Entra object id> or an email" if self.platform == "teams" else "a Slack user id (U…)"
             raise ValueError(f"{short(wrong[0])} is not {want}, as platform: {self.platform} needs")
         if self.channel and bool(_TEAMS_CHANNEL_ID.match(self.channel)) != (self.platform == "teams"):
             want = "a Teams channel id (19:…@thread.tacv2)" if self.platform == "teams" else "a Slack channel id (C…)"

@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.Column("delegate_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("manager_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
         sa.Column("dm_channel", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("tz_refreshed_at", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
@@ -90,6 +91,7 @@ def upgrade() -> None:
             ["person.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("email"),
     )
     op.create_table(
         "send_ledger",
