@@ -131,6 +131,8 @@ async def on_dialog(svc: Services, ctx, answer):
     await _remember(svc, ctx.activity)
     aad = getattr(ctx.activity.from_, "aad_object_id", None)
     return await answer(svc, addresses.teams_person_id(aad) if aad else None, ctx.activity)
+
+
 def _team_id(activity) -> str | None:
     team = getattr(activity.channel_data, "team", None) if activity.channel_data else None
     return getattr(team, "id", None) or None
