@@ -69,8 +69,10 @@ async def friday(fake, db_path, teams: int) -> tuple[list[str], list[str]]:
 
 
 def reads(statements: list[str]) -> list[str]:
-    """The SELECTs, with IN lists written as one placeholder: a list grows with the org, the statement does not."""
-    return [re.sub(r"\(\?(, \?)*\)", "(?…)", s) for s in statements if s.upper().startswith("SELECT")]
+    """The SELECTs, with IN lists written as one placeholder: a list grows with the org, the statement does not.
+    PostgreSQL's numbered, typed placeholders ($3::INTEGER) are read as SQLite's `?` first."""
+    plain = [re.sub(r"\$\d+(::[A-Z ]+(\(\d+\))?)?", "?", s) for s in statements if s.upper().startswith("SELECT")]
+    return [re.sub(r"\(\?(, \?)*\)", "(?…)", s) for s in plain]
 
 
 async def test_a_digest_tick_reads_the_same_statements_for_2_teams_or_7(fake_slack, tmp_path):
