@@ -10,7 +10,15 @@ from bot.okr.cadence import Occurrence
 from bot.okr.messages.digests import DigestMessage
 from bot.okr.types import SendKind
 from bot.services.digests.managers import manager_period, send_manager_digests
-from bot.services.digests.team import DigestWant, build_digests, digest_slot, send_team_digest, team_recipient
+from bot.services.digests.team import (
+    DigestWant,
+    PostedDigest,
+    build_digests,
+    digest_slot,
+    post_team_digest,
+    record_team_digests,
+    team_recipient,
+)
 from bot.services.kernel.context import Services
 from bot.services.kernel.tick import basics, isolated
 from storage import ledger, ledger_bulk, tick_reads
@@ -44,15 +52,28 @@ async def digest_step(svc: Services, at: datetime) -> list[str]:
         plans = await _due_teams(session, all_teams, cycle, at)
     if not plans:
         return []
-    built = await _build_all(svc, cycle, [p for p in plans if not p.too_late], at)
+    sending = [p for p in plans if not p.too_late]
+    built = await _build_all(svc, cycle, sending, at)
     claimed, lines = await _claim_all(svc, plans, at)
     gate = asyncio.Semaphore(TEAMS_AT_ONCE)
 
-    async def one(p: _Plan) -> list[str]:
-        async with gate:  # isolated: one team's failure never strands the others' digests
-            return await isolated(f"digests of {p.team.name}", _post(svc, p, cycle, claimed, built, at))
+    async def post(p: _Plan):
+        async with gate:
+            ledger_id = claimed[p.team.id]
+            outcome = await post_team_digest(svc, p.team, cycle, ledger_id, p.occ.due_utc, at, built.get(p.team.id))
+            return PostedDigest(p.team, p.occ.period, ledger_id, outcome)
 
-    for done in await asyncio.gather(*(one(p) for p in plans if not p.too_late)):
+    posted = await asyncio.gather(*(post(p) for p in sending if p.team.id in claimed))
+    lines += await record_team_digests(svc, list(posted), at)  # one transaction for all (as prompts do)
+
+    async def managers(p: _Plan) -> list[str]:
+        async with gate:  # isolated: one team's failure never strands the others' digests
+            work = send_manager_digests(
+                svc, team=p.team, cycle=cycle, occ=p.occ, at=at, digest=built.get(p.team.id), managers=p.managers
+            )
+            return await isolated(f"manager digests of {p.team.name}", work)
+
+    for done in await asyncio.gather(*(managers(p) for p in sending)):
         lines += done
     return lines
 
@@ -101,28 +122,6 @@ def _row(p: _Plan) -> dict:
         "period": p.occ.period,
         "due_at": p.occ.due_utc,
     }
-
-
-async def _post(svc: Services, p: _Plan, cycle: Cycle, claimed: dict, built: dict, at: datetime) -> list[str]:
-    message = built.get(p.team.id)
-    ledger_id = claimed.get(p.team.id)
-    lines = []
-    if ledger_id is not None:  # else the team digest is held or done: a failed manager digest is retried alone
-        lines.append(
-            await send_team_digest(
-                svc,
-                p.team,
-                cycle,
-                ledger_id=ledger_id,
-                period=p.occ.period,
-                due_at=p.occ.due_utc,
-                at=at,
-                message=message,
-            )
-        )
-    return lines + await send_manager_digests(
-        svc, team=p.team, cycle=cycle, occ=p.occ, at=at, digest=message, managers=p.managers
-    )
 
 
 async def _due_teams(session, all_teams: list[Team], cycle: Cycle, at: datetime) -> list[_Plan]:
