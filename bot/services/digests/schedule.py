@@ -10,15 +10,8 @@ from bot.okr.cadence import Occurrence
 from bot.okr.messages.digests import DigestMessage
 from bot.okr.types import SendKind
 from bot.services.digests.managers import manager_period, send_manager_digests
-from bot.services.digests.team import (
-    DigestWant,
-    PostedDigest,
-    build_digests,
-    digest_slot,
-    post_team_digest,
-    record_team_digests,
-    team_recipient,
-)
+from bot.services.digests.posting import PostedDigest, post_team_digest, record_team_digests
+from bot.services.digests.team import DigestWant, build_digests, digest_slot, team_recipient
 from bot.services.kernel.context import Services
 from bot.services.kernel.tick import basics, isolated
 from storage import ledger, ledger_bulk, tick_reads
