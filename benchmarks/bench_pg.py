@@ -126,7 +126,7 @@ async def digests(result: Result, place: Place, teams: int) -> None:
     org = await place.org("digests", teams=teams, krs_per_team=PER_TEAM, checkins_per_kr=10, managers=False)
     async with FakeSlack() as fake:
         fake_cpu = meter_fake(fake)
-        seconds, statements, posted = await digest_all(fake, org, ZONES)
+        seconds, statements, posted, _cpu = await digest_all(fake, org, ZONES)
     result.add(f"[{place.kind}] digests: posted", posted, f"= {teams}")
     result.add(f"[{place.kind}] digests: total time (s)", round(seconds, 2))
     result.add(f"[{place.kind}] digests: of which the fake Slack (s)", round(fake_cpu[0], 2))

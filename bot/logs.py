@@ -89,6 +89,26 @@ def bolt_logger() -> logging.Logger:
     return logger
 
 
+# slack_sdk's clients test `logger.level <= DEBUG` (the logger's *own* level, not the effective one) before
+# formatting every request and response, body and headers included, into a debug string. Left at NOTSET (0)
+# that test passes, so every API call paid for the string, which logging then dropped (issue 15). An explicit
+# level on these loggers skips it, and keeps bodies out of the logs whatever the root level.
+SDK_CLIENT_LOGGERS = (
+    "slack_sdk.web.async_base_client",
+    "slack_sdk.web.base_client",
+    "slack_sdk.webhook.async_client",
+    "slack_sdk.webhook.client",
+)
+
+
+def sdk_client_logger(name: str = SDK_CLIENT_LOGGERS[0]) -> logging.Logger:
+    """A slack_sdk client's logger with an explicit level of at least INFO (see SDK_CLIENT_LOGGERS)."""
+    logger = logging.getLogger(name)
+    if logger.level < logging.INFO:
+        logger.setLevel(logging.INFO)
+    return logger
+
+
 def log_handler(stream=None) -> logging.Handler:
     """The production handler: one line per record, correlation id, tokens masked, CR/LF escaped."""
     handler = logging.StreamHandler(stream)
@@ -115,7 +135,7 @@ def quiet_libraries(level: str = "INFO") -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     # APScheduler's executor says "Running job" and "executed successfully" every minute; its errors stay.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
-    for noisy in ("slack_bolt", "slack_sdk", "aiosqlite"):
+    for noisy in ("slack_bolt", "slack_sdk", "aiosqlite", *SDK_CLIENT_LOGGERS):
         logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.INFO))
     # At INFO SQLAlchemy echoes every statement with its parameters, review-note bodies included.
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)

@@ -17,7 +17,7 @@ async def on_home_opened(event: dict, body: dict, context) -> None:
 async def on_review_notes(ack, body, context, client) -> None:
     await ack()
     people = await home.review_people(context["svc"], user_id=body["user"]["id"])
-    await client.views_open(trigger_id=body["trigger_id"], view=build_review_people(people).to_dict())
+    await client.views_open(trigger_id=body["trigger_id"], view=build_review_people(people))
 
 
 def register(app: AsyncApp) -> None:

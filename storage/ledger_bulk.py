@@ -9,7 +9,7 @@ Other dialects fall back to one INSERT per row inside a savepoint, catching the 
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -44,6 +44,27 @@ async def rows_for_periods(
         return {}
     stmt = select(SendLedger).where(SendLedger.kind == kind, col(SendLedger.period).in_(wanted))
     return {(r.recipient, r.period): r for r in (await session.exec(stmt)).all()}
+
+
+async def newest_sent_before(
+    *, session: AsyncSession, kind: str, recipients: Iterable[str], before: datetime
+) -> dict[str, datetime]:
+    """{recipient: sent_at of its latest row of `kind` sent strictly before `before`} (ledger.latest_sent's
+    sent_at for many recipients in one grouped query; recipients with none are absent)."""
+    wanted = sorted(set(recipients))
+    if not wanted:
+        return {}
+    stmt = (
+        select(SendLedger.recipient, func.max(SendLedger.sent_at))
+        .where(
+            SendLedger.kind == kind,
+            SendLedger.status == "sent",
+            col(SendLedger.recipient).in_(wanted),
+            col(SendLedger.sent_at) < before,
+        )
+        .group_by(SendLedger.recipient)
+    )
+    return {recipient: at for recipient, at in (await session.exec(stmt)).all() if at is not None}
 
 
 async def claim_many(*, session: AsyncSession, rows: list[dict], at: datetime) -> dict[tuple[str, str], int]:

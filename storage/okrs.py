@@ -158,6 +158,32 @@ async def shared_key_results_for_team(*, session: AsyncSession, cycle_id: int, t
     return list((await session.exec(stmt)).all())
 
 
+async def shared_key_results_for_teams(
+    *, session: AsyncSession, cycle_id: int, team_ids: Iterable[int]
+) -> dict[int, list[KeyResult]]:
+    """shared_key_results_for_team for many teams in one query (every requested id is a key), in the same order."""
+    ids = list(dict.fromkeys(team_ids))
+    out: dict[int, list[KeyResult]] = {tid: [] for tid in ids}
+    if not ids:
+        return out
+    stmt = (
+        select(KRTeam.team_id, KeyResult)
+        .join(KeyResult, col(KRTeam.kr_id) == col(KeyResult.id))
+        .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
+        .where(
+            col(KRTeam.team_id).in_(ids),
+            Objective.cycle_id == cycle_id,
+            col(Objective.team_id) != col(KRTeam.team_id),
+            col(Objective.archived).is_(False),
+            col(KeyResult.archived).is_(False),
+        )
+        .order_by(col(Objective.position), col(Objective.id), col(KeyResult.position), col(KeyResult.id))
+    )
+    for team_id, kr in (await session.exec(stmt)).all():
+        out[team_id].append(kr)
+    return out
+
+
 async def find_objective(
     *,
     session: AsyncSession,

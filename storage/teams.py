@@ -1,5 +1,7 @@
 """Teams and their managers and members."""
 
+from collections.abc import Iterable
+
 from sqlalchemy import delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -23,6 +25,14 @@ async def get_team_by_name(*, session: AsyncSession, name: str) -> Team | None:
 
 async def list_teams(*, session: AsyncSession) -> list[Team]:
     return list((await session.exec(select(Team).order_by(col(Team.name)))).all())
+
+
+async def team_names(*, session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
+    """{team id: name} for the given teams, as (id, name) pairs: no Team rows loaded."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return dict((await session.exec(select(Team.id, Team.name).where(col(Team.id).in_(wanted)))).all())
 
 
 async def add_team(*, session: AsyncSession, team: Team) -> Team:

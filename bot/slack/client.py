@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.logs import sdk_client_logger
 from bot.slack.pacer import pace_retry
 
 # 429s wait Retry-After seconds with asyncio.sleep (paced chat.postMessage: for a pacer slot after it), so the
@@ -74,6 +75,7 @@ def build_client(token: str, base_url: str, *, timeout: float = 30) -> AsyncWebC
         token=token,
         base_url=base_url,
         timeout=timeout,
+        logger=sdk_client_logger(),  # an explicit level: no debug string formatted per call (bot.logs)
         retry_handlers=[
             PacedRateLimitRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
             AsyncServerErrorRetryHandler(max_retry_count=ERROR_RETRIES),

@@ -11,7 +11,7 @@ from bot.okr.messages import Delivery
 from bot.services.kernel.ports import DeliveryFailed, UserInfo
 from bot.slack.client import close_session, on_rate_limited, share_session
 from bot.slack.pacer import Pacer
-from bot.slack.render import render, render_view
+from bot.slack.render import render, render_view, view_json
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class SlackNotifier:
         await self._call("chat.update", channel=where.channel, ts=where.ts, text=r.text, blocks=r.blocks_json())
 
     async def publish_home(self, user: str, message) -> None:
-        await self._call("views.publish", user_id=user, view=render_view(message).to_dict())
+        await self._call("views.publish", user_id=user, view=view_json(render_view(message)))
 
 
 class SlackDirectory:

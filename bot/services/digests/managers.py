@@ -31,17 +31,31 @@ def manager_period(team: Team, occ: Occurrence) -> str:
     return f"team{team.id}:{occ.period}"
 
 
-async def send_manager_digests(svc: Services, *, team: Team, cycle: Cycle, occ: Occurrence, at: datetime) -> list[str]:
-    """Tick step helper: claim and send each manager's digest for this team and period."""
+async def send_manager_digests(
+    svc: Services,
+    *,
+    team: Team,
+    cycle: Cycle,
+    occ: Occurrence,
+    at: datetime,
+    digest: DigestMessage | None = None,
+    managers: tuple[str, ...] | None = None,
+) -> list[str]:
+    """Tick step helper: claim and send each manager's digest for this team and period. `digest`: the team's
+    digest for this period as the tick built it (the same message), so it is not built again per manager;
+    `managers`: theirs as the tick read them for all teams at once (sorted, like teams.managers_of)."""
     lines = []
-    async with svc.db.transaction() as session:
-        managers = await teams.managers_of(session=session, team_id=team.id)
+    if managers is None:
+        async with svc.db.read() as session:
+            managers = await teams.managers_of(session=session, team_id=team.id)
     for manager_id in managers:  # isolated: one manager's failure never strands the others'
-        lines += await isolated(f"manager digest for {manager_id}", _one(svc, manager_id, team, cycle, occ, at))
+        lines += await isolated(f"manager digest for {manager_id}", _one(svc, manager_id, team, cycle, occ, at, digest))
     return lines
 
 
-async def _one(svc: Services, manager_id: str, team: Team, cycle: Cycle, occ: Occurrence, at: datetime) -> list[str]:
+async def _one(
+    svc: Services, manager_id: str, team: Team, cycle: Cycle, occ: Occurrence, at: datetime, digest
+) -> list[str]:
     async with svc.db.transaction() as session:
         row = await ledger.claim_or_retry(
             session=session,
@@ -53,7 +67,8 @@ async def _one(svc: Services, manager_id: str, team: Team, cycle: Cycle, occ: Oc
         )
         if row is None:
             return []
-        digest = await build_digest(session, team=team, cycle=cycle, due_at=occ.due_utc, sent_at=None, now=at)
+        if digest is None:
+            digest = await build_digest(session, team=team, cycle=cycle, due_at=occ.due_utc, sent_at=None, now=at)
         sections = await person_sections(session, manager_id=manager_id, team=team, cycle=cycle, digest=digest, occ=occ)
     return [await _send(svc, manager_id, row, digest, sections, occ, at)]
 

@@ -1,32 +1,123 @@
 """The digest tick step: when a team's digest is due, claim it, post it, then send its managers' digests."""
 
+import asyncio
+import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.okr import cadence
+from bot.okr.cadence import Occurrence
+from bot.okr.messages.digests import DigestMessage
 from bot.okr.types import SendKind
 from bot.services.digests.managers import manager_period, send_manager_digests
-from bot.services.digests.team import digest_slot, send_team_digest, team_recipient
+from bot.services.digests.posting import PostedDigest, post_team_digest, record_team_digests
+from bot.services.digests.team import DigestWant, build_digests, digest_slot, team_recipient
 from bot.services.kernel.context import Services
 from bot.services.kernel.tick import basics, isolated
-from storage import ledger, tick_reads
+from storage import ledger, ledger_bulk, tick_reads
 from storage.models import Cycle, Team
+
+log = logging.getLogger(__name__)
+
+
+TEAMS_AT_ONCE = 8  # teams posting at once: the sender's pacer and gate bound the calls, this bounds the work
+
+
+@dataclass(frozen=True)
+class _Plan:
+    team: Team
+    occ: Occurrence
+    too_late: bool
+    status: str | None  # the team digest's ledger row: None (no row), or its status
+    managers: tuple[str, ...] = ()  # the team's managers (read for every team in the window at once)
 
 
 async def digest_step(svc: Services, at: datetime) -> list[str]:
-    """Tick step: post each team's digest (and its managers' digests) when due."""
-    lines: list[str] = []
+    """Tick step: post each team's digest (and its managers' digests) when due.
+
+    In bulk: the due teams come from one ledger read, their digests from one batch of reads for all of them
+    (team.build_digests), their rows are claimed in one transaction, and they post concurrently."""
     known = await basics(svc)
     cycle, all_teams = known.cycle, [t for t in known.teams if t.channel]
     if cycle is None or not all_teams:
-        return lines
+        return []
     async with svc.db.read() as session:
-        due = await _due_teams(session, all_teams, cycle, at)
-    for team in due:  # isolated: one team's failure never strands the others' digests
-        lines += await isolated(f"digests of {team.name}", _team_due(svc, team, cycle, at))
+        plans = await _due_teams(session, all_teams, cycle, at)
+    if not plans:
+        return []
+    sending = [p for p in plans if not p.too_late]
+    built = await _build_all(svc, cycle, sending, at)
+    claimed, lines = await _claim_all(svc, plans, at)
+    gate = asyncio.Semaphore(TEAMS_AT_ONCE)
+
+    async def post(p: _Plan):
+        async with gate:
+            ledger_id = claimed[p.team.id]
+            outcome = await post_team_digest(svc, p.team, cycle, ledger_id, p.occ.due_utc, at, built.get(p.team.id))
+            return PostedDigest(p.team, p.occ.period, ledger_id, outcome)
+
+    posted = await asyncio.gather(*(post(p) for p in sending if p.team.id in claimed))
+    lines += await record_team_digests(svc, list(posted), at)  # one transaction for all (as prompts do)
+
+    async def managers(p: _Plan) -> list[str]:
+        async with gate:  # isolated: one team's failure never strands the others' digests
+            work = send_manager_digests(
+                svc, team=p.team, cycle=cycle, occ=p.occ, at=at, digest=built.get(p.team.id), managers=p.managers
+            )
+            return await isolated(f"manager digests of {p.team.name}", work)
+
+    for done in await asyncio.gather(*(managers(p) for p in sending)):
+        lines += done
     return lines
 
 
-async def _due_teams(session, all_teams: list[Team], cycle: Cycle, at: datetime) -> list[Team]:
+async def _build_all(svc: Services, cycle: Cycle, plans: list[_Plan], at: datetime) -> dict[int, DigestMessage]:
+    """Every due team's digest, in one read. Should that fail, each team builds its own (isolated) instead."""
+    wants = [DigestWant(p.team, p.occ.due_utc, None, at) for p in plans]
+    try:
+        async with svc.db.read() as session:
+            messages = await build_digests(session, cycle=cycle, wants=wants)
+    except Exception as exc:  # noqa: BLE001 - one bad team must not cost every team its digest
+        log.exception("digests: the batch build failed (%s); building team by team", type(exc).__name__)
+        return {}
+    return {w.team.id: m for w, m in zip(wants, messages, strict=True)}
+
+
+async def _claim_all(svc: Services, plans: list[_Plan], at: datetime) -> tuple[dict[int, int], list[str]]:
+    """Claim the team digests' rows in one transaction: {team id: ledger id won}, and the skip lines. A row is
+    created by one INSERT for all new ones; a failed one is won back row by row (rare)."""
+    lines: list[str] = []
+    new = [p for p in plans if p.status is None]
+    async with svc.db.transaction() as session:
+        won = await ledger_bulk.claim_many(session=session, rows=[_row(p) for p in new], at=at)
+        claimed = {p.team.id: won[key] for p in new if (key := (team_recipient(p.team.id), p.occ.period)) in won}
+        for p in [p for p in plans if p.status == "failed"]:
+            row = await ledger.claim_or_retry(session=session, at=at, **_row(p))
+            if row is not None:
+                claimed[p.team.id] = row.id
+        for p in [p for p in plans if p.too_late and p.team.id in claimed]:
+            await ledger.finish(
+                session=session, ledger_id=claimed.pop(p.team.id), status="skipped", at=at, error=TOO_LATE
+            )
+            lines.append(
+                f"digest for {p.team.name} ({p.occ.period}) skipped: more than {p.team.late_limit_hours}h late"
+            )
+    return claimed, lines
+
+
+TOO_LATE = "too late after downtime"
+
+
+def _row(p: _Plan) -> dict:
+    return {
+        "recipient": team_recipient(p.team.id),
+        "kind": SendKind.DIGEST,
+        "period": p.occ.period,
+        "due_at": p.occ.due_utc,
+    }
+
+
+async def _due_teams(session, all_teams: list[Team], cycle: Cycle, at: datetime) -> list[_Plan]:
     """The teams with something to claim now, from their settings and the ledger alone: a digest with no row
     (or a failed one), or, inside its lateness window, a manager digest with none. Every other team would
     only re-claim rows that are held or done, so it is not touched (the tick runs every minute)."""
@@ -35,15 +126,16 @@ async def _due_teams(session, all_teams: list[Team], cycle: Cycle, at: datetime)
     occs = {tid: o for tid, o in occs.items() if o[1] is not None}
     periods = {occ.period for _, occ, _ in occs.values()}
     held = await tick_reads.statuses(session=session, kind=SendKind.DIGEST, periods=periods)
-    team_done = {tid: _done(held.get((team_recipient(tid), occ.period))) for tid, (_, occ, _) in occs.items()}
-    in_window = [tid for tid, (_, _, late) in occs.items() if team_done[tid] and not late]
+    status = {tid: held.get((team_recipient(tid), occ.period)) for tid, (_, occ, _) in occs.items()}
+    in_window = [tid for tid, (_, _, late) in occs.items() if not late]
     managers = await tick_reads.managers_by_team(session=session, team_ids=in_window)
     wanted = {manager_period(team, occ) for tid, (team, occ, _) in occs.items() if tid in managers}
     sent = await tick_reads.statuses(session=session, kind=SendKind.MANAGER_DIGEST, periods=wanted)
     return [
-        team
-        for tid, (team, occ, _) in occs.items()
-        if not team_done[tid] or any(not _done(sent.get((m, manager_period(team, occ)))) for m in managers.get(tid, ()))
+        _Plan(team, occ, late, status[tid], tuple(sorted(managers.get(tid, ()))))
+        for tid, (team, occ, late) in occs.items()
+        if not _done(status[tid])
+        or any(not _done(sent.get((m, manager_period(team, occ)))) for m in managers.get(tid, ()))
     ]
 
 
@@ -71,27 +163,3 @@ def _occurrence(team: Team, cycle: Cycle, at: datetime) -> tuple:
         late_limit=timedelta(hours=team.late_limit_hours),
         window=(cycle.start, cycle.end),
     )
-
-
-async def _team_due(svc: Services, team: Team, cycle: Cycle, at: datetime) -> list[str]:
-    occ, too_late = _occurrence(team, cycle, at)
-    if occ is None:
-        return []
-    async with svc.db.transaction() as session:
-        row = await ledger.claim_or_retry(
-            session=session,
-            at=at,
-            recipient=team_recipient(team.id),
-            kind=SendKind.DIGEST,
-            period=occ.period,
-            due_at=occ.due_utc,
-        )
-        if row is not None and too_late:
-            await ledger.finish(
-                session=session, ledger_id=row.id, status="skipped", at=at, error="too late after downtime"
-            )
-            return [f"digest for {team.name} ({occ.period}) skipped: more than {team.late_limit_hours}h late"]
-    if row is None:  # the team digest is held or done: a manager digest that failed is retried on its own
-        return [] if too_late else await send_manager_digests(svc, team=team, cycle=cycle, occ=occ, at=at)
-    lines = [await send_team_digest(svc, team, cycle, row, at)]
-    return lines + await send_manager_digests(svc, team=team, cycle=cycle, occ=occ, at=at)

@@ -10,25 +10,23 @@ A late check-in edits the posted digest in place until the next one is posted.
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from functools import partial
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.okr import cadence
-from bot.okr.messages import Delivery, Notice
+from bot.okr.messages import Delivery
 from bot.okr.messages.digests import DigestHeader, DigestMessage, DigestSummary, MissingPerson
 from bot.okr.messages.read_models import KRView, ObjectiveView
 from bot.okr.progress import is_final_week, week_of_cycle
 from bot.okr.types import Cadence, Pacing, SendKind
 from bot.services.kernel import read_models
 from bot.services.kernel.context import Services
-from bot.services.kernel.delivery import deliver
 from bot.services.kernel.errors import NotFound
-from bot.services.kernel.lookups import name_of
 from bot.services.kernel.ports import DeliveryFailed
-from storage import checkins, cycles, ledger, okrs, people, teams
-from storage.models import Cycle, KeyResult, SendLedger, Team
+from storage import checkins, cycles, ledger, ledger_bulk, okrs, teams
+from storage.models import Cycle, KeyResult, Team
 
 log = logging.getLogger(__name__)
 
@@ -63,33 +61,82 @@ def all_krs(objectives: list[ObjectiveView] | tuple[ObjectiveView, ...]) -> list
     return list(seen.values())
 
 
+@dataclass(frozen=True)
+class DigestWant:
+    """One digest to build: the period ending at `due_at`, live values as of `now`, changes since the digest
+    sent before `sent_at` (or before `now` when this one is not sent yet)."""
+
+    team: Team
+    due_at: datetime
+    sent_at: datetime | None
+    now: datetime
+
+
 async def build_digest(
     session: AsyncSession, *, team: Team, cycle: Cycle, due_at: datetime, sent_at: datetime | None, now: datetime
 ) -> DigestMessage:
     """The digest for the period ending at `due_at`, with live values as of `now`."""
-    tz = cadence.safe_zone(team.timezone)
-    today = due_at.astimezone(tz).date()
-    since = period_start(team, cycle, due_at)
-    objectives = await read_models.team_objectives(session, cycle=cycle, team=team, today=today, blockers_since=since)
-    krs = all_krs(objectives)
-    ids = [kr.id for kr in krs]
-    previous = await ledger.latest_sent(
-        session=session, recipient=team_recipient(team.id), kind=SendKind.DIGEST, before=sent_at or now
-    )
-    base = await checkins.values_at(session=session, kr_ids=ids, at=previous.sent_at) if previous else {}
+    return (await build_digests(session, cycle=cycle, wants=[DigestWant(team, due_at, sent_at, now)]))[0]
+
+
+async def build_digests(session: AsyncSession, *, cycle: Cycle, wants: list[DigestWant]) -> list[DigestMessage]:
+    """build_digest for many teams in one batch of reads: the views of all of them at once, then one query per
+    distinct previous digest time and period start (teams on one schedule share them), never one per team."""
+    frames = [_frame(w, cycle) for w in wants]
+    views = [read_models.TeamView(w.team, today, since) for w, (_tz, today, since) in zip(wants, frames, strict=True)]
+    objectives = await read_models.teams_objectives(session, cycle=cycle, wanted=views)
+    krs = {w.team.id: all_krs(objectives[w.team.id]) for w in wants}
+    recipients = {w.team.id: team_recipient(w.team.id) for w in wants}
+    previous: dict[int, datetime | None] = {}
+    for before, group in _grouped(wants, lambda w: w.sent_at or w.now).items():
+        found = await ledger_bulk.newest_sent_before(
+            session=session, kind=SendKind.DIGEST, recipients=[recipients[w.team.id] for w in group], before=before
+        )
+        previous |= {w.team.id: found.get(recipients[w.team.id]) for w in group}
+    base: dict[int, dict[int, float]] = {w.team.id: {} for w in wants}
+    for at, group in _grouped([w for w in wants if previous[w.team.id]], lambda w: previous[w.team.id]).items():
+        values = await checkins.values_at(session=session, kr_ids=_ids(group, krs), at=at)
+        base |= {w.team.id: values for w in group}
+    done: dict[int, set[int]] = {}
+    since_of = {w.team.id: since for w, (_tz, _today, since) in zip(wants, frames, strict=True)}
+    for since, group in _grouped(wants, lambda w: since_of[w.team.id]).items():
+        found = await checkins.checked_in_since(session=session, kr_ids=_ids(group, krs), since=since)
+        done |= {w.team.id: found for w in group}
+    return [
+        _digest(w, cycle, tz, today, objectives[w.team.id], krs[w.team.id], base[w.team.id], done[w.team.id], previous)
+        for w, (tz, today, _since) in zip(wants, frames, strict=True)
+    ]
+
+
+def _frame(w: DigestWant, cycle: Cycle) -> tuple:
+    tz = cadence.safe_zone(w.team.timezone)
+    return tz, w.due_at.astimezone(tz).date(), period_start(w.team, cycle, w.due_at)
+
+
+def _grouped(wants: list[DigestWant], key) -> dict:
+    groups: dict = {}
+    for w in wants:
+        groups.setdefault(key(w), []).append(w)
+    return groups
+
+
+def _ids(group: list[DigestWant], krs: dict[int, list[KRView]]) -> set[int]:
+    return {kr.id for w in group for kr in krs[w.team.id]}
+
+
+def _digest(w: DigestWant, cycle: Cycle, tz, today, objectives, krs, base, done, previous) -> DigestMessage:
     deltas = tuple((kr.id, kr.current - base.get(kr.id, kr.start)) for kr in krs)
-    done = await checkins.checked_in_since(session=session, kr_ids=ids, since=since)
     week, weeks = week_of_cycle(cycle.start, cycle.end, today)
     final = is_final_week(cycle.start, cycle.end, today)
     return DigestMessage(
-        header=DigestHeader(team.name, cycle.name, week, weeks, final),
+        header=DigestHeader(w.team.name, cycle.name, week, weeks, final),
         objectives=tuple(objectives),
         deltas=deltas,
         summary=_summary(objectives, krs, final),
-        missing=await _missing(session, krs, done),
-        mention_missing=team.mention_missing,
+        missing=_missing(krs, done),
+        mention_missing=w.team.mention_missing,
         timezone=tz.key,
-        first=previous is None,
+        first=previous[w.team.id] is None,
     )
 
 
@@ -101,49 +148,10 @@ def _summary(objectives, krs: list[KRView], final: bool) -> DigestSummary:
     return DigestSummary(average=average, by_status=counts, kr_count=len(krs), score_average=score_average)
 
 
-async def _missing(session: AsyncSession, krs: list[KRView], done: set[int]) -> tuple[MissingPerson, ...]:
-    owners = sorted({kr.owner_id for kr in krs if kr.id not in done})
-    known = await people.people_by_ids(session=session, ids=owners)
-    names = {pid: name_of(known.get(pid), pid) for pid in owners}
-    return tuple(MissingPerson(pid, names[pid]) for pid in sorted(owners, key=lambda p: names[p].casefold()))
-
-
-async def send_team_digest(svc: Services, team: Team, cycle: Cycle, row: SendLedger, at: datetime) -> str:
-    async with svc.db.transaction() as session:
-        message = await build_digest(session, team=team, cycle=cycle, due_at=row.due_at, sent_at=None, now=at)
-    outcome = await deliver(
-        svc, ledger_id=row.id, at=at, send=partial(svc.notifier.post, team.channel, message, ledger_id=row.id)
-    )
-    if isinstance(outcome, DeliveryFailed):
-        if outcome.reason.endswith(NOT_IN_CHANNEL):
-            await _tell_managers_to_invite(svc, team, row.period, at)
-        return f"digest for {team.name} ({row.period}) failed: {outcome.reason}"
-    return f"digest for {team.name} ({row.period}) posted to {team.channel}"
-
-
-# The platform's answers for "the bot cannot post in that channel" (it was never invited, or it was removed).
-NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found")
-INVITE_NOTICE = "invite_notice"  # ledger kind: one notice per manager, team and period
-
-
-async def _tell_managers_to_invite(svc: Services, team: Team, period: str, at: datetime) -> None:
-    """A digest nobody sees is a silent failure: tell the team's managers, once per period, how to fix it."""
-    async with svc.db.transaction() as session:
-        managers = await teams.managers_of(session=session, team_id=team.id)
-        claimed = []
-        for manager in managers:
-            row = await ledger.claim(
-                session=session, recipient=manager, kind=INVITE_NOTICE, period=f"{team.id}:{period}", at=at
-            )
-            if row is not None:
-                claimed.append((manager, row.id))
-    notice = Notice(
-        f"I couldn't post the {team.name} digest: I'm not a member of its channel. Open the channel and type "
-        "/invite @okrbot (or add the app from the channel's settings); the next digest will post there.",
-        emoji=":warning:",
-    )
-    for manager, ledger_id in claimed:
-        await deliver(svc, ledger_id=ledger_id, at=at, send=partial(svc.notifier.post, manager, notice))
+def _missing(krs: list[KRView], done: set[int]) -> tuple[MissingPerson, ...]:
+    """Owners with a KR not checked in this period, by name (the views carry the names: no query)."""
+    names = {kr.owner_id: kr.owner_name for kr in krs if kr.id not in done}
+    return tuple(MissingPerson(pid, names[pid]) for pid in sorted(sorted(names), key=lambda p: names[p].casefold()))
 
 
 async def _teams_showing(session: AsyncSession, kr: KeyResult) -> list[Team]:

@@ -4,6 +4,7 @@ Used by prompts, digests, /okr output and the Home tab alike. Nothing here reads
 notes: the views cannot hold one.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,9 +33,33 @@ async def kr_views(
 
     Blockers are those of each KR's latest check-in; with `blockers_since` (a digest's period start), only when
     that check-in is in the period: a digest reports this period's blockers, not last month's."""
+    facts = await _kr_facts(session, krs)
+    return _views(facts, krs, cycle_info(cycle), today, titles=titles, blockers_since=blockers_since)
+
+
+@dataclass(frozen=True)
+class _KRFacts:
+    """What a KR's view needs beyond its row: its owner's name and its latest check-in's texts."""
+
+    owners: dict
+    texts: dict[int, tuple[str, str, datetime | None]]
+
+
+async def _kr_facts(session: AsyncSession, krs: list[KeyResult]) -> _KRFacts:
     owners = await people.people_by_ids(session=session, ids={kr.owner_id for kr in krs})
-    texts = await checkins.latest_texts(session=session, kr_ids=[kr.id for kr in krs])
-    info = cycle_info(cycle)
+    return _KRFacts(owners, await checkins.latest_texts(session=session, kr_ids=[kr.id for kr in krs]))
+
+
+def _views(
+    facts: _KRFacts,
+    krs: list[KeyResult],
+    info: CycleInfo,
+    today: date,
+    *,
+    titles: dict[int, str] | None = None,
+    blockers_since: datetime | None = None,
+) -> list[KRView]:
+    texts = facts.texts
 
     def blockers(kr_id: int) -> dict:
         _comment, text, at = texts.get(kr_id, ("", "", None))
@@ -47,7 +72,7 @@ async def kr_views(
             title=kr.title,
             kind=kr.kind,
             owner_id=kr.owner_id,
-            owner_name=name_of(owners.get(kr.owner_id), kr.owner_id),
+            owner_name=name_of(facts.owners.get(kr.owner_id), kr.owner_id),
             unit=kr.unit,
             start=kr.start_value,
             target=kr.target_value,
@@ -66,33 +91,71 @@ async def kr_views(
     ]
 
 
+@dataclass(frozen=True)
+class TeamView:
+    """One team's view to build: its objectives as of `today`, with blockers since `blockers_since`."""
+
+    team: Team
+    today: date
+    blockers_since: datetime | None = None
+
+
 async def team_objectives(
     session: AsyncSession, *, cycle: Cycle, team: Team, today: date, blockers_since: datetime | None = None
 ) -> list[ObjectiveView]:
-    """A team's objectives with KRs, aligned children rolled up, and other teams' shared KRs appended.
+    """A team's objectives with KRs, aligned children rolled up, and other teams' shared KRs appended."""
+    return (await teams_objectives(session, cycle=cycle, wanted=[TeamView(team, today, blockers_since)]))[team.id]
 
-    Only the KRs this team's view needs are loaded (its objectives, objectives it shares KRs from, and their
-    aligned descendants for the roll-up), so a digest costs the same whatever the size of the rest of the org."""
+
+async def teams_objectives(
+    session: AsyncSession, *, cycle: Cycle, wanted: list[TeamView]
+) -> dict[int, list[ObjectiveView]]:
+    """team_objectives for many teams in one batch of reads (the same few queries for 1 team or 500).
+
+    Only the KRs these views need are loaded (the teams' objectives, objectives they share KRs from, and their
+    aligned descendants for the roll-up), so a view costs the same whatever the size of the rest of the org;
+    the alignment tree is read as (id, parent, team) tuples and team names as (id, name) pairs, once."""
     links = await okrs.objective_links(session=session, cycle_id=cycle.id)
-    shared = await okrs.shared_key_results_for_team(session=session, cycle_id=cycle.id, team_id=team.id)
-    roots = {i for i, _parent, team_id in links if team_id == team.id} | {kr.objective_id for kr in shared}
-    needed = _with_descendants(links, roots)
-    # The objectives shown are aligned under parents that may belong to other teams: load those in the same query,
-    # so "aligned under X" costs nothing extra.
+    shared = await okrs.shared_key_results_for_teams(
+        session=session, cycle_id=cycle.id, team_ids=[w.team.id for w in wanted]
+    )
     live = {i for i, _parent, _team in links}
-    parents = {parent for i, parent, _team in links if i in needed and parent in live}
-    loaded = await okrs.objectives_in_order(session=session, ids=needed | parents)
+    parent_of = {i: parent for i, parent, _team in links}
+    plans: dict[int, tuple[set[int], set[int]]] = {}  # team id -> (objectives needed, those plus their parents)
+    for w in wanted:
+        roots = {i for i, _parent, team_id in links if team_id == w.team.id} | {
+            kr.objective_id for kr in shared[w.team.id]
+        }
+        needed = _with_descendants(links, roots)
+        # The objectives shown are aligned under parents that may belong to other teams: load those in the same
+        # query, so "aligned under X" costs nothing extra.
+        plans[w.team.id] = (needed, needed | {parent_of[i] for i in needed if parent_of.get(i) in live})
+    loaded = await okrs.objectives_in_order(session=session, ids=set().union(*(ids for _n, ids in plans.values())))
+    position = {o.id: n for n, o in enumerate(loaded)}
+    all_needed = set().union(*(needed for needed, _ids in plans.values()))
+    by_obj = await okrs.key_results_for_objectives(session=session, objective_ids=all_needed & position.keys())
+    facts = await _kr_facts(session, [kr for oid in position if oid in by_obj for kr in by_obj[oid]])
+    names = await teams.team_names(session=session, ids={o.team_id for o in loaded})
+    by_id = {o.id: o for o in loaded}
+    out = {}
+    for w in wanted:
+        needed, ids = plans[w.team.id]
+        mine = [by_id[i] for i in sorted(ids & position.keys(), key=position.__getitem__)]
+        out[w.team.id] = _team_view(w, cycle, mine, needed, by_obj, facts, names, shared[w.team.id])
+    return out
+
+
+def _team_view(w: TeamView, cycle: Cycle, loaded, needed, by_obj, facts, team_names, shared) -> list[ObjectiveView]:
     used = [o for o in loaded if o.id in needed]
-    by_obj = await okrs.key_results_for_objectives(session=session, objective_ids=[o.id for o in used])
     krs = [kr for o in used for kr in by_obj[o.id]]
-    views = await kr_views(session, krs=krs, cycle=cycle, today=today, blockers_since=blockers_since)
+    views = _views(facts, krs, cycle_info(cycle), w.today, blockers_since=w.blockers_since)
     by_id = {v.id: v for v in views}
     progress = _rolled_up_progress(used, by_obj, by_id)
-    team_names = {t.id: t.name for t in await teams.list_teams(session=session)}
     tree = _Tree(loaded, progress, team_names)
-    out = [_objective_view(o, by_obj, by_id, tree) for o in used if o.team_id == team.id]
+    out = [_objective_view(o, by_obj, by_id, tree) for o in used if o.team_id == w.team.id]
+    shared_ids = {s.id for s in shared}
     for obj in [o for o in used if o.id in {kr.objective_id for kr in shared}]:
-        keep = [kr for kr in by_obj[obj.id] if kr.id in {s.id for s in shared}]
+        keep = [kr for kr in by_obj[obj.id] if kr.id in shared_ids]
         view = _objective_view(obj, {obj.id: keep}, by_id, tree)
         out.append(ObjectiveView(**{**view.__dict__, "shared_from": team_names.get(obj.team_id, "")}))
     return out

@@ -2,19 +2,6 @@
 
 import json
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    ButtonElement,
-    ContextBlock,
-    InputBlock,
-    MarkdownTextObject,
-    Option,
-    PlainTextInputElement,
-    SectionBlock,
-    StaticSelectElement,
-)
-from slack_sdk.models.views import View
-
 from bot.okr.messages.checkins import (
     AwayNotice,
     CheckInForm,
@@ -31,13 +18,14 @@ from bot.okr.messages.checkins import (
 )
 from bot.okr.messages.read_models import KRView
 from bot.okr.types import Confidence, KRKind
+from bot.slack import kit
 from bot.slack.builders.lines import confidence_text, expected_text, pacing_text, percent, value_text
 from bot.slack.ids import Action, Block, Callback, kr_button_value
 from bot.slack.mrkdwn import clip, esc, mention, shorten
 from bot.slack.render import Rendered, render, render_view
 
-CONFIDENCE_OPTIONS = [Option(value=c.value, text=c.label) for c in Confidence]
-BINARY_OPTIONS = [Option(value="done", text="done"), Option(value="not_done", text="not done")]
+CONFIDENCE_OPTIONS = [kit.option(value=c.value, text=c.label) for c in Confidence]
+BINARY_OPTIONS = [kit.option(value="done", text="done"), kit.option(value="not_done", text="not done")]
 
 
 def _kr_text(number: int, v: KRView) -> str:
@@ -63,12 +51,12 @@ def _example_hint(p: CheckInPrompt) -> str:
 def _item_blocks(item: PromptItem, ledger_id: int) -> list:
     value = kr_button_value(item.kr.id, ledger_id)
     buttons = [
-        ButtonElement(text="Update", action_id=Action.UPDATE_KR, value=value, style="primary"),
-        ButtonElement(text="No change", action_id=Action.NO_CHANGE, value=value),
+        kit.button("Update", action_id=Action.UPDATE_KR, value=value, style="primary"),
+        kit.button("No change", action_id=Action.NO_CHANGE, value=value),
     ]
     return [
-        SectionBlock(block_id=f"kr.{item.number}", text=clip(_kr_text(item.number, item.kr))),
-        ActionsBlock(block_id=f"act.{item.number}", elements=buttons),
+        kit.section(clip(_kr_text(item.number, item.kr)), block_id=f"kr.{item.number}"),
+        kit.actions(buttons, block_id=f"act.{item.number}"),
     ]
 
 
@@ -77,19 +65,15 @@ def build_checkin_prompt(p: CheckInPrompt) -> Rendered:
     cover = f" (covering for {esc(p.covering_for)})" if p.covering_for else ""
     what = CADENCE_WORDS.get(p.cadence, "check-in")
     head = f":wave: Time for your {what}{cover}: {len(p.items)} key result(s)."
-    blocks = [SectionBlock(text=head)]
+    blocks = [kit.section(head)]
     for item in p.items:
         blocks += _item_blocks(item, p.ledger_id)
     if p.recent:
         done = "\n".join(f"• {esc(v.title)}: {value_text(v)}" for v in p.recent)
-        blocks.append(SectionBlock(text=clip(f":white_check_mark: Already updated recently:\n{done}")))
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_example_hint(p))]))
-    blocks.append(
-        ActionsBlock(
-            block_id="snooze",
-            elements=[ButtonElement(text="Remind me tomorrow", action_id=Action.SNOOZE, value=str(p.ledger_id))],
-        )
-    )
+        blocks.append(kit.section(clip(f":white_check_mark: Already updated recently:\n{done}")))
+    blocks.append(kit.context(_example_hint(p)))
+    snooze = kit.button("Remind me tomorrow", action_id=Action.SNOOZE, value=str(p.ledger_id))
+    blocks.append(kit.actions([snooze], block_id="snooze"))
     # The fallback text is mrkdwn too (notifications, screen readers): escape it like the blocks.
     lines = [f"{i.number}. {esc(i.kr.title)}: {value_text(i.kr)}" for i in p.items]
     text = f"{what[0].upper()}{what[1:]}{cover}: " + "; ".join(lines)
@@ -99,7 +83,7 @@ def build_checkin_prompt(p: CheckInPrompt) -> Rendered:
 @render.register
 def build_checkin_nudge(n: CheckInNudge) -> Rendered:
     cover = f" (for {esc(n.covering_for)})" if n.covering_for else ""
-    blocks = [SectionBlock(text=f":bell: A reminder: these are still waiting for a check-in{cover}.")]
+    blocks = [kit.section(f":bell: A reminder: these are still waiting for a check-in{cover}.")]
     for item in n.missing:
         blocks += _item_blocks(item, n.ledger_id)
     text = "Reminder: still waiting for " + ", ".join(f"{i.number}. {esc(i.kr.title)}" for i in n.missing)
@@ -116,15 +100,12 @@ def build_checkin_recorded(r: CheckInRecorded) -> Rendered:
         if line.blockers:
             body += f"\n:construction: Blockers: {esc(shorten(line.blockers, 500))}"
         buttons = [
-            ButtonElement(text="Edit", action_id=Action.EDIT_CHECKIN, value=str(line.checkin_id)),
-            ButtonElement(text="Undo", action_id=Action.UNDO_CHECKIN, value=str(line.checkin_id)),
+            kit.button("Edit", action_id=Action.EDIT_CHECKIN, value=str(line.checkin_id)),
+            kit.button("Undo", action_id=Action.UNDO_CHECKIN, value=str(line.checkin_id)),
         ]
-        blocks += [
-            SectionBlock(block_id=f"ci.{n}", text=clip(body)),
-            ActionsBlock(block_id=f"ed.{n}", elements=buttons),
-        ]
+        blocks += [kit.section(clip(body), block_id=f"ci.{n}"), kit.actions(buttons, block_id=f"ed.{n}")]
     text = f"{r.heading}: " + "; ".join(f"{esc(x.kr_title)}: {esc(x.text)}" for x in r.lines)
-    return Rendered(text=shorten(text, 3000), blocks=[SectionBlock(text=f"*{esc(r.heading)}*"), *blocks[:48]])
+    return Rendered(text=shorten(text, 3000), blocks=[kit.section(f"*{esc(r.heading)}*"), *blocks[:48]])
 
 
 @render.register
@@ -132,29 +113,27 @@ def build_reply_not_understood(r: ReplyNotUnderstood) -> Rendered:
     problems = "\n".join(f"• {esc(p)}" for p in r.problems)
     example = "\n".join(esc(x) for x in r.example.splitlines())
     body = f":thinking_face: I couldn't record that, so nothing was saved:\n{problems}"
-    blocks = [SectionBlock(text=clip(body)), SectionBlock(text=clip(f"You can reply like this:\n```{example}```"))]
+    blocks = [kit.section(clip(body)), kit.section(clip(f"You can reply like this:\n```{example}```"))]
     text = "I couldn't record that: " + esc(" ".join(r.problems)) + f" Reply like: {esc(r.example)}"
     if r.pending_id is None:
         return Rendered(text=shorten(text, 3000), blocks=blocks)
     if len(r.choices) == 1:
         only = r.choices[0]
-        element = ButtonElement(
-            text="Use as comment", action_id=Action.USE_AS_COMMENT, value=f"{r.pending_id}:{only.kr_id}"
-        )
+        element = kit.button("Use as comment", action_id=Action.USE_AS_COMMENT, value=f"{r.pending_id}:{only.kr_id}")
     else:
-        element = StaticSelectElement(
+        element = kit.static_select(
             placeholder="Use as comment on…",
             action_id=Action.USE_AS_COMMENT,
             options=_choice_options(r.choices, r.pending_id),
         )
-    blocks.append(ActionsBlock(block_id="use", elements=[element]))
+    blocks.append(kit.actions([element], block_id="use"))
     return Rendered(text=shorten(text, 3000), blocks=blocks)
 
 
 @render.register
 def build_reply_unsure(r: ReplyUnsure) -> Rendered:
     head = ":thinking_face: I'm not sure I read that right, so nothing is recorded yet. I understood:"
-    blocks, edits = [SectionBlock(text=head)], []
+    blocks, edits = [kit.section(head)], []
     for line in r.lines:
         body = f"*{line.index}. {esc(line.kr_title)}*: {esc(line.text)}"
         if line.comment:
@@ -165,11 +144,11 @@ def build_reply_unsure(r: ReplyUnsure) -> Rendered:
             body += f"\n_Not sure: {esc(line.reason)}_"
             label = "Edit" if len(r.lines) == 1 else f"Edit {line.index}"
             value = json.dumps({"p": r.pending_id, "i": line.index, "ts": r.reply_ts})
-            edits.append(ButtonElement(text=label, action_id=f"{Action.EDIT_REPLY}.{line.index}", value=value))
-        blocks.append(SectionBlock(block_id=f"un.{line.index}", text=clip(body)))
+            edits.append(kit.button(label, action_id=f"{Action.EDIT_REPLY}.{line.index}", value=value))
+        blocks.append(kit.section(clip(body), block_id=f"un.{line.index}"))
     confirm = json.dumps({"p": r.pending_id, "c": r.check, "ts": r.reply_ts})
-    buttons = [ButtonElement(text="Confirm", action_id=Action.CONFIRM_REPLY, value=confirm, style="primary"), *edits]
-    blocks.append(ActionsBlock(block_id="unsure", elements=buttons[:25]))
+    buttons = [kit.button("Confirm", action_id=Action.CONFIRM_REPLY, value=confirm, style="primary"), *edits]
+    blocks.append(kit.actions(buttons[:25], block_id="unsure"))
     said = "; ".join(f"{line.kr_title}: {line.text}" for line in r.lines)
     return Rendered(text=shorten(f"Not recorded yet, please confirm: {esc(said)}", 3000), blocks=blocks)
 
@@ -186,7 +165,7 @@ _ANSWERED = {
 @render.register
 def build_top_level_answered(a: TopLevelAnswered) -> Rendered:
     text = _ANSWERED[a.outcome]
-    return Rendered(text=text, blocks=[SectionBlock(text=text)])
+    return Rendered(text=text, blocks=[kit.section(text)])
 
 
 @render.register
@@ -206,39 +185,39 @@ def build_checkin_how_to(h: CheckInHowTo) -> Rendered:
     problems = "".join(f"\n• {esc(p)}" for p in h.problems)
     ways = f"{where}; use its *Update* or *No change* buttons; or type `/okr checkin` any time"
     body = f":information_source: {head}{problems}\nTo check in: {ways}."
-    return Rendered(text=shorten(body, 3000), blocks=[SectionBlock(text=clip(body))])
+    return Rendered(text=shorten(body, 3000), blocks=[kit.section(clip(body))])
 
 
-def _choice_options(choices: tuple[KRChoice, ...], pending_id: int | None = None) -> list[Option]:
+def _choice_options(choices: tuple[KRChoice, ...], pending_id: int | None = None) -> list[dict]:
     def value(c: KRChoice) -> str:
         return f"{pending_id}:{c.kr_id}" if pending_id is not None else str(c.kr_id)
 
-    return [Option(value=value(c), text=shorten(c.label, 75)) for c in choices[:100]]
+    return [kit.option(value=value(c), text=shorten(c.label, 75)) for c in choices[:100]]
 
 
 @render_view.register
-def build_checkin_modal(f: CheckInForm) -> View:
+def build_checkin_modal(f: CheckInForm) -> dict:
     blocks = []
     if f.choices:
         options = _choice_options(f.choices)
         initial = next((o for o, c in zip(options, f.choices, strict=True) if c.kr_id == f.selected), None)
-        select = StaticSelectElement(
+        select = kit.static_select(
             action_id=Block.KR, options=options, initial_option=initial, placeholder="Key result"
         )
-        blocks.append(InputBlock(block_id=Block.KR, label="Key result", element=select))
+        blocks.append(kit.input_block(block_id=Block.KR, label="Key result", element=select))
     elif f.kr_title:
-        blocks.append(SectionBlock(text=f"*{esc(f.kr_title)}*"))
+        blocks.append(kit.section(f"*{esc(f.kr_title)}*"))
     blocks.append(_value_block(f))
     initial = next(
-        (o for o in CONFIDENCE_OPTIONS if f.confidence and o.value == f.confidence.value), CONFIDENCE_OPTIONS[0]
+        (o for o in CONFIDENCE_OPTIONS if f.confidence and o["value"] == f.confidence.value), CONFIDENCE_OPTIONS[0]
     )
-    conf = StaticSelectElement(action_id=Block.CONFIDENCE, options=CONFIDENCE_OPTIONS, initial_option=initial)
-    blocks.append(InputBlock(block_id=Block.CONFIDENCE, label="Confidence", element=conf))
+    conf = kit.static_select(action_id=Block.CONFIDENCE, options=CONFIDENCE_OPTIONS, initial_option=initial)
+    blocks.append(kit.input_block(block_id=Block.CONFIDENCE, label="Confidence", element=conf))
     for block_id, label, value in ((Block.COMMENT, "Comment", f.comment), (Block.BLOCKERS, "Blockers", f.blockers)):
-        element = PlainTextInputElement(action_id=block_id, multiline=True, initial_value=value or None)
-        blocks.append(InputBlock(block_id=block_id, label=label, element=element, optional=True))
+        element = kit.text_input(action_id=block_id, multiline=True, initial_value=value or None)
+        blocks.append(kit.input_block(block_id=block_id, label=label, element=element, optional=True))
     title = "Edit check-in" if f.editing else "Check in"
-    return View(
+    return kit.view(
         type="modal",
         callback_id=Callback.CHECKIN_MODAL,
         title=title,
@@ -249,15 +228,15 @@ def build_checkin_modal(f: CheckInForm) -> View:
     )
 
 
-def _value_block(f: CheckInForm) -> InputBlock:
+def _value_block(f: CheckInForm) -> dict:
     if not f.choices and f.kind is KRKind.BINARY:
-        initial = next((o for o in BINARY_OPTIONS if o.value == f.value), None)
-        element = StaticSelectElement(action_id=Block.VALUE, options=BINARY_OPTIONS, initial_option=initial)
-        return InputBlock(block_id=Block.VALUE, label="Status", element=element)
+        initial = next((o for o in BINARY_OPTIONS if o["value"] == f.value), None)
+        element = kit.static_select(action_id=Block.VALUE, options=BINARY_OPTIONS, initial_option=initial)
+        return kit.input_block(block_id=Block.VALUE, label="Status", element=element)
     unit = f" ({f.unit})" if f.unit and not f.choices else ""
-    element = PlainTextInputElement(action_id=Block.VALUE, initial_value=f.value or None, placeholder="e.g. 42")
+    element = kit.text_input(action_id=Block.VALUE, initial_value=f.value or None, placeholder="e.g. 42")
     hint = "A number; for done / not done KRs type done or not done." if f.choices else None
-    return InputBlock(block_id=Block.VALUE, label=f"Current value{unit}"[:2000], element=element, hint=hint)
+    return kit.input_block(block_id=Block.VALUE, label=f"Current value{unit}"[:2000], element=element, hint=hint)
 
 
 @render.register
@@ -268,7 +247,7 @@ def _away(n: AwayNotice) -> Rendered:
         else " No check-in prompts or nudges meanwhile."
     )
     text = f":palm_tree: You're away through {n.until:%A %-d %B %Y}.{who} Use `/okr back` to return early."
-    return Rendered(text=text, blocks=[SectionBlock(text=text)])
+    return Rendered(text=text, blocks=[kit.section(text)])
 
 
 def encode_context(c: FormContext) -> str:

@@ -4,20 +4,11 @@ Always within 50 blocks: a digest that would not fit in full is condensed to one
 objective, and beyond that the remaining objectives are summarised by count with a pointer.
 """
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    ButtonElement,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
-
 from bot.okr.messages.digests import DigestMessage, ManagerDigest, PersonSection
 from bot.okr.messages.read_models import KRView
 from bot.okr.progress import format_delta, format_value
 from bot.okr.types import Pacing
+from bot.slack import kit
 from bot.slack.builders.lines import (
     blockers_text,
     capped_sections,
@@ -35,10 +26,6 @@ MAX_BLOCKS = 50
 SECTION_LIMIT = 3000
 MISSING_SECTIONS = 3  # the "not checked in" list's share of the 50 blocks
 FALLBACK_NAMES = 30  # names in the notification text; the blocks carry the rest
-
-
-def _ctx(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
 def _delta_text(m: DigestMessage, v: KRView) -> str:
@@ -98,7 +85,7 @@ def _missing(m: DigestMessage) -> list[str]:
 def _head(m: DigestMessage) -> list:
     h = m.header
     title = f"{h.team_name} · {h.cycle_name} · week {h.week} of {h.weeks}"
-    blocks = [HeaderBlock(text=title[:150])]
+    blocks = [kit.header(title[:150])]
     notes = []
     if m.preview:
         notes.append("Preview of this period's digest as it stands now. Only you can see this.")
@@ -108,7 +95,7 @@ def _head(m: DigestMessage) -> list:
         zone = f" ({esc(m.timezone)})" if m.timezone else ""
         notes.append(f"updated {m.updated_at}{zone}")
     if notes:
-        blocks.append(_ctx(" · ".join(notes)))
+        blocks.append(kit.context(" · ".join(notes)))
     return blocks
 
 
@@ -127,8 +114,8 @@ def _chunks(lines: list[str]) -> list[str]:
 def _objectives_full(m: DigestMessage) -> list:
     blocks = []
     for o in m.objectives:
-        blocks.append(SectionBlock(text=objective_line(o)))
-        blocks += [SectionBlock(text=_kr_full(m, v)) for v in o.krs]
+        blocks.append(kit.section(objective_line(o)))
+        blocks += [kit.section(_kr_full(m, v)) for v in o.krs]
     return blocks
 
 
@@ -138,15 +125,15 @@ def _objectives_condensed(m: DigestMessage, budget: int, team: str) -> list:
         texts = _chunks([objective_line(o), *(_kr_compact(m, v) for v in o.krs)])
         if len(blocks) + len(texts) > budget - 1:
             rest = len(m.objectives) - i
-            blocks.append(_ctx(f"…and {rest} more objectives. See them all with `/okr team {esc(team)}`."))
+            blocks.append(kit.context(f"…and {rest} more objectives. See them all with `/okr team {esc(team)}`."))
             break
-        blocks += [SectionBlock(text=t) for t in texts]
+        blocks += [kit.section(t) for t in texts]
     return blocks
 
 
 def digest_blocks(m: DigestMessage, *, budget: int = MAX_BLOCKS) -> list:
     """The digest within `budget` blocks: in full if it fits, else condensed."""
-    tail = [DividerBlock(), SectionBlock(text=_summary(m)), *(SectionBlock(text=t) for t in _missing(m))]
+    tail = [kit.divider(), kit.section(_summary(m)), *(kit.section(t) for t in _missing(m))]
     head = _head(m)
     room = budget - len(head) - len(tail)
     body = _objectives_full(m)
@@ -178,7 +165,7 @@ def _manager_digest(m: ManagerDigest) -> Rendered:
         f"Your manager digest for *{esc(m.digest.header.team_name)}*. One message per person follows; "
         "reply in a person's thread to keep a private review note about them."
     )
-    blocks = [_ctx(intro), *digest_blocks(m.digest, budget=MAX_BLOCKS - 1)]
+    blocks = [kit.context(intro), *digest_blocks(m.digest, budget=MAX_BLOCKS - 1)]
     return Rendered(text="Manager digest: " + digest_text(m.digest), blocks=blocks)
 
 
@@ -196,11 +183,9 @@ def _person(s: PersonSection) -> Rendered:
     zone = f" ({esc(s.zone)})" if s.zone else ""
     last = f"Last check-in: {s.last_checkin_local}{zone}" if s.last_checkin_local else "No check-in yet this cycle"
     lines.append(f"{last}" + ("  ·  :warning: *missing this period*" if s.missing else ""))
-    blocks = [SectionBlock(text=t) for t in _chunks(lines)][:45] + [
-        ActionsBlock(
-            elements=[ButtonElement(text="Add review note", action_id=DigestId.ADD_NOTE, value=s.subject_id[:2000])]
-        ),
-        _ctx(f":lock: Reply in this thread to save a private review note about {name}."),
+    blocks = [kit.section(t) for t in _chunks(lines)][:45] + [
+        kit.actions([kit.button("Add review note", action_id=DigestId.ADD_NOTE, value=s.subject_id[:2000])]),
+        kit.context(f":lock: Reply in this thread to save a private review note about {name}."),
     ]
     state = "missing this period" if s.missing else "checked in"
     return Rendered(text=f"{name}: {len(s.krs)} KRs, {state}. Reply in the thread for a review note.", blocks=blocks)
