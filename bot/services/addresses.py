@@ -133,3 +133,10 @@ async def chat_message(svc: Services, address: TeamsAddress, *, text: str, activ
         thread_ts=prompt_ts,
         event_id=None,
     )
+
+
+async def tenant_of(db: Database, person_id: str) -> str | None:
+    """The tenant a Teams person's stored address was seen in (an Entra object id lives in one tenant for good)."""
+    async with db.read() as session:
+        row = await teams_addresses.address_of_person(session=session, person_id=person_id)
+    return row.tenant_id if row is not None and row.tenant_id else None

@@ -1,0 +1,99 @@
+"""The front door of POST /api/messages, in front of the Teams SDK (bot/http_guard.py is Slack's).
+
+The SDK checks the Bot Framework JWT, but only after okrbot's adapter has read and parsed the body, and the SDK
+also takes Entra-issued tokens (its Agent 365 path, which okrbot does not use): for those it fetches the keys of
+whatever tenant the unverified token's `tid` names, with a new key client per tenant and a blocking urllib call
+on the event loop. An outsider choosing a fresh `tid` per request would make okrbot stall on an outbound fetch
+every time. So, in this order, before the SDK sees anything:
+
+1. at most MAX_IN_FLIGHT Teams requests are read or handled at once (the next gets 503);
+2. the body must arrive within BODY_READ_TIMEOUT (else 408); aiohttp's client_max_size caps its size (413);
+3. with the JWT check on, the Authorization header must be a Bearer RS256 token, with a key id, whose
+   (unverified) issuer is the Bot Framework's: anything else is 401 without any key fetch;
+4. the body must be a JSON object (not JSON, or nested deeper than the parser goes: 400).
+
+A refusal logs one line with a fixed reason, never the body or the token.
+"""
+
+import asyncio
+import json
+import logging
+
+import jwt
+from aiohttp import web
+
+from bot.http_guard import BODY_READ_TIMEOUT, MAX_IN_FLIGHT
+
+log = logging.getLogger(__name__)
+
+
+def _token_problem(authorization: str, issuer: str) -> str | None:
+    """Why the Authorization header is not a Bot Framework token worth verifying, or None."""
+    if not authorization.startswith("Bearer "):
+        return "no Bearer token"
+    raw = authorization.removeprefix("Bearer ")
+    try:
+        header = jwt.get_unverified_header(raw)
+        claims = jwt.decode(raw, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return "not a JWT"
+    if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
+        return "not an RS256 token with a key id"
+    if claims.get("iss") != issuer:
+        return "not issued by the Bot Framework"
+    return None
+
+
+def _body_problem(raw: bytes) -> str | None:
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: '[' * 100000 nests deeper than the parser goes
+        return "body is not JSON"
+    return None if isinstance(body, dict) else "body is not an activity"
+
+
+def teams_guard(
+    path: str,
+    *,
+    issuer: str | None,
+    max_in_flight: int = MAX_IN_FLIGHT,
+    read_timeout: float = BODY_READ_TIMEOUT,
+):
+    """aiohttp middleware for POST `path`; `issuer` None when the JWT is not checked (TEAMS_ALLOW_UNAUTHENTICATED)."""
+    in_flight = 0
+
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        nonlocal in_flight
+        if request.method != "POST" or request.path != path:
+            return await handler(request)
+        if in_flight >= max_in_flight:
+            log.warning("refused a Teams request: %d already in flight", in_flight)
+            return web.Response(status=503, text="busy", headers={"Retry-After": "1"})
+        in_flight += 1
+        try:
+            return await _checked(request, handler, issuer, read_timeout)
+        finally:
+            in_flight -= 1
+
+    return middleware
+
+
+async def _checked(request: web.Request, handler, issuer: str | None, read_timeout: float) -> web.StreamResponse:
+    try:
+        async with asyncio.timeout(read_timeout):
+            raw = await request.read()  # cached: the SDK adapter parses the same bytes
+    except TimeoutError:
+        log.warning("rejected a Teams request: body not received within %.0f s", read_timeout)
+        response = web.Response(status=408, text="request timeout")
+        response.force_close()
+        return response
+    reason = _token_problem(request.headers.get("Authorization", ""), issuer) if issuer else None
+    if reason:
+        log.warning("rejected an unauthenticated Teams request: %s", reason)  # the reason only
+        return web.json_response({"error": "Unauthorized"}, status=401)
+    reason = _body_problem(raw)
+    if reason:
+        log.warning("rejected a malformed Teams request: %s", reason)  # never the body
+        return web.json_response({"error": reason}, status=400)
+    return await handler(request)
