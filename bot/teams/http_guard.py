@@ -8,8 +8,8 @@ every time. So, in this order, before the SDK sees anything:
 
 1. at most MAX_IN_FLIGHT Teams requests are read or handled at once (the next gets 503);
 2. the body must arrive within BODY_READ_TIMEOUT (else 408); aiohttp's client_max_size caps its size (413);
-3. with the JWT check on, the Authorization header must be a Bearer RS256 token, with a key id, whose
-   (unverified) issuer is the Bot Framework's: anything else is 401 without any key fetch;
+3. with the JWT check on, the Authorization header must be a Bearer RS256 token, with a short base64url key id,
+   whose (unverified) issuer is the Bot Framework's: anything else is 401 without any key fetch;
 4. the body must be a JSON object (not JSON, or nested deeper than the parser goes: 400).
 
 A refusal logs one line with a fixed reason, never the body or the token.
@@ -18,6 +18,7 @@ A refusal logs one line with a fixed reason, never the body or the token.
 import asyncio
 import json
 import logging
+import re
 
 import jwt
 from aiohttp import web
@@ -25,6 +26,9 @@ from aiohttp import web
 from bot.http_guard import BODY_READ_TIMEOUT, MAX_IN_FLIGHT
 
 log = logging.getLogger(__name__)
+# Bot Framework key ids are short base64url strings. The SDK logs an unknown one in full ("Unable to find a signing
+# key that matches: ..."), so anything else would put an outsider's text in okrbot's log.
+_KID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def _token_problem(authorization: str, issuer: str) -> str | None:
@@ -37,7 +41,8 @@ def _token_problem(authorization: str, issuer: str) -> str | None:
         claims = jwt.decode(raw, options={"verify_signature": False})
     except jwt.PyJWTError:
         return "not a JWT"
-    if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
+    kid = header.get("kid")
+    if header.get("alg") != "RS256" or not isinstance(kid, str) or not _KID.fullmatch(kid):
         return "not an RS256 token with a key id"
     if claims.get("iss") != issuer:
         return "not issued by the Bot Framework"

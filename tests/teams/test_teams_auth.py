@@ -135,6 +135,8 @@ def _forged(keys, service_url: str) -> dict[str, str | None]:
         "wrong issuer": f"Bearer {token(good, serviceurl=service_url, iss='https://evil.example')}",
         "another service url": f"Bearer {token(good, serviceurl='https://evil.example/teams')}",
         "no service url claim": f"Bearer {token(good)}",
+        "an unknown key id": f"Bearer {token(good, serviceurl=service_url, kid='unknown-key')}",
+        "a key id made of text": f"Bearer {token(good, serviceurl=service_url, kid=f'{MARKER} ' + 'k' * 5000)}",
     }
 
 
