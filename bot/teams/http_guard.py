@@ -89,7 +89,7 @@ async def _checked(request: web.Request, handler, issuer: str | None, read_timeo
         async with asyncio.timeout(read_timeout):
             raw = await request.read()  # cached: the SDK adapter parses the same bytes
     except TimeoutError:
-        log.warning("rejected a Teams request: body not received within %.0f s", read_timeout)
+        log.warning("rejected a Teams request: body not received within %g s", read_timeout)
         response = web.Response(status=408, text="request timeout")
         response.force_close()
         return response

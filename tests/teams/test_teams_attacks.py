@@ -3,6 +3,7 @@ test_teams_auth.py for that): doctored button data, replays, another tenant, a c
 malformed and oversized activities, and user text made of Markdown, <at> tags and links."""
 
 import json
+import traceback
 from copy import deepcopy
 from datetime import timedelta
 
@@ -10,9 +11,11 @@ import aiohttp
 import pytest
 from sqlmodel import select
 
+from bot.logs import quiet_libraries
 from bot.services.notes import add_note
 from bot.services.okr_io.importer import import_okrs
 from storage.models import CheckIn, Person, ReviewNote, TeamsAddress
+from tests.harness import running_bot
 from tests.teams.activities import (
     ALICE,
     BOB,
@@ -345,3 +348,39 @@ async def test_user_text_with_markdown_mentions_and_links_is_only_ever_a_text_ru
     assert places <= {"TextRun.text", "Input.value", "text(plain)", "dialog title"}, places
     assert not any(body.get("entities") for body in bodies)  # no mention entity is ever built from user text
     assert all(status == 200 and "evil" in json.dumps(answer) for status, answer in answers)
+
+
+# --- Logs at LOG_LEVEL=DEBUG ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def debug_bot(fake_slack, tmp_path, connector, caplog):
+    """okrbot as `LOG_LEVEL=DEBUG okrbot serve` logs: every logger at DEBUG but the ones bot.logs keeps quiet
+    (set before the bot is built, as serve does, so the Teams SDK's own level follows it)."""
+    caplog.set_level("DEBUG")
+    quiet_libraries("DEBUG")
+    async with running_bot(fake_slack, tmp_path / "bot.db", TEAMS_ALLOW_UNAUTHENTICATED="true", LOG_LEVEL="DEBUG") as h:
+        h.connector = connector
+        yield h
+
+
+async def test_at_debug_no_note_text_or_body_reaches_a_log_line_even_when_the_connector_fails(debug_bot, caplog):
+    bot = debug_bot
+    cards = await _digest_cards(bot)
+    dialog = await fetch(bot, opener(cards["Alice"], "Add note"), who="bob")
+    await submit(bot, dialog, who="bob", body=f"{MARKER} too long " + "x" * 3000)  # redrawn with the text
+    await submit(bot, dialog, who="bob", body=f"{MARKER} private")
+    bot.connector.fail_next = [(500, {}, {"error": {"code": "ServiceError", "message": "boom"}})] * 4
+    failed = await submit(bot, dialog, who="bob", body=f"{MARKER} shared", visibility="shared")  # sharing fails
+    assert failed.message.startswith("Done, but okrbot could not post")
+    await fetch(bot, opener(cards["Alice"], "Show notes"), who="bob")
+    await fetch(bot, opener(cards["Alice"], "Show notes"))  # Alice: refused
+    await post(bot, message(bot.connector, f"okr team Growth {MARKER}"))
+    await post(bot, message(bot.connector, f"42, at risk, {MARKER} comment"))
+    await _raw(bot, json.dumps({**message(bot.connector, MARKER), "from": MARKER}))  # the SDK refuses it
+    assert [n.body.split()[0] for n in await _rows(bot, ReviewNote)] == [MARKER, MARKER]
+    records = caplog.records
+    assert any(r.levelname == "DEBUG" for r in records)  # DEBUG really was on
+    leaks = [f"{r.name}: {r.getMessage()[:120]}" for r in records if MARKER in r.getMessage()]
+    leaks += [r.name for r in records if r.exc_info and MARKER in "".join(traceback.format_exception(*r.exc_info))]
+    assert leaks == []
