@@ -11,6 +11,7 @@ import dataclasses
 import json
 import threading
 import time
+import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -36,11 +37,15 @@ class Jwks:
 
     def __init__(self, jwks: dict) -> None:
         self.fetches: list[str] = []
+        self.probe: str | None = None  # a URL of okrbot's to try (from this thread) while a fetch is being answered
+        self.probed: list[bool] = []  # whether okrbot answered it
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802  (http.server's name)
                 outer.fetches.append(self.path)
+                if outer.probe:
+                    outer.probed.append(_answers(outer.probe))
                 body = json.dumps(jwks).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -62,6 +67,14 @@ class Jwks:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1.5) as resp:
+            return resp.status == 200
+    except OSError:  # timed out: okrbot's event loop was not running
+        return False
 
 
 def _key():
@@ -194,3 +207,13 @@ async def test_a_single_tenant_bot_acts_only_on_its_own_tenant(secured, keys):
     assert (await _post(secured, install(secured.connector), bearer))[0] == 200  # tests/teams/activities: tid-1
     (address,), _ = await _stored(secured)
     assert address.tenant_id == "tid-1"
+
+
+async def test_fetching_the_keys_does_not_stall_okrbot(secured, keys):
+    """The SDK fetches the keys with PyJWKClient's blocking urllib call on the event loop (on a cold cache, every 5
+    minutes, and on every request while the key endpoint fails), which would stall all of okrbot, Slack and
+    /healthz too, up to 30 s a fetch; okrbot's front door makes that lookup in a thread first."""
+    secured.jwks.probe = f"{secured.app_url}/healthz"
+    bearer = f"Bearer {token(keys[0], serviceurl=secured.connector.base_url)}"
+    assert (await _post(secured, install(secured.connector), bearer))[0] == 200
+    assert secured.jwks.probed == [True]  # /healthz answered while the keys were being fetched
