@@ -384,3 +384,15 @@ async def test_at_debug_no_note_text_or_body_reaches_a_log_line_even_when_the_co
     leaks = [f"{r.name}: {r.getMessage()[:120]}" for r in records if MARKER in r.getMessage()]
     leaks += [r.name for r in records if r.exc_info and MARKER in "".join(traceback.format_exception(*r.exc_info))]
     assert leaks == []
+
+
+async def test_the_forms_comment_and_blockers_are_kept_to_3000_characters_and_redrawn(teams_bot):
+    card = await _prompted(teams_bot)
+    form = await fetch(teams_bot, opener(card, "Open form"))
+    for field in ("comment", "blockers"):
+        redrawn = await submit(teams_bot, form, value="42", **{field: "b" * 3001})
+        assert f"Keep the {field} under 3000 characters (this one has 3001)." in redrawn.texts()
+        assert redrawn.inputs()[field] == "b" * 3001  # kept, to shorten
+    assert await _rows(teams_bot, CheckIn) == []
+    saved = await submit(teams_bot, form, value="42", comment="c" * 3000, blockers="b" * 3000)
+    assert saved.message.startswith("Saved")
