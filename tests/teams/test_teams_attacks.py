@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from bot.logs import quiet_libraries
 from bot.services.notes import add_note
+from bot.services.okr_io.exporter import export_okrs
 from bot.services.okr_io.importer import import_okrs
 from storage.models import CheckIn, Person, ReviewNote, TeamsAddress
 from tests.harness import running_bot
@@ -396,3 +397,15 @@ async def test_the_forms_comment_and_blockers_are_kept_to_3000_characters_and_re
     assert await _rows(teams_bot, CheckIn) == []
     saved = await submit(teams_bot, form, value="42", comment="c" * 3000, blockers="b" * 3000)
     assert saved.message.startswith("Saved")
+
+
+async def test_an_export_holds_a_teams_note_only_when_asked(teams_bot):
+    cards = await _digest_cards(teams_bot)
+    dialog = await fetch(teams_bot, opener(cards["Alice"], "Add note"), who="bob")
+    await submit(teams_bot, dialog, who="bob", body=f"{MARKER} exported?")
+    for fmt in ("yaml", "json", "csv"):
+        for history in (False, True):
+            text = await export_okrs(teams_bot.svc, fmt=fmt, history=history)
+            assert MARKER not in text, (fmt, history)
+    assert ALICE in await export_okrs(teams_bot.svc, fmt="yaml")  # the export did hold Alice
+    assert MARKER in await export_okrs(teams_bot.svc, fmt="json", include_review_notes=True)
