@@ -78,7 +78,9 @@ async def mount_teams(web_app: web.Application, svc: Services) -> bool:
     notifier = svc.notifier
     if not isinstance(notifier, PlatformNotifier) or notifier.teams_app is None:
         return False
-    from bot.teams.server import AiohttpAdapter
+    from bot.teams.http_guard import sdk_key_client, teams_guard
+    from bot.teams.server import PATH, AiohttpAdapter
+    from teams_in import guard
     from teams_in.activities import register  # only when Teams is configured (see with_teams)
 
     app = notifier.teams_app
@@ -86,6 +88,11 @@ async def mount_teams(web_app: web.Application, svc: Services) -> bool:
     if not isinstance(adapter, AiohttpAdapter):
         raise RuntimeError("the Teams app was not built with okrbot's aiohttp adapter")
     adapter.app = web_app
+    # In front of the SDK: limits, and no key fetch for a token that is not the Bot Framework's (bot.teams.http_guard).
+    authenticated = not app.options.dangerously_allow_unauthenticated_requests
+    issuer = app.cloud.token_issuer if authenticated else None
+    web_app.middlewares.append(teams_guard(PATH, issuer=issuer, key_client=sdk_key_client(app)))
+    guard.register(app, svc, tenant_id=app.options.tenant_id)  # first handler: Teams only, the right tenant
     register(app, svc)
     await app.initialize()
     return True

@@ -179,3 +179,10 @@ async def person_of_mention(svc: Services, *, user_id: str, aad_object_id: str |
         f"okrbot doesn't know {name or 'that person'} on Teams yet (they are not in the OKR file, have not "
         "installed okrbot, and no team roster listed them). Write their email instead: okr person@example.com."
     )
+
+
+async def tenant_of(db: Database, person_id: str) -> str | None:
+    """The tenant a Teams person's stored address was seen in (an Entra object id lives in one tenant for good)."""
+    async with db.read() as session:
+        row = await teams_addresses.address_of_person(session=session, person_id=person_id)
+    return row.tenant_id if row is not None and row.tenant_id else None

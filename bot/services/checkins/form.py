@@ -17,6 +17,9 @@ from storage.models import KeyResult
 from storage.schedule import live_krs_with_team
 
 BINARY_VALUES = {"done": 1.0, "not_done": 0.0}
+# A Slack modal's text input holds at most 3,000 characters; a Teams card's input has no limit a client must keep
+# (its data can be doctored), so the service keeps it: one click must not store a megabyte.
+TEXT_LIMIT = 3000
 
 
 @dataclass(frozen=True)
@@ -157,13 +160,20 @@ async def validate(
         kr_id=kr.id,
         value=value,
         confidence=confidence,
-        comment=(values.get("comment") or "").strip(),
-        blockers=(values.get("blockers") or "").strip(),
+        comment=_text(values, "comment"),
+        blockers=_text(values, "blockers"),
         source=context.source or CheckInSource.MODAL,
         ledger_id=context.ledger_id,
         checkin_id=context.checkin_id,
         reply_ts=context.reply_ts,
     )
+
+
+def _text(values: dict[str, str | None], field: str) -> str:
+    text = (values.get(field) or "").strip()
+    if len(text) > TEXT_LIMIT:
+        raise InvalidInput(f"Keep the {field} under {TEXT_LIMIT} characters (this one has {len(text)}).", field=field)
+    return text
 
 
 def _value(kr: KeyResult, text: str) -> float:
