@@ -53,7 +53,9 @@ COMMANDS = (
     ),
     Command("help", "okr help", "this list of commands"),
     # Off the menu: the menu is full, and only a person's line managers and HR may read their notes.
-    Command("notes", "okr notes @person [cycle]", "review notes about someone (their line managers and HR)", menu=False),
+    Command(
+        "notes", "okr notes @person [cycle]", "review notes about someone (their line managers and HR)", menu=False
+    ),
 )
 MENU = tuple(c for c in COMMANDS if c.menu)  # the manifest's commandLists
 PERSON = "@person"  # not a typed word: a mention or an email after "okr" (teams_in.commands routes it)

@@ -1,7 +1,8 @@
 """The Teams app manifest (manifest.json) for `okrbot teams manifest`: the bot, its scopes and its command menu.
 
-The command menu (`commandLists`) comes from teams_in.catalogue (its MENU: at most 10, Teams' limit), the list the chat router and `okr help` use,
-whose words are Slack's /okr subcommands (manifest.yml's usage hint; a test keeps the two in step).
+The command menu (`commandLists`) comes from teams_in.catalogue (its MENU: at most 10, Teams' limit), the
+list the chat router and `okr help` use, whose words are Slack's /okr subcommands (manifest.yml's usage hint;
+a test keeps the two in step).
 Manifest schema 1.19 (learn.microsoft.com/microsoftteams/platform/resources/schema/manifest-schema).
 No SDK import: it runs without loading the Teams SDK.
 """

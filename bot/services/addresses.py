@@ -179,3 +179,26 @@ async def person_of_mention(svc: Services, *, user_id: str, aad_object_id: str |
         f"okrbot doesn't know {name or 'that person'} on Teams yet (they are not in the OKR file, have not "
         "installed okrbot, and no team roster listed them). Write their email instead: okr person@example.com."
     )
+
+
+@dataclass(frozen=True)
+class TeamRoster:
+    """A team of the OKR file whose roster okrbot can read on its platform, and where to ask."""
+
+    team_name: str
+    conversation_id: str  # the team's channel (its conversation id lists the team's members)
+    service_url: str  # "" while nobody in the team has written to okrbot (no connector address yet)
+
+
+async def rosters_to_read(svc: Services, *, platform: str) -> tuple[list[TeamRoster], list[str]]:
+    """`okrbot teams roster`: the teams on `platform` with a channel (and where to ask), and the names of the rest."""
+    async with svc.db.read() as session:
+        found = [t for t in await teams.list_teams(session=session) if t.platform == platform]
+    ready = [t for t in found if t.channel]
+    urls = {t.id: await _service_url(svc, t.id) for t in ready}
+    return [TeamRoster(t.name, t.channel, urls[t.id]) for t in ready], [t.name for t in found if not t.channel]
+
+
+async def _service_url(svc: Services, team_id: int) -> str:
+    address = await find(svc.db, TEAMS_CHANNEL + str(team_id))
+    return address.service_url if address else ""
