@@ -8,10 +8,12 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from bot.services.okr_io.importer import import_okrs
 from storage.models import CheckIn, ReviewThread
-from tests.teams.activities import ALICE, BOB, BOB_CHAT, CHAT, message, post
+from tests.teams.activities import ALICE, BOB, BOB_CHAT, CHAT, install, message, post
 from tests.teams.test_teams_checkin import MONDAY_10_BERLIN, card_texts
-from tests.teams.test_teams_notes import CAROL, REFUSAL, _digest_cards, _notes
+from tests.teams.test_teams_digests import FRIDAY_16
+from tests.teams.test_teams_notes import CAROL, REFUSAL, _digest_cards, _notes, _okrs
 
 NOTE = "NOTE-q9: missed the launch review"
 SAVED = "Saved as a private review note about {name}. Only you, {name}'s other line managers and HR can see it."
@@ -115,3 +117,33 @@ async def test_alice_quoting_bobs_card_is_refused_and_nothing_is_echoed(teams_bo
         assert REFUSAL in card_texts(call) or REFUSAL in json.dumps(call.body)
         assert "NOTE-A" not in json.dumps(call.body)
     assert await _notes(teams_bot) == []
+
+
+async def test_no_reply_note_text_reaches_any_connector_call_or_log_line(teams_bot, caplog):
+    """Every connector call of a whole week is scanned: notes taken by reply (both shapes), a refused quote, a
+    too-long reply, a late check-in that redraws the channel digest, and the next week's digests."""
+    caplog.set_level("INFO")  # okrbot's default (bot/logs.py keeps aiosqlite's SQL parameters out)
+    for ours in ("bot", "teams_in"):
+        caplog.set_level("DEBUG", logger=ours)
+    await import_okrs(teams_bot.svc, _okrs(), dry_run=False)
+    await post(teams_bot, install(teams_bot.connector))
+    await post(teams_bot, install(teams_bot.connector, who="bob"))
+    await teams_bot.tick(MONDAY_10_BERLIN)  # Alice's prompt, answered late below
+    await teams_bot.tick(FRIDAY_16)
+    teams_bot.svc.clock = lambda: FRIDAY_16 + timedelta(minutes=30)
+    ids = await _cards_ids(teams_bot)
+    await post(teams_bot, quoting(teams_bot.connector, ids[ALICE], "NOTE-s1: missed two deadlines"))
+    await post(teams_bot, quoting_html(teams_bot.connector, ids[CAROL], "NOTE-s2: ready for a bigger scope"))
+    await post(teams_bot, quoting(teams_bot.connector, ids[CAROL], "NOTE-s3 carol", who="alice"))  # refused
+    await post(teams_bot, quoting(teams_bot.connector, ids[ALICE], "NOTE-s4 " + "y" * 3000))  # too long
+    await post(teams_bot, message(teams_bot.connector, "42, at risk"))  # Alice's late check-in: digest redrawn
+    await teams_bot.tick(FRIDAY_16 + timedelta(days=7))
+    assert sorted(n.body for n in await _notes(teams_bot)) == [
+        "NOTE-s1: missed two deadlines",
+        "NOTE-s2: ready for a bigger scope",
+    ]
+    assert teams_bot.connector.updated("19:general@thread.tacv2")  # the scan covers the redrawn digest too
+    for call in teams_bot.connector.calls:
+        seen = json.dumps(call.body) + call.path + json.dumps(call.query)
+        assert "NOTE-s" not in seen, call.path
+    assert caplog.records and not any("NOTE-s" in r.getMessage() for r in caplog.records)
