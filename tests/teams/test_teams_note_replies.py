@@ -3,11 +3,14 @@ digest, and each reply becomes a private review note about that person, confirme
 Teams sends a quoted reply. A reply quoting anything else stays a check-in answer or a command; Alice quoting
 Bob's card is refused; the note text reaches no other connector call, no log line, and nobody else."""
 
+import io
 import json
+import logging
 from datetime import timedelta
 
 from sqlmodel import select
 
+from bot.logs import quiet_libraries, setup_logging
 from bot.services.okr_io.importer import import_okrs
 from storage.models import CheckIn, ReviewThread
 from tests.teams.activities import ALICE, BOB, BOB_CHAT, CHAT, install, message, post
@@ -147,3 +150,23 @@ async def test_no_reply_note_text_reaches_any_connector_call_or_log_line(teams_b
         seen = json.dumps(call.body) + call.path + json.dumps(call.query)
         assert "NOTE-s" not in seen, call.path
     assert caplog.records and not any("NOTE-s" in r.getMessage() for r in caplog.records)
+
+
+async def test_even_at_log_level_debug_no_log_line_holds_the_note(teams_bot):
+    """LOG_LEVEL=DEBUG: the Teams SDK logs each received activity whole at DEBUG; bot/teams/server.py holds it at
+    INFO, and okrbot's own lines name ids only."""
+    await _digest_cards(teams_bot)
+    ids = await _cards_ids(teams_bot)
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    stream = io.StringIO()
+    setup_logging("DEBUG", stream=stream)
+    try:
+        await post(teams_bot, quoting(teams_bot.connector, ids[ALICE], "NOTE-d1: at debug"))
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+        quiet_libraries("INFO")
+    assert [n.body for n in await _notes(teams_bot)] == ["NOTE-d1: at debug"]
+    logged = stream.getvalue()
+    assert "teams message" in logged and "NOTE-d1" not in logged
