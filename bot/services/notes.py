@@ -133,6 +133,12 @@ async def quoted_card_route(svc: Services, msg: DmMessage) -> bool:
     someone else (a forwarded or doctored quote), False for any other quoted message."""
     if msg.thread_ts is None:
         return False
+    if not msg.text.strip():  # say why, where a thread reply with no text (a file) is simply not a note
+        async with svc.db.read() as session:
+            own = await review_notes.thread_at(session=session, channel=msg.channel, ts=msg.thread_ts)
+        if own is not None and own.manager_id == msg.user_id:
+            await svc.notifier.post(msg.channel, Notice("Write the note first.", ":warning:"))
+            return True
     if await note_route(svc, msg):
         return True
     async with svc.db.read() as session:

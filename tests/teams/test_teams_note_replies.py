@@ -11,8 +11,9 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.logs import quiet_libraries, setup_logging
+from bot.okr.types import SendKind
 from bot.services.okr_io.importer import import_okrs
-from storage.models import CheckIn, ReviewThread
+from storage.models import CheckIn, ReviewThread, SendLedger
 from tests.teams.activities import ALICE, BOB, BOB_CHAT, CHAT, install, message, post
 from tests.teams.test_teams_checkin import MONDAY_10_BERLIN, card_texts
 from tests.teams.test_teams_digests import FRIDAY_16
@@ -87,6 +88,8 @@ async def test_an_empty_or_too_long_reply_saves_nothing_and_says_why(teams_bot):
     (answer,) = teams_bot.connector.sent(BOB_CHAT)[3:]
     assert "Keep the note under 3000 characters (this one has 3007)." in card_texts(answer)
     assert "NOTE-L" not in json.dumps(answer.body)
+    await post(teams_bot, quoting(teams_bot.connector, ids[ALICE], "   "))  # only the quote (or a file)
+    assert card_texts(teams_bot.connector.sent(BOB_CHAT)[-1]).endswith("Write the note first.")
     assert await _notes(teams_bot) == []
 
 
@@ -95,7 +98,10 @@ async def test_a_reply_quoting_any_other_message_is_not_a_note(teams_bot):
     await teams_bot.tick(MONDAY_10_BERLIN + timedelta(days=7))  # Alice's next prompt
     prompt = teams_bot.connector.sent(CHAT)[-1]
     # Bob quotes his digest's own intro card (not a per-person card): today's path, a command here.
-    await post(teams_bot, quoting(teams_bot.connector, "act-1", "okr help"))
+    async with teams_bot.db.read() as s:
+        (intro,) = (await s.exec(select(SendLedger).where(SendLedger.kind == SendKind.MANAGER_DIGEST))).all()
+    assert intro.ts and intro.ts not in (await _cards_ids(teams_bot)).values()
+    await post(teams_bot, quoting(teams_bot.connector, intro.ts, "okr help"))
     assert "okr mine" in card_texts(teams_bot.connector.sent(BOB_CHAT)[-1])
     # Alice quotes her prompt (or anything) with a check-in: recorded as a check-in, as unquoted text would be.
     teams_bot.svc.clock = lambda: MONDAY_10_BERLIN + timedelta(days=7, hours=1)
