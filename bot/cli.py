@@ -101,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument("--out", default="manifest.json", help="where to write it ('-': stdout)")
     manifest.add_argument("--base-url", default="https://okrbot.example.com", help="your site (https): developer links")
     manifest.add_argument("--app-version", default="1.0.0", help="the app package's version, MAJOR.MINOR.PATCH")
+    teams_sub.add_parser("roster", help="read every Teams team's roster now and map people named by email")
     return p
 
 
@@ -378,6 +379,8 @@ def _bench(settings, args) -> int:
 
 
 def _teams(settings, args) -> int:
+    if args.teams_command == "roster":
+        return _teams_roster(settings)
     import json
     from pathlib import Path
 
@@ -398,7 +401,28 @@ def _teams(settings, args) -> int:
     return 0
 
 
-NO_DATABASE = {"bench", "teams"}  # bench brings its own; teams manifest needs none
+def _teams_roster(settings) -> int:
+    if not settings.teams_enabled:
+        raise SettingsError("Teams is not configured: set TEAMS_CLIENT_ID and TEAMS_CLIENT_SECRET (docs/teams.md)")
+    lines = asyncio.run(_read_rosters(settings))
+    print("teams roster:")
+    for line in lines or ["no team in the OKR file is on Teams (platform: teams)"]:
+        print(f"  {line}")
+    return 0
+
+
+async def _read_rosters(settings) -> list[str]:
+    from bot.wiring import build_services, close
+    from teams_in.roster import read_known_teams
+
+    svc = build_services(settings)
+    try:
+        return await read_known_teams(svc, svc.notifier.teams_app.api)
+    finally:
+        await close(svc)
+
+
+NO_DATABASE = {"bench", "teams"}  # bench brings its own; teams manifest needs none (teams roster probes its own)
 COMMANDS = {
     "run": _run,
     "serve": _serve,

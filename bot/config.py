@@ -4,6 +4,7 @@ Nothing here runs at import time; `load_settings()` is called by the CLI, which 
 validation error into one clear line and exit status 2 (see bot.cli).
 """
 
+import re
 from typing import Annotated
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -41,6 +42,16 @@ def _not_blank(v: SecretStr | None) -> SecretStr | None:
     if v is not None and not v.get_secret_value().strip():
         raise ValueError("is empty or only whitespace; set it, or remove the line")
     return v
+
+
+def _person_id(value: str) -> bool:
+    """A Slack user id (U…/W…) or a Teams person (teams:<Entra object id>, as docs/teams.md names them)."""
+    if value.startswith("teams:"):
+        return bool(_GUID.fullmatch(value.removeprefix("teams:")))
+    return value[:1] in ("U", "W") and value.isalnum()
+
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class Settings(BaseSettings):
@@ -125,9 +136,9 @@ class Settings(BaseSettings):
     def _split_admins(cls, v):
         if isinstance(v, str):
             ids = [p.strip() for p in v.replace(" ", ",").split(",") if p.strip()]
-            bad = [i for i in ids if i[:1] not in ("U", "W") or not i.isalnum()]
+            bad = [i for i in ids if not _person_id(i)]
             if bad:
-                raise ValueError(f"{bad[0]!r} is not a Slack user id")
+                raise ValueError(f"{bad[0]!r} is not a Slack user id or teams:<Entra object id>")
             return frozenset(ids)
         return v
 

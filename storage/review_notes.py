@@ -35,3 +35,8 @@ async def add_threads(*, session: AsyncSession, threads: list[ReviewThread]) -> 
 async def thread_at(*, session: AsyncSession, channel: str, ts: str) -> ReviewThread | None:
     stmt = select(ReviewThread).where(ReviewThread.channel == channel, ReviewThread.ts == ts)
     return (await session.exec(stmt)).first()
+
+
+async def thread_with_ts(*, session: AsyncSession, ts: str) -> ReviewThread | None:
+    """A review thread by its message id alone, in any chat (a quoted reply naming someone else's card)."""
+    return (await session.exec(select(ReviewThread).where(ReviewThread.ts == ts).limit(1))).first()

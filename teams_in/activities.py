@@ -29,7 +29,7 @@ from bot.services.kernel.context import Services
 from bot.services.kernel.errors import OkrError
 from bot.services.kernel.inbox import handle_dm
 from bot.teams.cards import render, said
-from teams_in import cards, commands, dialogs, mentions, roster
+from teams_in import cards, commands, dialogs, mentions, note_replies, roster
 
 log = logging.getLogger(__name__)
 NOT_A_REPLY = (
@@ -73,6 +73,11 @@ async def on_message(svc: Services, ctx: ActivityContext[MessageActivity]) -> No
         await _in_channel(svc, ctx)
         return
     text = (ctx.activity.text or "").strip()
+    quote = note_replies.quoted_reply(ctx.activity)  # a reply to one message: a review note when it quotes a card
+    if quote is not None:
+        if await note_replies.as_note(svc, address, quote, activity_id=ctx.activity.id):
+            return
+        text = quote.text  # any other quoted message: read what they wrote, as today
     if not text:
         return  # e.g. a legacy Action.Submit: okrbot's cards use Action.Execute
     if commands.split(text) is not None:  # people's @mentions become markers only in commands, never in check-ins

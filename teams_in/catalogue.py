@@ -17,6 +17,8 @@ class Command:
     aliases: tuple[str, ...] = ()
     # False for the Teams-only commands: Slack has its Home tab, and gives okrbot each person's zone itself.
     slack: bool = True
+    # False keeps it out of the manifest's command menu (Teams shows at most 10 per menu); typed, it works the same.
+    menu: bool = True
 
     @property
     def title(self) -> str:
@@ -50,5 +52,10 @@ COMMANDS = (
         slack=False,
     ),
     Command("help", "okr help", "this list of commands"),
+    # Off the menu: the menu is full, and only a person's line managers and HR may read their notes.
+    Command(
+        "notes", "okr notes @person [cycle]", "review notes about someone (their line managers and HR)", menu=False
+    ),
 )
+MENU = tuple(c for c in COMMANDS if c.menu)  # the manifest's commandLists
 PERSON = "@person"  # not a typed word: a mention or an email after "okr" (teams_in.commands routes it)

@@ -14,6 +14,7 @@ from bot.services.checkins import away
 from bot.services.kernel.context import Services
 from bot.services.okrs import lists
 from bot.teams import home as home_card  # noqa: F401 - registers the My OKRs card with render
+from bot.teams import notes as notes_card  # noqa: F401 - registers the NoteList card (okr notes) with render
 from bot.teams.lists import CommandHelp
 from teams_in import person_commands
 from teams_in.catalogue import COMMANDS, PERSON, PREFIX
@@ -57,10 +58,11 @@ RUNS: dict[str, Run] = {
     "back": person_commands.come_back,
     "timezone": person_commands.timezone,
     "help": _help,
+    "notes": person_commands.notes,
 }
 TABLE = {name: RUNS[c.name] for c in COMMANDS for name in (c.name, *c.aliases) if name != PERSON}
-# Answered only in the person's 1:1 chat: a channel would show everyone their dashboard, absence or zone.
-PERSONAL = frozenset({"home", "away", "back", "timezone", "tz"})
+# Answered only in the person's 1:1 chat: a channel would show everyone their dashboard, absence, zone or notes.
+PERSONAL = frozenset({"home", "away", "back", "timezone", "tz", "notes"})
 ONLY_IN_CHAT = "okr {word} is answered in your 1:1 chat with okrbot (find okrbot under Apps), not in a channel."
 
 

@@ -1,7 +1,8 @@
 """The Teams app manifest (manifest.json) for `okrbot teams manifest`: the bot, its scopes and its command menu.
 
-The command menu (`commandLists`) comes from teams_in.catalogue, the list the chat router and `okr help` use,
-whose words are Slack's /okr subcommands (manifest.yml's usage hint; a test keeps the two in step).
+The command menu (`commandLists`) comes from teams_in.catalogue (its MENU: at most 10, Teams' limit), the
+list the chat router and `okr help` use, whose words are Slack's /okr subcommands (manifest.yml's usage hint;
+a test keeps the two in step).
 Manifest schema 1.19 (learn.microsoft.com/microsoftteams/platform/resources/schema/manifest-schema).
 No SDK import: it runs without loading the Teams SDK.
 """
@@ -9,7 +10,7 @@ No SDK import: it runs without loading the Teams SDK.
 import re
 from urllib.parse import urlsplit
 
-from teams_in.catalogue import COMMANDS
+from teams_in.catalogue import MENU
 
 SCHEMA_VERSION = "1.19"
 SCHEMA = f"https://developer.microsoft.com/en-us/json-schemas/teams/v{SCHEMA_VERSION}/MicrosoftTeams.schema.json"
@@ -29,7 +30,7 @@ class ManifestError(ValueError):
 
 
 def _commands() -> list[dict]:
-    return [{"title": c.title, "description": c.summary} for c in COMMANDS]
+    return [{"title": c.title, "description": c.summary} for c in MENU]
 
 
 def build_manifest(*, bot_id: str, base_url: str, version: str = "1.0.0") -> dict:

@@ -1,4 +1,5 @@
-"""`okr @person` (or an email), `okr away until YYYY-MM-DD [delegate @person]`, `okr back`, `okr timezone ZONE`.
+"""`okr @person` (or an email), `okr away until YYYY-MM-DD [delegate @person]`, `okr back`, `okr timezone ZONE`,
+`okr notes @person [cycle]`.
 
 The same grammar and services as Slack's `/okr @person`, `/okr away` and `/okr back`
 (bot.services.okrs.lists, checkins.away); a person is an @mention (a marker by now, teams_in.mentions) or
@@ -12,6 +13,7 @@ from datetime import date
 
 from bot.okr.messages import Notice
 from bot.services import addresses, roster
+from bot.services import notes as review_notes
 from bot.services import timezone as zones
 from bot.services.checkins import away
 from bot.services.kernel.context import Services
@@ -56,6 +58,20 @@ async def person(ask: Ask):
     if not token:
         raise InvalidInput(WHO)
     return await lists.person_krs(ask.svc, viewer_id=ask.user_id, person_id=await person_of(ask.svc, token))
+
+
+NOTES_WHO = "Mention the person: okr notes @person [cycle] (or their email)."
+
+
+async def notes(ask: Ask):
+    """`okr notes @person [cycle]`: Slack's /okr notes, for the person's line managers and HR (the service checks)."""
+    token, _, cycle = ask.args.strip().partition(" ")
+    if not token:
+        raise InvalidInput(NOTES_WHO)
+    if not names_a_person(token):
+        raise InvalidInput(UNREAD if mentions.has_unread_mention(token) else NOTES_WHO)
+    subject = await person_of(ask.svc, token)
+    return await review_notes.list_notes(ask.svc, viewer_id=ask.user_id, subject_id=subject, cycle_name=cycle.strip())
 
 
 _AWAY = re.compile(r"until\s+(?P<date>\S+)(?:\s+delegate\s+(?P<delegate>\S+))?\s*", re.I)

@@ -67,3 +67,23 @@ async def read(
     await addresses.remember_all(svc, contacts)  # no chat yet: bot.teams.chats opens it at the first send
     log.info("teams roster: %d members, %d mapped by email", result.seen, len(result.mapped))
     return result
+
+
+async def read_known_teams(svc: Services, api: ApiClient) -> list[str]:
+    """`okrbot teams roster`: read every Teams team's roster now (the OKR file's teams with a channel), one report
+    line each: who was mapped by email, or why a team could not be read. Names and counts only."""
+    ready, no_channel = await addresses.rosters_to_read(svc, platform="teams")
+    lines = [f"{name}: no Teams channel in the OKR file (channel: 19:…), so no roster to read" for name in no_channel]
+    for team in ready:
+        if not team.service_url:
+            lines.append(f"{team.team_name}: nobody in the team has installed okrbot yet, so no connector address")
+            continue
+        at = api.from_service_url(team.service_url)  # the connector of the team's tenant and region
+        result = await read(svc, at, team.conversation_id, tenant_id="", service_url=team.service_url)
+        if result is None:
+            lines.append(f"{team.team_name}: the connector refused the roster read (see the log); nothing changed")
+            continue
+        names = await roster.names_of(svc, result.mapped)
+        mapped = f"mapped by email: {', '.join(names)}" if names else "nobody new mapped by email"
+        lines.append(f"{team.team_name}: {result.seen} members read, {len(result.known)} known to okrbot; {mapped}")
+    return lines

@@ -186,3 +186,26 @@ async def tenant_of(db: Database, person_id: str) -> str | None:
     async with db.read() as session:
         row = await teams_addresses.address_of_person(session=session, person_id=person_id)
     return row.tenant_id if row is not None and row.tenant_id else None
+
+
+@dataclass(frozen=True)
+class TeamRoster:
+    """A team of the OKR file whose roster okrbot can read on its platform, and where to ask."""
+
+    team_name: str
+    conversation_id: str  # the team's channel (its conversation id lists the team's members)
+    service_url: str  # "" while nobody in the team has written to okrbot (no connector address yet)
+
+
+async def rosters_to_read(svc: Services, *, platform: str) -> tuple[list[TeamRoster], list[str]]:
+    """`okrbot teams roster`: the teams on `platform` with a channel (and where to ask), and the names of the rest."""
+    async with svc.db.read() as session:
+        found = [t for t in await teams.list_teams(session=session) if t.platform == platform]
+    ready = [t for t in found if t.channel]
+    urls = {t.id: await _service_url(svc, t.id) for t in ready}
+    return [TeamRoster(t.name, t.channel, urls[t.id]) for t in ready], [t.name for t in found if not t.channel]
+
+
+async def _service_url(svc: Services, team_id: int) -> str:
+    address = await find(svc.db, TEAMS_CHANNEL + str(team_id))
+    return address.service_url if address else ""

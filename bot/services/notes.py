@@ -127,6 +127,29 @@ async def note_route(svc: Services, msg: DmMessage) -> bool:
     return True
 
 
+async def quoted_card_route(svc: Services, msg: DmMessage) -> bool:
+    """A message quoting one earlier message (`msg.thread_ts`), on a platform without threads (Teams): a note when it
+    quotes a review message in the sender's own chat (note_route's rules), REFUSAL when it quotes one okrbot sent
+    someone else (a forwarded or doctored quote), False for any other quoted message."""
+    if msg.thread_ts is None:
+        return False
+    if not msg.text.strip():  # say why, where a thread reply with no text (a file) is simply not a note
+        async with svc.db.read() as session:
+            own = await review_notes.thread_at(session=session, channel=msg.channel, ts=msg.thread_ts)
+        if own is not None and own.manager_id == msg.user_id:
+            await svc.notifier.post(msg.channel, Notice("Write the note first.", ":warning:"))
+            return True
+    if await note_route(svc, msg):
+        return True
+    async with svc.db.read() as session:
+        elsewhere = await review_notes.thread_with_ts(session=session, ts=msg.thread_ts)
+    if elsewhere is None:
+        return False
+    log.info("a quoted reply named a review message that is not the sender's: refused")  # never the text
+    await svc.notifier.post(msg.channel, Notice(REFUSAL, ":warning:"))
+    return True
+
+
 async def _reply_note(svc: Services, msg: DmMessage, subject_id: str, body: str) -> Notice:
     try:
         return await add_note(

@@ -102,3 +102,10 @@ async def person_by_address(svc: Services, email: str) -> str:
             "okrbot has not read it from the team roster yet."
         )
     return person.id
+
+
+async def names_of(svc: Services, person_ids: tuple[str, ...]) -> list[str]:
+    """Display names (else ids) of these people, in order: for a roster report."""
+    async with svc.db.read() as session:
+        found = await people.people_by_ids(session=session, ids=list(person_ids))
+    return [(found[p].display_name if p in found else "") or p for p in person_ids]

@@ -2,7 +2,8 @@
 
 The team digest goes to the team's Teams channel and is replaced in place after a late check-in; the manager
 digest goes to each manager's 1:1 chat, followed by one card per person they manage, with Add note and Show notes
-buttons that open dialogs (bot.teams.notes): a Teams chat has no threads to take a note from (docs/teams.md).
+buttons that open dialogs (bot.teams.notes); a manager's quoted reply to a per-person card is a note too
+(teams_in.note_replies, docs/teams.md).
 Text goes only into TextRuns (bot.teams.cards), so a title shows as typed. People are named, not @mentioned.
 """
 

@@ -9,7 +9,7 @@ import yaml
 
 from bot.cli import main
 from handlers import subcommands
-from teams_in.catalogue import COMMANDS
+from teams_in.catalogue import COMMANDS, MENU
 from teams_in.manifest import SCHEMA_VERSION, ManifestError, build_manifest
 
 BOT_ID = "11111111-2222-4333-8444-555555555555"
@@ -38,7 +38,7 @@ def test_the_cli_writes_a_manifest_with_the_bot_scopes_and_commands(monkeypatch,
     assert bot["botId"] == BOT_ID and set(bot["scopes"]) == {"personal", "team"}
     assert sorted(s for lst in bot["commandLists"] for s in lst["scopes"]) == ["personal", "team"]
     for command_list in bot["commandLists"]:
-        assert [c["title"] for c in command_list["commands"]] == [f"okr {c.name}" for c in COMMANDS]
+        assert [c["title"] for c in command_list["commands"]] == [f"okr {c.name}" for c in MENU]
         assert len(command_list["commands"]) <= 10  # Teams' limit per list
         for command in command_list["commands"]:
             assert 0 < len(command["title"]) <= 32 and 0 < len(command["description"]) <= 128
