@@ -69,12 +69,16 @@ def with_teams(settings: Settings, db: Database, slack: Notifier, slack_director
     return notifier, PlatformDirectory(slack_directory, TeamsDirectory())
 
 
-async def mount_teams(web_app: web.Application, svc: Services) -> bool:
-    """Answer Teams at POST /api/messages on `web_app` (when Teams is configured); True when mounted."""
+async def mount_teams(web_app: web.Application, svc: Services, inbox=None) -> bool:
+    """Answer Teams at POST /api/messages on `web_app` (when Teams is configured); True when mounted.
+
+    `inbox` (handlers.inbox.InboxWorker): Teams messages are kept there before the 200 and replayed by its
+    workers (teams_in.inbox)."""
     notifier = svc.notifier
     if not isinstance(notifier, PlatformNotifier) or notifier.teams_app is None:
         return False
     from bot.teams.server import AiohttpAdapter
+    from teams_in import inbox as teams_inbox
     from teams_in.activities import register  # only when Teams is configured (see with_teams)
 
     app = notifier.teams_app
@@ -82,6 +86,8 @@ async def mount_teams(web_app: web.Application, svc: Services) -> bool:
     if not isinstance(adapter, AiohttpAdapter):
         raise RuntimeError("the Teams app was not built with okrbot's aiohttp adapter")
     adapter.app = web_app
-    register(app, svc)
+    register(app, svc, keep=inbox.keep_item if inbox is not None else None)
+    if inbox is not None:
+        inbox.replayers[teams_inbox.PLATFORM] = teams_inbox.replayer(app)
     await app.initialize()
     return True

@@ -21,7 +21,7 @@ async def serve_http(settings: Settings, *, host: str, port: int, scheduler: boo
     svc = build_services(settings)
     bot = build_app(settings, svc)
     web_app = build_web(bot.bolt, settings, db=svc.db)
-    teams = await mount_teams(web_app, svc)  # POST /api/messages, when TEAMS_* is set
+    teams = await mount_teams(web_app, svc, bot.inbox)  # POST /api/messages, when TEAMS_* is set
     runner = web_runner(web_app)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

@@ -4,7 +4,8 @@
 (adaptiveCard/action invokes) to teams_in.cards; any other 1:1 text to the same DM routes as Slack.
 
 The SDK has checked the activity's JWT (unless TEAMS_ALLOW_UNAUTHENTICATED) before any handler here runs.
-Handlers run inside the HTTP request (the SDK answers when they return); a plain-words check-in is small.
+Messages go through the durable inbox (teams_in.inbox): kept before the 200, handled by a worker after. Card
+invokes are answered in the HTTP response, and installs are stored there (one small write).
 Only personal (1:1) conversations are stored as a person's address: a channel is not where prompts go.
 """
 
@@ -24,7 +25,7 @@ from bot.services.kernel.context import Services
 from bot.services.kernel.errors import OkrError
 from bot.services.kernel.inbox import handle_dm
 from bot.teams.cards import render, said
-from teams_in import cards, commands
+from teams_in import cards, commands, inbox
 
 log = logging.getLogger(__name__)
 NOT_A_REPLY = (
@@ -61,8 +62,12 @@ async def _remember(svc: Services, activity) -> addresses.TeamsAddress | None:
     return await addresses.remember(svc, contact) if contact else None
 
 
-async def on_message(svc: Services, ctx: ActivityContext[MessageActivity]) -> None:
-    log.info("teams message %s", ctx.activity.id)  # ids only: never the text
+async def on_message(svc: Services, ctx: ActivityContext[MessageActivity], keep: inbox.Keep | None = None) -> None:
+    if keep is not None and not inbox.REPLAYING.get():
+        log.info("teams message %s kept", ctx.activity.id)  # ids only: never the text
+        await inbox.keep(keep, ctx.activity)
+        return
+    log.info("teams message %s", ctx.activity.id)
     address = await _remember(svc, ctx.activity)
     if address is None:
         await _in_channel(svc, ctx)
@@ -114,8 +119,9 @@ async def on_card_action(svc: Services, ctx: ActivityContext[AdaptiveCardInvokeA
     return await cards.on_card_action(svc, addresses.teams_person_id(aad), ctx.activity)
 
 
-def register(app: App, svc: Services) -> None:
-    """Bind the handlers to `svc` (the SDK checks each handler's ActivityContext type hint)."""
+def register(app: App, svc: Services, *, keep: inbox.Keep | None = None) -> None:
+    """Bind the handlers to `svc` (the SDK checks each handler's ActivityContext type hint); `keep` puts
+    messages in the durable inbox (without it they are handled inside the request)."""
 
     @app.on_install_add
     async def installed(ctx: ActivityContext[InstalledActivity]) -> None:
@@ -129,7 +135,7 @@ def register(app: App, svc: Services) -> None:
 
     @app.on_message
     async def message(ctx: ActivityContext[MessageActivity]) -> None:
-        await on_message(svc, ctx)
+        await on_message(svc, ctx, keep)
 
     @app.on_card_action
     async def card_action(ctx: ActivityContext[AdaptiveCardInvokeActivity]):

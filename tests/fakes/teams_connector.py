@@ -5,6 +5,7 @@ Every Adaptive Card okrbot sends is checked against schema 1.5 (tests/fakes/adap
 400 BadArgument, as Teams answers, and is kept in `rejected` (the test fixture fails a test that leaves any).
 """
 
+import asyncio
 import itertools
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ class FakeConnector:
         self.fail_next: list[tuple[int, dict, dict]] = []  # (status, headers, body) for the next calls
         self.rejected: list[tuple[Call, list[str]]] = []  # cards that failed the schema check, and why
         self.members: dict[str, list[dict]] = {}  # conversation id -> roster
+        self.delay = 0.0  # seconds before each answer: a slow connector
         self._ids = itertools.count(1)
         self.app = web.Application()
         self.app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -61,6 +63,8 @@ class FakeConnector:
         body = await request.json() if request.can_read_body else None
         call = Call(request.method, request.path, dict(request.query), request.headers.get("Authorization"), body)
         self.calls.append(call)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.fail_next:
             status, headers, payload = self.fail_next.pop(0)
             return web.json_response(payload, status=status, headers=headers)

@@ -1,0 +1,126 @@
+"""Teams messages through the durable inbox: once Teams has its 200, the check-in is kept.
+
+30 Teams people each answer their prompt in plain words to a real `okrbot serve` process; the connector is slow
+(0.3 s an answer), so most confirmations are still to do when the last 200 comes back, and the process is
+SIGKILLed at that moment. After a restart every answer is recorded exactly once and confirmed once.
+"""
+
+import asyncio
+import signal
+import sqlite3
+from collections import Counter
+from datetime import UTC, datetime
+
+import aiohttp
+import pytest
+from sqlmodel import select
+
+from bot.services.okr_io.importer import import_okrs
+from storage.migrate import upgrade
+from storage.models import InboxItem
+from tests.reliability.helpers import wait_for
+from tests.teams.activities import TENANT, install, message, post
+from tests.teams.serve import start_serve
+
+pytestmark = pytest.mark.slow
+PEOPLE = 30
+MONDAY_10_UTC = datetime(2027, 1, 11, 10, 0, tzinfo=UTC)
+
+
+def person(i: int) -> dict:
+    aad = f"c0c0c0c0-0000-4000-8000-{i:012d}"
+    return {"aad": aad, "id": f"teams:{aad}", "chat": f"a:1on1-p{i}", "from": {"id": f"29:p{i}", "aadObjectId": aad}}
+
+
+def activity(connector, base: dict, p: dict) -> dict:
+    base["from"] = {**p["from"], "name": f"Person {p['chat']}"}
+    base["conversation"] = {"id": p["chat"], "conversationType": "personal", "tenantId": TENANT}
+    return base
+
+
+def okrs(people: list[dict]) -> dict:
+    ids = [p["id"] for p in people]
+    return {
+        "cycle": {"name": "2027-Q1", "start": "2027-01-04", "end": "2027-04-02"},
+        "teams": [{"name": "Growth", "platform": "teams", "timezone": "UTC", "members": ids}],
+        "people": [{"id": i, "name": i[-4:]} for i in ids],
+        "objectives": [
+            {
+                "title": "Grow",
+                "team": "Growth",
+                "key_results": [{"title": f"KR {n}", "owner": i, "start": 0, "target": 100} for n, i in enumerate(ids)],
+            }
+        ],
+    }
+
+
+def stored(path) -> Counter:
+    with sqlite3.connect(path) as db:
+        return Counter(a for (a,) in db.execute("SELECT author_id FROM check_in WHERE value = 42"))
+
+
+def open_items(path) -> int:
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT count(*) FROM inbox_item WHERE state IN ('pending', 'claimed')").fetchone()[0]
+
+
+async def prompted(fake_slack, connector, path, people) -> None:
+    from tests.harness import running_bot
+
+    url = f"sqlite+aiosqlite:///{path}"
+    await asyncio.to_thread(upgrade, url)
+    async with running_bot(fake_slack, path, DATABASE_URL=url, TEAMS_ALLOW_UNAUTHENTICATED="true") as bot:
+        await import_okrs(bot.svc, okrs(people), dry_run=False)
+        for p in people:
+            assert await post(bot, activity(connector, install(connector, tz="UTC"), p)) == 200
+        await bot.tick(MONDAY_10_UTC)
+    assert len(connector.sent()) == PEOPLE
+
+
+async def test_answers_acked_before_a_sigkill_are_all_recorded_once_after_restart(fake_slack, connector, tmp_path):
+    path, people = tmp_path / "bot.db", [person(i) for i in range(PEOPLE)]
+    await prompted(fake_slack, connector, path, people)
+    connector.calls.clear()
+    connector.delay = 0.3  # a slow connector: the confirmations pile up behind the 200s
+    proc, url = await start_serve(fake_slack, f"sqlite:///{path}")
+    async with aiohttp.ClientSession() as http:
+
+        async def answer(p: dict) -> int:
+            async with http.post(f"{url}/api/messages", json=activity(connector, message(connector, "42"), p)) as r:
+                return r.status
+
+        statuses = await asyncio.gather(*(answer(p) for p in people))
+    proc.send_signal(signal.SIGKILL)  # the moment the last 200 came back
+    assert statuses == [200] * PEOPLE
+    await asyncio.to_thread(proc.wait, 30)
+    assert open_items(path) > 0, "the kill came after all the work was done: the test proves nothing"
+
+    connector.delay = 0.0
+    proc, _ = await start_serve(fake_slack, f"sqlite:///{path}")
+    try:
+        await wait_for(lambda: open_items(path) == 0, timeout=120)
+    finally:
+        proc.terminate()
+        await asyncio.to_thread(proc.wait, 30)
+    per_author = stored(path)
+    assert sorted(per_author) == sorted(p["id"] for p in people), "lost"
+    assert set(per_author.values()) == {1}, "doubled"
+    confirmations = Counter(c.path for c in connector.sent() if "Recorded" in (c.body.get("text") or ""))
+    assert len(confirmations) == PEOPLE and set(confirmations.values()) == {1}  # each confirmed once
+
+
+async def test_a_teams_redelivery_of_the_same_activity_is_kept_once(teams_bot):
+    await post(teams_bot, install(teams_bot.connector))
+    again = message(teams_bot.connector, "okr help")
+    assert await post(teams_bot, again) == 200
+    assert await post(teams_bot, again) == 200  # Teams got no answer in time and sent it again
+    async with teams_bot.db.read() as s:
+        items = (await s.exec(select(InboxItem))).all()
+    assert [i.key for i in items] == [f"teams:{again['id']}"]
+    assert len(teams_bot.connector.sent()) == 1  # one help card
+
+
+async def test_the_kept_activity_is_never_logged(teams_bot, caplog):
+    await post(teams_bot, install(teams_bot.connector))
+    assert await post(teams_bot, message(teams_bot.connector, "okr team SECRET-WORDS-9")) == 200
+    assert not any("SECRET-WORDS-9" in r.getMessage() for r in caplog.records)
