@@ -5,7 +5,7 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 
-from bot.config import WHERE, SettingsError, load_settings, require_slack, require_tokens
+from bot.config import WHERE, SettingsError, load_settings, require_platforms
 from bot.logs import setup_logging
 from bot.services.kernel.errors import OkrError
 
@@ -163,7 +163,7 @@ def _tick(settings, args) -> int:
     from bot.wiring import run_one_tick  # not bot.runtime: a tick loads no Bolt, web server or scheduler
 
     at = args.at or datetime.now(UTC)
-    require_tokens(settings, "SLACK_BOT_TOKEN")  # a tick only sends: no signing secret needed
+    require_platforms(settings, send_only=True)  # a tick only sends: no signing secret needed
     report = asyncio.run(run_one_tick(settings, at))
     print(f"tick at {at.isoformat()}:")
     for line in report.lines or ["nothing was due"]:
@@ -175,7 +175,7 @@ def _serve(settings, args) -> int:
     from bot.runtime import serve_http
     from storage.migrate import ensure_current
 
-    require_slack(settings, socket_mode=False)
+    require_platforms(settings)  # Slack, Teams or both
     ensure_current(settings.database_url)
     asyncio.run(serve_http(settings, host=args.host, port=args.port, scheduler=not args.no_scheduler))
     return 0
@@ -186,12 +186,15 @@ def _run(settings, args) -> int:
     from storage.migrate import ensure_current
 
     socket_mode = settings.slack_app_token is not None
+    if settings.teams_only:  # Teams alone: HTTP (POST /api/messages), with the scheduler
+        return _serve(settings, argparse.Namespace(host=args.host, port=args.port, no_scheduler=False))
     if not socket_mode and settings.slack_signing_secret is None:  # neither mode is set up: name both
         raise SettingsError(
             "set SLACK_APP_TOKEN for Socket Mode (no public URL needed; "
             f"{WHERE['SLACK_APP_TOKEN']}), or SLACK_SIGNING_SECRET for HTTP mode, and SLACK_BOT_TOKEN for both"
+            + ("" if settings.slack_configured else "; or TEAMS_CLIENT_ID and TEAMS_CLIENT_SECRET for Teams alone")
         )
-    require_slack(settings, socket_mode=socket_mode)
+    require_platforms(settings, socket_mode=socket_mode)
     ensure_current(settings.database_url)
     if socket_mode:
         asyncio.run(serve_socket_mode(settings))

@@ -14,8 +14,30 @@ from bot.okr.messages import Delivery
 from bot.services import addresses
 from bot.services.addresses import is_teams
 from bot.services.kernel.context import Services
-from bot.services.kernel.ports import Directory, Notifier, UserInfo
+from bot.services.kernel.ports import DeliveryFailed, Directory, Notifier, UserInfo
 from storage.db import Database
+
+NO_SLACK = "Slack is not configured (SLACK_BOT_TOKEN): this okrbot runs for Microsoft Teams only"
+
+
+class NoSlack:
+    """The Slack side of a Teams-only okrbot: a send to a Slack id fails clearly (recorded in the ledger, and
+    retried should Slack be configured later); the directory lists nobody."""
+
+    async def post(self, to: str, message: Any, *, thread_ts=None, ledger_id=None) -> Delivery:
+        raise DeliveryFailed(NO_SLACK)
+
+    async def find_sent(self, to: str, ledger_ids: set[int]) -> dict[int, Delivery]:
+        raise DeliveryFailed(NO_SLACK)
+
+    async def update(self, where: Delivery, message: Any) -> None:
+        raise DeliveryFailed(NO_SLACK)
+
+    async def publish_home(self, user: str, message: Any) -> None:
+        return None
+
+    async def list_users(self) -> list[UserInfo]:
+        return []
 
 
 class PlatformNotifier:
@@ -32,6 +54,9 @@ class PlatformNotifier:
     ) -> Delivery:
         return await self._for(to).post(to, message, thread_ts=thread_ts, ledger_id=ledger_id)
 
+    async def find_sent(self, to: str, ledger_ids: set[int]) -> dict[int, Delivery]:
+        return await self._for(to).find_sent(to, ledger_ids)
+
     async def update(self, where: Delivery, message: Any) -> None:
         await self._for(where.channel).update(where, message)
 
@@ -47,8 +72,11 @@ class PlatformDirectory:
         return [user for d in self.directories for user in await d.list_users()]
 
 
-def with_teams(settings: Settings, db: Database, slack: Notifier, slack_directory: Directory, *, token=None):
-    """The notifier and directory for both platforms; `token` is an outbound token callable (tests).
+def with_teams(
+    settings: Settings, db: Database, slack: Notifier | None, slack_directory: Directory | None, *, token=None
+):
+    """The notifier and directory for both platforms (Slack None: Teams alone); `token` is an outbound token
+    callable (tests).
 
     The Teams SDK is imported here, not at the top: importing it loads ./.env into os.environ and takes
     a second, and a Slack-only okrbot must behave (and start) exactly as it did without Teams.
@@ -65,8 +93,8 @@ def with_teams(settings: Settings, db: Database, slack: Notifier, slack_director
         await addresses.mark_blocked(db, address, at=datetime.now(UTC))
 
     sender = TeamsNotifier(teams_app.api, find, blocked=blocked)
-    notifier = PlatformNotifier(slack, sender, teams_app=teams_app)
-    return notifier, PlatformDirectory(slack_directory, TeamsDirectory())
+    notifier = PlatformNotifier(slack or NoSlack(), sender, teams_app=teams_app)
+    return notifier, PlatformDirectory(slack_directory or NoSlack(), TeamsDirectory())
 
 
 async def mount_teams(web_app: web.Application, svc: Services, inbox=None) -> bool:

@@ -32,7 +32,8 @@ async def serve_http(settings: Settings, *, host: str, port: int, scheduler: boo
     if sched:
         sched.start()
     bound = runner.addresses[0][1] if runner.addresses else port  # --port 0: the port the OS picked
-    log.info("listening on http://%s:%d/slack/events (scheduler %s)", host, bound, "on" if sched else "off")
+    path = "/slack/events" if bot.bolt is not None else "/healthz (Slack is not configured)"
+    log.info("listening on http://%s:%d%s (scheduler %s)", host, bound, path, "on" if sched else "off")
     if teams:
         log.info("answering Teams at http://%s:%d/api/messages", host, bound)
     try:

@@ -1,8 +1,8 @@
 """Teams messages through the durable inbox: once Teams has its 200, the check-in is kept.
 
-30 Teams people each answer their prompt in plain words to a real `okrbot serve` process; the connector is slow
-(0.3 s an answer), so most confirmations are still to do when the last 200 comes back, and the process is
-SIGKILLed at that moment. After a restart every answer is recorded exactly once and confirmed once.
+30 Teams people each answer their prompt in plain words to a real `okrbot serve` process (Teams alone); the
+connector is slow (0.3 s an answer), so most confirmations are still to do when the last 200 comes back, and the
+process is SIGKILLed at that moment. After a restart every answer is recorded exactly once and confirmed once.
 """
 
 import asyncio
@@ -82,7 +82,7 @@ async def test_answers_acked_before_a_sigkill_are_all_recorded_once_after_restar
     await prompted(fake_slack, connector, path, people)
     connector.calls.clear()
     connector.delay = 0.3  # a slow connector: the confirmations pile up behind the 200s
-    proc, url = await start_serve(fake_slack, f"sqlite:///{path}")
+    proc, url = await start_serve(fake_slack, f"sqlite:///{path}", slack=False)
     async with aiohttp.ClientSession() as http:
 
         async def answer(p: dict) -> int:
@@ -96,7 +96,7 @@ async def test_answers_acked_before_a_sigkill_are_all_recorded_once_after_restar
     assert open_items(path) > 0, "the kill came after all the work was done: the test proves nothing"
 
     connector.delay = 0.0
-    proc, _ = await start_serve(fake_slack, f"sqlite:///{path}")
+    proc, _ = await start_serve(fake_slack, f"sqlite:///{path}", slack=False)
     try:
         await wait_for(lambda: open_items(path) == 0, timeout=120)
     finally:
