@@ -34,6 +34,7 @@ WHERE = {
     "TEAMS_CLIENT_SECRET": "Azure portal > the bot's app registration > Certificates & secrets",
     "TEAMS_TENANT_ID": "Azure portal > the app registration > Directory (tenant) ID (single-tenant bots)",
     "TEAMS_ALLOW_UNAUTHENTICATED": "local testing only: true skips Teams' JWT check and sends with no real token",
+    "TEAMS_MAX_MESSAGES_PER_SECOND": "optional; Teams messages/s per tenant (default 50; 0 = unpaced)",
 }
 
 
@@ -79,6 +80,10 @@ class Settings(BaseSettings):
     teams_client_secret: SecretStr | None = Field(default=None, validation_alias="TEAMS_CLIENT_SECRET")
     teams_tenant_id: str | None = Field(default=None, validation_alias="TEAMS_TENANT_ID")
     teams_allow_unauthenticated: bool = Field(default=False, validation_alias="TEAMS_ALLOW_UNAUTHENTICATED")
+    # The Teams sender's pacer (bot/teams/sender.py): messages/s per tenant (the connector allows 50); 0 = unpaced.
+    teams_max_messages_per_second: float = Field(
+        default=50.0, ge=0, le=1000, validation_alias="TEAMS_MAX_MESSAGES_PER_SECOND"
+    )
 
     @property
     def teams_enabled(self) -> bool:

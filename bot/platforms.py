@@ -92,7 +92,9 @@ def with_teams(
     async def blocked(address) -> None:
         await addresses.mark_blocked(db, address, at=datetime.now(UTC))
 
-    sender = TeamsNotifier(teams_app.api, find, blocked=blocked)
+    sender = TeamsNotifier(
+        teams_app.api, find, blocked=blocked, messages_per_second=settings.teams_max_messages_per_second
+    )
     notifier = PlatformNotifier(slack or NoSlack(), sender, teams_app=teams_app)
     return notifier, PlatformDirectory(slack_directory or NoSlack(), TeamsDirectory())
 

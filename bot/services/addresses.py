@@ -40,6 +40,7 @@ class TeamsAddress:
     conversation_id: str
     service_url: str
     blocked: bool = False  # Teams refused a send with 403 MessageWritesBlocked; cleared by their next activity
+    tenant_id: str = ""  # the connector paces sends per tenant
 
 
 def teams_person_id(aad_object_id: str) -> str:
@@ -75,7 +76,9 @@ async def remember(svc: Services, contact: TeamsContact) -> TeamsAddress:
             service_url=contact.service_url,
             at=svc.now(),
         )
-        return TeamsAddress(person_id, TEAMS_CHAT + str(row.id), row.conversation_id, row.service_url)
+        return TeamsAddress(
+            person_id, TEAMS_CHAT + str(row.id), row.conversation_id, row.service_url, tenant_id=row.tenant_id
+        )
 
 
 async def find(db: Database, key: str) -> TeamsAddress | None:
@@ -91,7 +94,8 @@ async def find(db: Database, key: str) -> TeamsAddress | None:
         if row is None:
             return None
         channel = TEAMS_CHAT + str(row.id)
-        return TeamsAddress(row.person_id, channel, row.conversation_id, row.service_url, row.blocked_at is not None)
+        blocked = row.blocked_at is not None
+        return TeamsAddress(row.person_id, channel, row.conversation_id, row.service_url, blocked, row.tenant_id)
 
 
 async def _channel(session, key: str) -> TeamsAddress | None:
@@ -109,7 +113,9 @@ async def _channel(session, key: str) -> TeamsAddress | None:
     for person_id in people_ids:
         row = await teams_addresses.address_of_person(session=session, person_id=person_id)
         if row is not None:
-            return TeamsAddress("", TEAMS_CHANNEL + str(team.id), team.channel, row.service_url)
+            return TeamsAddress(
+                "", TEAMS_CHANNEL + str(team.id), team.channel, row.service_url, tenant_id=row.tenant_id
+            )
     return None
 
 

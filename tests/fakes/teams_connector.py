@@ -7,6 +7,8 @@ Every Adaptive Card okrbot sends is checked against schema 1.5 (tests/fakes/adap
 
 import asyncio
 import itertools
+import time
+from collections import deque
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -32,6 +34,14 @@ class FakeConnector:
         self.rejected: list[tuple[Call, list[str]]] = []  # cards that failed the schema check, and why
         self.members: dict[str, list[dict]] = {}  # conversation id -> roster
         self.delay = 0.0  # seconds before each answer: a slow connector
+        # For the next message posts: deliver the activity, then answer this failure anyway (an ambiguous 5xx).
+        self.fail_after_delivery: list[tuple[int, dict, dict]] = []
+        self.delivered: dict[str, list[dict]] = {}  # conversation id -> the activities that landed there
+        # Teams' limits, when set: at most n sends per `seconds` per conversation / for the whole app (one tenant);
+        # past them 429 with Retry-After, as the connector answers. `throttled` counts those 429s.
+        self.limits: dict[str, tuple[int, float]] = {}  # "conversation" / "tenant" -> (n, seconds)
+        self.throttled = 0
+        self._stamps: dict[str, deque] = {}
         self._ids = itertools.count(1)
         self.app = web.Application()
         self.app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -65,6 +75,10 @@ class FakeConnector:
         self.calls.append(call)
         if self.delay:
             await asyncio.sleep(self.delay)
+        is_send = request.method in ("POST", "PUT") and "/activities" in request.path
+        if is_send and self._over_limit(request.path.split("/")[3]):
+            self.throttled += 1
+            return web.json_response({"error": {"code": "Throttled"}}, status=429, headers={"Retry-After": "1"})
         if self.fail_next:
             status, headers, payload = self.fail_next.pop(0)
             return web.json_response(payload, status=status, headers=headers)
@@ -73,7 +87,27 @@ class FakeConnector:
             self.rejected.append((call, problems))
             error = {"code": "BadArgument", "message": "; ".join(problems)}
             return web.json_response({"error": error}, status=400)
-        return self._answer(request, body)
+        answer = self._answer(request, body)
+        if self.fail_after_delivery and request.method == "POST" and request.path.endswith("/activities"):
+            status, headers, payload = self.fail_after_delivery.pop(0)
+            return web.json_response(payload, status=status, headers=headers)
+        return answer
+
+    def _over_limit(self, conversation: str) -> bool:
+        now = time.monotonic()
+        over = False
+        for key, scope in ((conversation, "conversation"), ("*", "tenant")):
+            if scope not in self.limits:
+                continue
+            n, seconds = self.limits[scope]
+            stamps = self._stamps.setdefault(key, deque())
+            while stamps and stamps[0] <= now - seconds:
+                stamps.popleft()
+            over = over or len(stamps) >= n
+        if not over:
+            for key in (conversation, "*"):
+                self._stamps.setdefault(key, deque()).append(now)
+        return over
 
     def updated(self, conversation_id: str) -> list[Call]:
         """Messages replaced in place (PUT …/activities/{id}) in one conversation."""
@@ -94,7 +128,9 @@ class FakeConnector:
             member = (body.get("members") or [{}])[0].get("id", "")
             return web.json_response({"id": f"a:1on1-{member}", "serviceUrl": self.base_url}, status=201)
         if method == "POST" and path.endswith("/activities") and len(parts) == 5:
-            return web.json_response({"id": f"act-{next(self._ids)}"}, status=201)
+            activity_id = f"act-{next(self._ids)}"
+            self.delivered.setdefault(parts[3], []).append({**(body or {}), "id": activity_id})
+            return web.json_response({"id": activity_id}, status=201)
         if method == "PUT" and len(parts) == 6 and parts[4] == "activities":
             return web.json_response({"id": parts[5]})
         if method == "GET" and path.lower().endswith("/pagedmembers"):  # the SDK asks for /pagedMembers

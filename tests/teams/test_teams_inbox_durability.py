@@ -19,39 +19,14 @@ from bot.services.okr_io.importer import import_okrs
 from storage.migrate import upgrade
 from storage.models import InboxItem
 from tests.reliability.helpers import wait_for
-from tests.teams.activities import TENANT, install, message, post
+from tests.teams.activities import install, message, post
+from tests.teams.crowd import as_person as activity
+from tests.teams.crowd import crowd, okrs
 from tests.teams.serve import start_serve
 
 pytestmark = pytest.mark.slow
 PEOPLE = 30
 MONDAY_10_UTC = datetime(2027, 1, 11, 10, 0, tzinfo=UTC)
-
-
-def person(i: int) -> dict:
-    aad = f"c0c0c0c0-0000-4000-8000-{i:012d}"
-    return {"aad": aad, "id": f"teams:{aad}", "chat": f"a:1on1-p{i}", "from": {"id": f"29:p{i}", "aadObjectId": aad}}
-
-
-def activity(connector, base: dict, p: dict) -> dict:
-    base["from"] = {**p["from"], "name": f"Person {p['chat']}"}
-    base["conversation"] = {"id": p["chat"], "conversationType": "personal", "tenantId": TENANT}
-    return base
-
-
-def okrs(people: list[dict]) -> dict:
-    ids = [p["id"] for p in people]
-    return {
-        "cycle": {"name": "2027-Q1", "start": "2027-01-04", "end": "2027-04-02"},
-        "teams": [{"name": "Growth", "platform": "teams", "timezone": "UTC", "members": ids}],
-        "people": [{"id": i, "name": i[-4:]} for i in ids],
-        "objectives": [
-            {
-                "title": "Grow",
-                "team": "Growth",
-                "key_results": [{"title": f"KR {n}", "owner": i, "start": 0, "target": 100} for n, i in enumerate(ids)],
-            }
-        ],
-    }
 
 
 def stored(path) -> Counter:
@@ -72,13 +47,13 @@ async def prompted(fake_slack, connector, path, people) -> None:
     async with running_bot(fake_slack, path, DATABASE_URL=url, TEAMS_ALLOW_UNAUTHENTICATED="true") as bot:
         await import_okrs(bot.svc, okrs(people), dry_run=False)
         for p in people:
-            assert await post(bot, activity(connector, install(connector, tz="UTC"), p)) == 200
+            assert await post(bot, activity(install(connector, tz="UTC"), p)) == 200
         await bot.tick(MONDAY_10_UTC)
     assert len(connector.sent()) == PEOPLE
 
 
 async def test_answers_acked_before_a_sigkill_are_all_recorded_once_after_restart(fake_slack, connector, tmp_path):
-    path, people = tmp_path / "bot.db", [person(i) for i in range(PEOPLE)]
+    path, people = tmp_path / "bot.db", crowd(PEOPLE)
     await prompted(fake_slack, connector, path, people)
     connector.calls.clear()
     connector.delay = 0.3  # a slow connector: the confirmations pile up behind the 200s
@@ -86,7 +61,7 @@ async def test_answers_acked_before_a_sigkill_are_all_recorded_once_after_restar
     async with aiohttp.ClientSession() as http:
 
         async def answer(p: dict) -> int:
-            async with http.post(f"{url}/api/messages", json=activity(connector, message(connector, "42"), p)) as r:
+            async with http.post(f"{url}/api/messages", json=activity(message(connector, "42"), p)) as r:
                 return r.status
 
         statuses = await asyncio.gather(*(answer(p) for p in people))
