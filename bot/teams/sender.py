@@ -151,6 +151,8 @@ class TeamsNotifier:
         return {i: Delivery(address.channel, f"{MAYBE}{i}") for i in ledger_ids}
 
     async def update(self, where: Delivery, message: Any) -> None:
+        if where.ts.startswith(MAYBE):  # its activity id never came back: there is nothing to address
+            raise DeliveryFailed("a maybe-delivered Teams message cannot be edited in place")
         address = await self._address(where.channel)
         activity = render(message)
         await self._call(

@@ -41,6 +41,7 @@ class FakeConnector:
         # past them 429 with Retry-After, as the connector answers. `throttled` counts those 429s.
         self.limits: dict[str, tuple[int, float]] = {}  # "conversation" / "tenant" -> (n, seconds)
         self.throttled = 0
+        self.bot_not_in: set[str] = set()  # conversations of teams the app is not in: 403 BotNotInConversationRoster
         self._stamps: dict[str, deque] = {}
         self._ids = itertools.count(1)
         self.app = web.Application()
@@ -76,6 +77,9 @@ class FakeConnector:
         if self.delay:
             await asyncio.sleep(self.delay)
         is_send = request.method in ("POST", "PUT") and "/activities" in request.path
+        if is_send and request.path.split("/")[3] in self.bot_not_in:  # what the connector answers, documented
+            error = {"code": "BotNotInConversationRoster", "message": "The bot is not part of the conversation roster."}
+            return web.json_response({"error": error}, status=403)
         if is_send and self._over_limit(request.path.split("/")[3]):
             self.throttled += 1
             return web.json_response({"error": {"code": "Throttled"}}, status=429, headers={"Retry-After": "1"})
