@@ -52,12 +52,29 @@ def contact_of(activity) -> addresses.TeamsContact | None:
     )
 
 
+def channel_of(activity) -> addresses.TeamsChannelSeen | None:
+    """The team's channel conversations of a team-scope activity (channelData.team), with its service URL."""
+    data = activity.channel_data
+    team_id = getattr(getattr(data, "team", None), "id", None)
+    if not team_id or not activity.service_url:
+        return None
+    ids = [team_id, getattr(getattr(data, "channel", None), "id", None)]
+    if activity.conversation.conversation_type == "channel":  # "19:…@thread.tacv2;messageid=…" in a thread
+        ids.append(activity.conversation.id.split(";")[0])
+    tenant = activity.conversation.tenant_id or _tenant(data)
+    unique = tuple(dict.fromkeys(i for i in ids if i))
+    return addresses.TeamsChannelSeen(unique, team_id, tenant or "", activity.service_url)
+
+
 def _tenant(channel_data) -> str:
     tenant = getattr(channel_data, "tenant", None)
     return getattr(tenant, "id", "") or ""
 
 
 async def _remember(svc: Services, activity) -> addresses.TeamsAddress | None:
+    seen = channel_of(activity)
+    if seen is not None:
+        await addresses.remember_channel(svc, seen)
     contact = contact_of(activity)
     return await addresses.remember(svc, contact) if contact else None
 
