@@ -91,6 +91,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("names", nargs="*", help="which benchmarks (default: all)")
     bench.add_argument("--tiny", action="store_true", help="smallest sizes: only checks that each still works")
 
+    demo = sub.add_parser(
+        "demo", help="one OKR week against local stand-ins, printed as people read it (source checkout)"
+    )
+    demo.add_argument("--platform", choices=("slack", "teams"), default="slack", help="whose chats to show")
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply Alembic migrations")
@@ -380,6 +385,32 @@ def _bench(settings, args) -> int:
     return bench_main([*args.names, *(["--tiny"] if args.tiny else [])])
 
 
+def _demo(settings, args) -> int:
+    """The demo runs the real app against tests/fakes, with its own temporary database and settings."""
+    import logging
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "devtools" / "demo.py").is_file() or not (root / "tests" / "fakes").is_dir():
+        print("okrbot: demo runs from a source checkout (it needs devtools/ and tests/fakes/)", file=sys.stderr)
+        return 2
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    logging.getLogger().setLevel(logging.ERROR)  # the story is the output; problems still show
+    if args.platform == "teams":
+        import warnings
+
+        from devtools.teams_demo import run_teams_demo
+
+        warnings.simplefilter("ignore")  # the Teams SDK's preview notices are not the story
+        asyncio.run(run_teams_demo())
+    else:
+        from devtools.demo import run_demo
+
+        asyncio.run(run_demo())
+    return 0
+
+
 def _teams(settings, args) -> int:
     import json
     from pathlib import Path
@@ -401,7 +432,7 @@ def _teams(settings, args) -> int:
     return 0
 
 
-NO_DATABASE = {"bench", "teams"}  # bench brings its own; teams manifest needs none
+NO_DATABASE = {"bench", "teams", "demo"}  # bench and demo bring their own; teams manifest needs none
 COMMANDS = {
     "run": _run,
     "serve": _serve,
@@ -411,6 +442,7 @@ COMMANDS = {
     "cycle": _cycle,
     "bench": _bench,
     "db": _db,
+    "demo": _demo,
     "teams": _teams,
 }
 

@@ -30,7 +30,7 @@ from bot.okr.messages import Delivery
 from bot.services.addresses import TEAMS_CHANNEL, TEAMS_CONVERSATION, TeamsAddress
 from bot.services.kernel.ports import MAYBE_TS, DeliveryFailed, UserInfo
 from bot.slack.pacer import Pacer  # platform-neutral: no Slack import in it
-from bot.teams import digests  # noqa: F401 - registers the digest cards with render
+from bot.teams import digests, nudges  # noqa: F401 - registers the digest and reminder cards with render
 from bot.teams.cards import render
 
 log = logging.getLogger(__name__)
