@@ -37,6 +37,7 @@ class FakeConnector:
         # For the next message posts: deliver the activity, then answer this failure anyway (an ambiguous 5xx).
         self.fail_after_delivery: list[tuple[int, dict, dict]] = []
         self.delivered: dict[str, list[dict]] = {}  # conversation id -> the activities that landed there
+        self.drop_after_delivery = 0  # the next n message posts: deliver, then close the connection unanswered
         # Teams' limits, when set: at most n sends per `seconds` per conversation / for the whole app (one tenant);
         # past them 429 with Retry-After, as the connector answers. `throttled` counts those 429s.
         self.limits: dict[str, tuple[int, float]] = {}  # "conversation" / "tenant" -> (n, seconds)
@@ -92,6 +93,10 @@ class FakeConnector:
             error = {"code": "BadArgument", "message": "; ".join(problems)}
             return web.json_response({"error": error}, status=400)
         answer = self._answer(request, body)
+        if self.drop_after_delivery and request.method == "POST" and request.path.endswith("/activities"):
+            self.drop_after_delivery -= 1
+            request.transport.close()  # delivered, but the answer never reaches okrbot
+            return answer
         if self.fail_after_delivery and request.method == "POST" and request.path.endswith("/activities"):
             status, headers, payload = self.fail_after_delivery.pop(0)
             return web.json_response(payload, status=status, headers=headers)

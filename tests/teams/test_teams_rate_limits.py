@@ -121,3 +121,13 @@ async def test_a_send_a_crash_left_unconfirmed_is_settled_as_maybe_delivered_not
     (row,) = await _prompts(paced_bot)
     assert (row.status, row.ts) == ("sent", f"{MAYBE}{row.id}")
     assert len(paced_bot.connector.delivered[CHAT]) == 1
+
+
+async def test_an_answer_lost_after_delivery_is_maybe_delivered_and_not_resent(paced_bot):
+    await _alice_ready(paced_bot)
+    paced_bot.connector.drop_after_delivery = 1  # the connection drops after the connector posted the card
+    await paced_bot.tick(MONDAY_10_BERLIN)
+    await paced_bot.tick(MONDAY_10_BERLIN + timedelta(minutes=1))
+    (row,) = await _prompts(paced_bot)
+    assert (row.status, row.ts) == ("sent", f"{MAYBE}{row.id}")
+    assert len(paced_bot.connector.delivered[CHAT]) == 1
