@@ -14,8 +14,10 @@ from benchmarks.serve_process import SIGNING_SECRET, free_port
 ROOT = Path(__file__).parents[2]
 
 
-async def start_serve(fake_slack, db_url: str, *, slack: bool = True, **extra: str) -> tuple[subprocess.Popen, str]:
-    """Start `okrbot serve` (no scheduler) on a free port; with `slack=False` only Teams is configured."""
+async def start_serve(
+    fake_slack, db_url: str, *, slack: bool = True, command: str = "serve", **extra: str
+) -> tuple[subprocess.Popen, str]:
+    """Start `okrbot serve` (no scheduler; or `okrbot run`) on a free port; `slack=False`: only Teams configured."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_", "OKRBOT_"))}
     env.update(
@@ -33,7 +35,8 @@ async def start_serve(fake_slack, db_url: str, *, slack: bool = True, **extra: s
             SLACK_API_URL=fake_slack.base_url,
             SLACK_MAX_MESSAGES_PER_SECOND="0",
         )
-    cmd = [sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1", "--no-scheduler"]
+    cmd = [sys.executable, "-m", "bot", command, "--port", str(port), "--host", "127.0.0.1"]
+    cmd += ["--no-scheduler"] if command == "serve" else []
     err = tempfile.TemporaryFile()  # not a pipe: nobody reads it while the process runs
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT / "tests")
     url = f"http://127.0.0.1:{port}"

@@ -117,3 +117,16 @@ async def test_tick_with_only_teams_sends_the_prompt_through_the_connector(fake_
             (row,) = (await s.exec(select(SendLedger).where(SendLedger.kind == "prompt"))).all()
     assert row.status == "sent"
     assert fake_slack.calls == []
+
+
+async def test_run_with_only_teams_serves_http_with_the_scheduler(fake_slack, connector, tmp_path):
+    await asyncio.to_thread(upgrade, f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    proc, base = await start_serve(fake_slack, f"sqlite:///{tmp_path / 'bot.db'}", slack=False, command="run")
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.post(f"{base}/api/messages", json=install(connector)) as r:
+                assert r.status == 200
+    finally:
+        proc.terminate()
+        await asyncio.to_thread(proc.wait, 30)
+    assert proc.returncode == 0
