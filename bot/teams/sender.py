@@ -141,7 +141,8 @@ class TeamsNotifier:
         except _MaybeDelivered as exc:
             self.maybe_delivered += 1
             log.warning("teams connector: %s on a send; recorded as maybe delivered, not resent", exc)
-            return Delivery(address.channel, MAYBE + (str(ledger_id) if ledger_id is not None else uuid.uuid4().hex))
+            stand_in = str(ledger_id) if ledger_id is not None else uuid.uuid4().hex[:20]  # ts columns hold 32
+            return Delivery(address.channel, MAYBE + stand_in)
         return Delivery(address.channel, sent.id)
 
     async def find_sent(self, to: str, ledger_ids: set[int]) -> dict[int, Delivery]:
