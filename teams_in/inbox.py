@@ -29,8 +29,9 @@ Keep = Callable[..., Awaitable[bool]]  # handlers.inbox.InboxWorker.keep_item, h
 
 
 def request_key(activity) -> str:
-    """Teams redelivers an activity it got no answer for with the same id: that id is the inbox key."""
-    return f"{PLATFORM}:{activity.id or uuid.uuid4().hex}"[:200]
+    """Teams redelivers an activity it got no answer for with the same id: that id, in its conversation, is the
+    inbox key (a message id is unique within its conversation, not across conversations)."""
+    return f"{PLATFORM}:{activity.id or uuid.uuid4().hex}:{activity.conversation.id}"[:200]
 
 
 def request_lane(activity) -> str:

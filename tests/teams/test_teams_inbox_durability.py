@@ -91,7 +91,7 @@ async def test_a_teams_redelivery_of_the_same_activity_is_kept_once(teams_bot):
     assert await post(teams_bot, again) == 200  # Teams got no answer in time and sent it again
     async with teams_bot.db.read() as s:
         items = (await s.exec(select(InboxItem))).all()
-    assert [i.key for i in items] == [f"teams:{again['id']}"]
+    assert [i.key for i in items] == [f"teams:{again['id']}:{again['conversation']['id']}"]
     assert len(teams_bot.connector.sent()) == 1  # one help card
 
 
