@@ -1,8 +1,9 @@
 """Teams messages through the durable inbox: kept before Teams gets its 200, worked on after.
 
 A message activity (a plain-words check-in, a command, an @mention in a channel) reaches `on_message` once the
-SDK has checked its JWT. There it is only kept (committed to the inbox, keyed by its activity id, so a Teams
-redelivery of the same activity is kept once) and the handler returns: the SDK's 200 follows that commit, so
+SDK has checked its JWT. There it is only kept (committed to the inbox, keyed by its activity id in its
+conversation, so a Teams redelivery of the same activity is kept once) and the handler returns: the SDK's 200
+follows that commit, so
 once Teams has its 200 the message survives SIGTERM, SIGKILL and a restart. An inbox worker then replays the
 kept activity through the same SDK app (`replayer`), with REPLAYING set, and the very same handler does the
 work, replying through the SDK's context as before.
