@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 from sqlmodel import select
 
+from bot.logs import quiet_libraries
 from bot.services.okr_io.importer import import_okrs
 from storage.migrate import upgrade
 from storage.models import InboxItem
@@ -99,3 +100,29 @@ async def test_the_kept_activity_is_never_logged(teams_bot, caplog):
     await post(teams_bot, install(teams_bot.connector))
     assert await post(teams_bot, message(teams_bot.connector, "okr team SECRET-WORDS-9")) == 200
     assert not any("SECRET-WORDS-9" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.sqlite_only("the failure is forced by a SQLite trigger")
+async def test_a_kept_message_that_fails_is_recorded_without_its_words_in_any_log(teams_bot, caplog):
+    from datetime import timedelta
+
+    from tests.teams.test_teams_checkin import MONDAY_10_BERLIN, OKRS
+
+    await import_okrs(teams_bot.svc, OKRS, dry_run=False)
+    await post(teams_bot, install(teams_bot.connector))
+    await teams_bot.tick(MONDAY_10_BERLIN)
+    async with teams_bot.db.engine.begin() as conn:  # an error nothing expects, while the check-in is written
+        await conn.exec_driver_sql(
+            "CREATE TRIGGER no_checkins BEFORE INSERT ON check_in BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+        )
+    caplog.set_level("DEBUG")
+    quiet_libraries("DEBUG")  # what production does at LOG_LEVEL=DEBUG: libraries that log parameters stay at INFO
+    teams_bot.svc.clock = lambda: MONDAY_10_BERLIN + timedelta(hours=1)
+    assert await post(teams_bot, message(teams_bot.connector, "42, at risk, SECRET-WORDS-7")) == 200
+    async with teams_bot.db.read() as s:
+        (item,) = [i for i in (await s.exec(select(InboxItem))).all() if i.lane.startswith("teams:")]
+    assert (item.state, item.error) == ("failed", "IntegrityError")  # how it ended, not retried forever
+    logs = caplog.text + "".join(str(r.args) + str(r.exc_info) for r in caplog.records)
+    quiet_libraries("INFO")
+    assert "teams message" in logs  # it was logged, by its id
+    assert "SECRET-WORDS-7" not in logs
