@@ -18,9 +18,11 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from types import SimpleNamespace
 
+from microsoft_teams.api import MessageActivityInput
 from microsoft_teams.apps import App
 from microsoft_teams.apps.events import ActivityEvent, CoreActivity
 
+from bot.logs import correlation_id, new_correlation_id
 from bot.services.kernel import inbox_store
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,9 @@ def request_lane(activity) -> str:
 
 
 async def keep(keep_item: Keep, activity) -> None:
-    """Commit the verified activity (its JSON, as Teams sent it) for a worker; never logged."""
+    """Commit the verified activity (its JSON, as Teams sent it) for a worker; never logged. Its work logs under
+    a correlation id made here, the ref a person is shown if it fails."""
+    new_correlation_id()
     body = activity.model_dump(by_alias=True, exclude_none=True, mode="json")
     payload = {"platform": PLATFORM, "body": body}
     await keep_item(key=request_key(activity), lane=request_lane(activity), payload=payload)
@@ -62,6 +66,21 @@ def _verified(body: dict) -> SimpleNamespace:
     )
 
 
+async def _tell_failed(app: App, body: dict) -> None:
+    """What Slack's one error handler does: the person sees that it failed, and a ref to quote (never the error)."""
+    text = (
+        "Something went wrong on okrbot's side. If it keeps happening, tell your okrbot admin: "
+        f"ref {correlation_id.get()}."
+    )
+    conversation = (body.get("conversation") or {}).get("id")
+    try:
+        await app.api.conversations.create_activity(
+            conversation, MessageActivityInput(text=text, text_format="plain"), service_url=body.get("serviceUrl")
+        )
+    except Exception as exc:  # noqa: BLE001 - best effort: the failure itself is logged and recorded already
+        log.warning("teams: could not tell the person their message failed (%s)", type(exc).__name__)
+
+
 def replayer(app: App) -> Callable[[dict], Awaitable[str | None]]:
     """The inbox workers' replay of a kept Teams activity: the SDK routes it to the same handlers as live."""
 
@@ -77,6 +96,7 @@ def replayer(app: App) -> Callable[[dict], Awaitable[str | None]]:
                 log.warning("teams: a kept message will be retried: %s", type(exc).__name__)
                 return "retry"
             log.error("teams: a kept message failed: %s (details withheld)", type(exc).__name__)
+            await _tell_failed(app, body)
             return type(exc).__name__
         finally:
             REPLAYING.reset(reset)

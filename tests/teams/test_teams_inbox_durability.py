@@ -20,7 +20,7 @@ from bot.services.okr_io.importer import import_okrs
 from storage.migrate import upgrade
 from storage.models import InboxItem
 from tests.reliability.helpers import wait_for
-from tests.teams.activities import install, message, post
+from tests.teams.activities import CHAT, install, message, post
 from tests.teams.crowd import as_person as activity
 from tests.teams.crowd import crowd, okrs
 from tests.teams.serve import start_serve
@@ -122,6 +122,11 @@ async def test_a_kept_message_that_fails_is_recorded_without_its_words_in_any_lo
     async with teams_bot.db.read() as s:
         (item,) = [i for i in (await s.exec(select(InboxItem))).all() if i.lane.startswith("teams:")]
     assert (item.state, item.error) == ("failed", "IntegrityError")  # how it ended, not retried forever
+    _prompt, told = teams_bot.connector.sent(CHAT)
+    assert told.body["text"].startswith("Something went wrong on okrbot's side") and "ref " in told.body["text"]
+    ref = told.body["text"].rsplit("ref ", 1)[1].rstrip(".")
+    assert len(ref) == 8 and int(ref, 16) >= 0  # the correlation id its log lines carry (bot.logs)
+    assert "kept message failed: IntegrityError" in caplog.text
     logs = caplog.text + "".join(str(r.args) + str(r.exc_info) for r in caplog.records)
     quiet_libraries("INFO")
     assert "teams message" in logs  # it was logged, by its id
