@@ -43,7 +43,7 @@ LINGER_SECONDS = 2.0
 class Bot:
     """The Bolt app and the inbox workers that do its kept work: built together, they need each other."""
 
-    bolt: AsyncApp
+    bolt: AsyncApp | None  # None when only Teams is configured (Bolt needs a Slack token)
     inbox: InboxWorker
 
 
@@ -53,7 +53,10 @@ def build_app(settings: Settings, services: Services) -> Bot:
     Bolt answers Slack only once a listener has returned (process_before_response): a listener
     acks, keeps its request in the durable inbox (or, for a modal that must open within 3 s, does
     that at once) and returns, so Slack's 200 always follows the commit of what it acknowledges.
+    Teams alone: no Bolt app, only the inbox workers (Teams messages are kept there too, bot.platforms).
     """
+    if settings.teams_only:
+        return Bot(None, _inbox(None, services, settings))
     notifier = services.notifier
     notifier = notifier.slack if isinstance(notifier, PlatformNotifier) else notifier
     client = notifier.client if isinstance(notifier, SlackNotifier) else slack_client(settings)
@@ -65,13 +68,7 @@ def build_app(settings: Settings, services: Services) -> Bot:
         before_authorize=verified_middleware(settings.slack_api_url),
         logger=bolt_logger(),
     )
-    inbox = InboxWorker(
-        app,
-        services,
-        concurrency=settings.inbox_workers,
-        limit=settings.inbox_limit,
-        lease=timedelta(seconds=settings.inbox_lease_seconds),
-    )
+    inbox = _inbox(app, services, settings)
 
     @app.middleware
     async def provide_services(body, context, next):
@@ -84,6 +81,16 @@ def build_app(settings: Settings, services: Services) -> Bot:
 
     handlers.register_all(app)
     return Bot(app, inbox)
+
+
+def _inbox(app: AsyncApp | None, services: Services, settings: Settings) -> InboxWorker:
+    return InboxWorker(
+        app,
+        services,
+        concurrency=settings.inbox_workers,
+        limit=settings.inbox_limit,
+        lease=timedelta(seconds=settings.inbox_lease_seconds),
+    )
 
 
 def describe(body: dict) -> str:
@@ -108,7 +115,7 @@ def signing_secret(settings: Settings) -> str:
 
 
 def build_web(
-    app: AsyncApp,
+    app: AsyncApp | None,
     settings: Settings,
     *,
     read_timeout: float = BODY_READ_TIMEOUT,
@@ -118,15 +125,16 @@ def build_web(
     """aiohttp app: POST /slack/events for everything Slack sends, GET /healthz for probes.
 
     The guards of bot.http_guard run in front of Bolt: in-flight cap, signature, then shape.
+    No Bolt app (Teams alone): no /slack/events (404) and none of its guards.
     """
-    web_app = web.Application(
-        client_max_size=MAX_BODY_BYTES,
-        middlewares=[
+    guards = []
+    if app is not None:
+        guards = [
             limit_in_flight(max_in_flight),
             verify_signature(signing_secret(settings), read_timeout=read_timeout),
             reject_malformed,
-        ],
-    )
+        ]
+    web_app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=guards)
 
     async def slack_events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
@@ -142,7 +150,8 @@ def build_web(
             else web.json_response({"ok": True})
         )
 
-    web_app.router.add_post(PATH, slack_events)
+    if app is not None:
+        web_app.router.add_post(PATH, slack_events)
     web_app.router.add_get("/healthz", healthz)
     return web_app
 

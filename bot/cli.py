@@ -5,7 +5,7 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 
-from bot.config import WHERE, SettingsError, load_settings, require_slack, require_tokens
+from bot.config import WHERE, SettingsError, load_settings, require_platforms
 from bot.logs import setup_logging
 from bot.services.kernel.errors import OkrError
 
@@ -91,6 +91,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("names", nargs="*", help="which benchmarks (default: all)")
     bench.add_argument("--tiny", action="store_true", help="smallest sizes: only checks that each still works")
 
+    demo = sub.add_parser(
+        "demo", help="one OKR week against local stand-ins, printed as people read it (source checkout)"
+    )
+    demo.add_argument("--platform", choices=("slack", "teams"), default="slack", help="whose chats to show")
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply Alembic migrations")
@@ -164,7 +169,7 @@ def _tick(settings, args) -> int:
     from bot.wiring import run_one_tick  # not bot.runtime: a tick loads no Bolt, web server or scheduler
 
     at = args.at or datetime.now(UTC)
-    require_tokens(settings, "SLACK_BOT_TOKEN")  # a tick only sends: no signing secret needed
+    require_platforms(settings, send_only=True)  # a tick only sends: no signing secret needed
     report = asyncio.run(run_one_tick(settings, at))
     print(f"tick at {at.isoformat()}:")
     for line in report.lines or ["nothing was due"]:
@@ -176,7 +181,7 @@ def _serve(settings, args) -> int:
     from bot.runtime import serve_http
     from storage.migrate import ensure_current
 
-    require_slack(settings, socket_mode=False)
+    require_platforms(settings)  # Slack, Teams or both
     ensure_current(settings.database_url)
     asyncio.run(serve_http(settings, host=args.host, port=args.port, scheduler=not args.no_scheduler))
     return 0
@@ -187,12 +192,15 @@ def _run(settings, args) -> int:
     from storage.migrate import ensure_current
 
     socket_mode = settings.slack_app_token is not None
+    if settings.teams_only:  # Teams alone: HTTP (POST /api/messages), with the scheduler
+        return _serve(settings, argparse.Namespace(host=args.host, port=args.port, no_scheduler=False))
     if not socket_mode and settings.slack_signing_secret is None:  # neither mode is set up: name both
         raise SettingsError(
             "set SLACK_APP_TOKEN for Socket Mode (no public URL needed; "
             f"{WHERE['SLACK_APP_TOKEN']}), or SLACK_SIGNING_SECRET for HTTP mode, and SLACK_BOT_TOKEN for both"
+            + ("" if settings.slack_configured else "; or TEAMS_CLIENT_ID and TEAMS_CLIENT_SECRET for Teams alone")
         )
-    require_slack(settings, socket_mode=socket_mode)
+    require_platforms(settings, socket_mode=socket_mode)
     ensure_current(settings.database_url)
     if socket_mode:
         asyncio.run(serve_socket_mode(settings))
@@ -378,6 +386,32 @@ def _bench(settings, args) -> int:
     return bench_main([*args.names, *(["--tiny"] if args.tiny else [])])
 
 
+def _demo(settings, args) -> int:
+    """The demo runs the real app against tests/fakes, with its own temporary database and settings."""
+    import logging
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "devtools" / "demo.py").is_file() or not (root / "tests" / "fakes").is_dir():
+        print("okrbot: demo runs from a source checkout (it needs devtools/ and tests/fakes/)", file=sys.stderr)
+        return 2
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    logging.getLogger().setLevel(logging.ERROR)  # the story is the output; problems still show
+    if args.platform == "teams":
+        import warnings
+
+        from devtools.teams_demo import run_teams_demo
+
+        warnings.simplefilter("ignore")  # the Teams SDK's preview notices are not the story
+        asyncio.run(run_teams_demo())
+    else:
+        from devtools.demo import run_demo
+
+        asyncio.run(run_demo())
+    return 0
+
+
 def _teams(settings, args) -> int:
     if args.teams_command == "roster":
         return _teams_roster(settings)
@@ -422,7 +456,11 @@ async def _read_rosters(settings) -> list[str]:
         await close(svc)
 
 
-NO_DATABASE = {"bench", "teams"}  # bench brings its own; teams manifest needs none (teams roster probes its own)
+NO_DATABASE = {
+    "bench",
+    "teams",
+    "demo",
+}  # bench and demo bring their own; teams manifest needs none (teams roster probes its own)
 COMMANDS = {
     "run": _run,
     "serve": _serve,
@@ -432,6 +470,7 @@ COMMANDS = {
     "cycle": _cycle,
     "bench": _bench,
     "db": _db,
+    "demo": _demo,
     "teams": _teams,
 }
 

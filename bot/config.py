@@ -35,6 +35,7 @@ WHERE = {
     "TEAMS_CLIENT_SECRET": "Azure portal > the bot's app registration > Certificates & secrets",
     "TEAMS_TENANT_ID": "Azure portal > the app registration > Directory (tenant) ID (single-tenant bots)",
     "TEAMS_ALLOW_UNAUTHENTICATED": "local testing only: true skips Teams' JWT check and sends with no real token",
+    "TEAMS_MAX_MESSAGES_PER_SECOND": "optional; Teams messages/s per tenant (default 50; 0 = unpaced)",
 }
 
 
@@ -90,10 +91,24 @@ class Settings(BaseSettings):
     teams_client_secret: SecretStr | None = Field(default=None, validation_alias="TEAMS_CLIENT_SECRET")
     teams_tenant_id: str | None = Field(default=None, validation_alias="TEAMS_TENANT_ID")
     teams_allow_unauthenticated: bool = Field(default=False, validation_alias="TEAMS_ALLOW_UNAUTHENTICATED")
+    # The Teams sender's pacer (bot/teams/sender.py): messages/s per tenant (the connector allows 50); 0 = unpaced.
+    teams_max_messages_per_second: float = Field(
+        default=50.0, ge=0, le=1000, validation_alias="TEAMS_MAX_MESSAGES_PER_SECOND"
+    )
 
     @property
     def teams_enabled(self) -> bool:
         return bool(self.teams_client_id) or self.teams_allow_unauthenticated
+
+    @property
+    def slack_configured(self) -> bool:
+        """Any Slack token or secret is set: Slack is meant to run (so what it needs is required). Without one,
+        and with Teams on, okrbot runs for Teams alone (docs/teams.md)."""
+        return any(v is not None for v in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token))
+
+    @property
+    def teams_only(self) -> bool:
+        return self.teams_enabled and not self.slack_configured
 
     @model_validator(mode="after")
     def _teams_auth(self) -> "Settings":
@@ -193,6 +208,25 @@ def load_settings(**overrides) -> Settings:
         name = str(err["loc"][0]) if err.get("loc") else "settings"  # a check across settings (Teams auth)
         msg = err["msg"].removeprefix("Value error, ")
         raise SettingsError(f"{name}: {msg}. {WHERE.get(name, '')}".strip()) from None
+
+
+NO_PLATFORM = (
+    "no chat platform is configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack (create the app from "
+    "manifest.yml), or TEAMS_CLIENT_ID and TEAMS_CLIENT_SECRET for Microsoft Teams (docs/teams.md), or both"
+)
+
+
+def require_platforms(settings: Settings, *, socket_mode: bool = False, send_only: bool = False) -> None:
+    """Slack, Teams, or both: Slack's tokens are required unless only Teams is configured; neither is an error.
+    `send_only` (a tick): Slack needs its bot token alone."""
+    if settings.teams_only:
+        return
+    if not settings.slack_configured and not settings.teams_enabled:
+        raise SettingsError(NO_PLATFORM)
+    if send_only:
+        require_tokens(settings, "SLACK_BOT_TOKEN")
+    else:
+        require_slack(settings, socket_mode=socket_mode)
 
 
 def require_slack(settings: Settings, *, socket_mode: bool) -> None:

@@ -21,7 +21,7 @@ async def serve_http(settings: Settings, *, host: str, port: int, scheduler: boo
     svc = build_services(settings)
     bot = build_app(settings, svc)
     web_app = build_web(bot.bolt, settings, db=svc.db)
-    teams = await mount_teams(web_app, svc)  # POST /api/messages, when TEAMS_* is set
+    teams = await mount_teams(web_app, svc, bot.inbox)  # POST /api/messages, when TEAMS_* is set
     runner = web_runner(web_app)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -32,7 +32,8 @@ async def serve_http(settings: Settings, *, host: str, port: int, scheduler: boo
     if sched:
         sched.start()
     bound = runner.addresses[0][1] if runner.addresses else port  # --port 0: the port the OS picked
-    log.info("listening on http://%s:%d/slack/events (scheduler %s)", host, bound, "on" if sched else "off")
+    path = "/slack/events" if bot.bolt is not None else "/healthz (Slack is not configured)"
+    log.info("listening on http://%s:%d%s (scheduler %s)", host, bound, path, "on" if sched else "off")
     if teams:
         log.info("answering Teams at http://%s:%d/api/messages", host, bound)
     try:

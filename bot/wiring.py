@@ -44,10 +44,12 @@ AFTER_CHECKIN: tuple[Effect, ...] = (team_digests.after_checkins, home.after_che
 def build_services(
     settings: Settings, *, client: AsyncWebClient | None = None, db: Database | None = None, teams_token=None
 ) -> Services:
-    client = client or slack_client(settings)
     db = db or Database.from_settings(settings)
-    notifier = SlackNotifier(client, messages_per_second=settings.slack_max_messages_per_second)
-    directory = SlackDirectory(client)
+    notifier, directory = None, None  # Teams alone: bot.platforms.with_teams says "Slack is not configured"
+    if not settings.teams_only:
+        client = client or slack_client(settings)
+        notifier = SlackNotifier(client, messages_per_second=settings.slack_max_messages_per_second)
+        directory = SlackDirectory(client)
     if settings.teams_enabled:  # a router by recipient (bot.platforms); Slack-only runs exactly as before
         from bot.platforms import with_teams  # only when Teams is configured: its SDK is heavy (docs/performance.md)
 
@@ -95,7 +97,10 @@ CHECK_TIMEOUT = 10  # seconds per check: a start must not hang on an unreachable
 async def check_tokens(settings: Settings, *, app_token: bool = False) -> None:
     """Ask Slack whether the tokens work before anything starts: `auth.test` for the bot token and, for Socket
     Mode, `apps.connections.open` for the app token. A rejected token is a SettingsError (one line, exit 2);
-    an unreachable Slack is only a warning, since the bot retries its sends and reconnects on its own."""
+    an unreachable Slack is only a warning, since the bot retries its sends and reconnects on its own.
+    Nothing to check when only Teams is configured."""
+    if settings.teams_only:
+        return
     checks = [("SLACK_BOT_TOKEN", settings.slack_bot_token, "auth_test")]
     if app_token:
         checks.append(("SLACK_APP_TOKEN", settings.slack_app_token, "apps_connections_open"))

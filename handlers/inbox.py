@@ -34,6 +34,9 @@ REPLAY = "okrbot_inbox_replay"  # context flag: this dispatch is a worker replay
 INBOX = "okrbot_inbox"  # context key: the InboxWorker that keeps requests
 OUTCOME = "okrbot_inbox_outcome"  # set by a replayed listener that failed: "retry" or the error's class name
 MAX_ATTEMPTS = 200  # tries of an item that keeps meeting "database away" before it is given up (logged)
+# Replays a kept request of another platform (payload["platform"]); returns None, "retry" or the error's class
+# name, as OUTCOME does. The composition root adds one per platform (bot.platforms: Teams); Slack's is Bolt.
+Replayer = Callable[[dict], Awaitable[str | None]]
 
 
 def request_key(body: dict) -> str:
@@ -102,7 +105,7 @@ class InboxWorker:
 
     def __init__(
         self,
-        app: AsyncApp,
+        app: AsyncApp | None,
         svc: Services,
         *,
         concurrency: int = 8,
@@ -121,16 +124,20 @@ class InboxWorker:
         self._stopping = False
         self._claiming = 0
         self._away = False  # the last poll met an unavailable database (logged once)
+        self.replayers: dict[str, Replayer] = {}  # platform -> its replay (None: Slack's, through Bolt)
 
     async def keep(self, body: dict) -> None:
         """Commit a verified request (before the 200); a redelivery of one already kept is dropped."""
-        payload = {"body": body, "cid": correlation_id.get()}
-        fresh = await inbox_store.keep(
-            self.svc, key=request_key(body)[:200], lane=request_lane(body), payload=payload, limit=self.limit
-        )
+        await self.keep_item(key=request_key(body)[:200], lane=request_lane(body), payload={"body": body})
+
+    async def keep_item(self, *, key: str, lane: str, payload: dict) -> bool:
+        """Commit any platform's verified request; False for a redelivery of one already kept (dropped)."""
+        payload = {**payload, "cid": correlation_id.get()}
+        fresh = await inbox_store.keep(self.svc, key=key, lane=lane[:64], payload=payload, limit=self.limit)
         if not fresh:
             log.info("dropped a redelivered request")
         self._wake.set()
+        return fresh
 
     def start(self) -> None:
         """Begin working, starting with whatever an earlier process left unfinished."""
@@ -232,6 +239,16 @@ class InboxWorker:
         # Each item runs in its own task (its own contextvars), so the log lines of its work carry the
         # original request's correlation id: the ref a person is shown matches the request's log line.
         correlation_id.set(item.payload.get("cid") or "-")
+        platform = item.payload.get("platform")
+        if platform is not None:
+            replay = self.replayers.get(platform)
+            if replay is None:  # e.g. restarted without that platform configured: keep it for a start that has it
+                log.warning("inbox: a kept %s request waits: %s is not configured", platform, platform)
+                return "retry"
+            return await replay(body)
+        if self.app is None:
+            log.warning("inbox: a kept Slack request waits: Slack is not configured")
+            return "retry"
         # mode="socket_mode" tells Bolt the body is already verified (it was, before it was kept) and parsed.
         request = AsyncBoltRequest(body=body, mode="socket_mode", context={REPLAY: True, INBOX: self})
         await self.app.async_dispatch(request)

@@ -329,3 +329,20 @@ class TeamsAddress(SQLModel, table=True):
     service_url: str = Field(max_length=300)
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     blocked_at: datetime | None = _ts()  # Teams said 403 MessageWritesBlocked: send nothing until they write again
+
+
+class TeamsChannel(SQLModel, table=True):
+    """A team's channel conversation okrbot has heard from (the app's install in the team, a conversationUpdate,
+    an @mention there), and the connector service URL Teams gave with it: the team digest is posted there.
+
+    `conversation_id` is the channel's id ("19:…@thread.tacv2"; a team's General channel has the team's id);
+    `team_id` is the team's (channelData.team.id).
+    """
+
+    __tablename__ = "teams_channel"
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(max_length=300, unique=True)
+    team_id: str = Field(max_length=300, index=True)
+    tenant_id: str = Field(max_length=64)
+    service_url: str = Field(max_length=300)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import SendLedger, TeamsAddress
+from storage.models import SendLedger, TeamsAddress, TeamsChannel
 
 
 async def upsert_address(
@@ -79,4 +79,21 @@ async def latest_prompt_ts(*, session: AsyncSession, channel: str) -> str | None
         .order_by(col(SendLedger.sent_at).desc(), col(SendLedger.id).desc())
         .limit(1)
     )
+    return (await session.exec(query)).first()
+
+
+async def upsert_channel(
+    *, session: AsyncSession, conversation_id: str, team_id: str, tenant_id: str, service_url: str, at: datetime
+) -> None:
+    """Remember a team channel's service URL; the newest activity from the team wins."""
+    row = (await session.exec(select(TeamsChannel).where(TeamsChannel.conversation_id == conversation_id))).first()
+    if row is None:
+        row = TeamsChannel(conversation_id=conversation_id, team_id=team_id, tenant_id=tenant_id, service_url="")
+        session.add(row)
+    row.team_id, row.tenant_id, row.service_url, row.updated_at = team_id, tenant_id, service_url, at
+    await session.flush()
+
+
+async def channel_by_conversation(*, session: AsyncSession, conversation_id: str) -> TeamsChannel | None:
+    query = select(TeamsChannel).where(TeamsChannel.conversation_id == conversation_id)
     return (await session.exec(query)).first()

@@ -6,7 +6,8 @@ other 1:1 text to the same DM routes as Slack.
 Installing the app (1:1 or in a team) and a team's membership changes read the roster (teams_in.roster).
 
 The SDK has checked the activity's JWT (unless TEAMS_ALLOW_UNAUTHENTICATED) before any handler here runs.
-Handlers run inside the HTTP request (the SDK answers when they return); a plain-words check-in is small.
+Messages go through the durable inbox (teams_in.inbox): kept before the 200, handled by a worker after. Card
+invokes are answered in the HTTP response, and installs are stored there (one small write).
 Only personal (1:1) conversations are stored as a person's address: a channel is not where prompts go.
 """
 
@@ -29,7 +30,7 @@ from bot.services.kernel.context import Services
 from bot.services.kernel.errors import OkrError
 from bot.services.kernel.inbox import handle_dm
 from bot.teams.cards import render, said
-from teams_in import cards, commands, dialogs, mentions, note_replies, roster
+from teams_in import cards, commands, dialogs, inbox, mentions, note_replies, roster
 
 log = logging.getLogger(__name__)
 NOT_A_REPLY = (
@@ -56,18 +57,39 @@ def contact_of(activity) -> addresses.TeamsContact | None:
     )
 
 
+def channel_of(activity) -> addresses.TeamsChannelSeen | None:
+    """The team's channel conversations of a team-scope activity (channelData.team), with its service URL."""
+    data = activity.channel_data
+    team_id = getattr(getattr(data, "team", None), "id", None)
+    if not team_id or not activity.service_url:
+        return None
+    ids = [team_id, getattr(getattr(data, "channel", None), "id", None)]
+    if activity.conversation.conversation_type == "channel":  # "19:…@thread.tacv2;messageid=…" in a thread
+        ids.append(activity.conversation.id.split(";")[0])
+    tenant = activity.conversation.tenant_id or _tenant(data)
+    unique = tuple(dict.fromkeys(i for i in ids if i))
+    return addresses.TeamsChannelSeen(unique, team_id, tenant or "", activity.service_url)
+
+
 def _tenant(channel_data) -> str:
     tenant = getattr(channel_data, "tenant", None)
     return getattr(tenant, "id", "") or ""
 
 
 async def _remember(svc: Services, activity) -> addresses.TeamsAddress | None:
+    seen = channel_of(activity)
+    if seen is not None:
+        await addresses.remember_channel(svc, seen)
     contact = contact_of(activity)
     return await addresses.remember(svc, contact) if contact else None
 
 
-async def on_message(svc: Services, ctx: ActivityContext[MessageActivity]) -> None:
-    log.info("teams message %s", ctx.activity.id)  # ids only: never the text
+async def on_message(svc: Services, ctx: ActivityContext[MessageActivity], keep: inbox.Keep | None = None) -> None:
+    if keep is not None and not inbox.REPLAYING.get():
+        log.info("teams message %s kept", ctx.activity.id)  # ids only: never the text
+        await inbox.keep(keep, ctx.activity)
+        return
+    log.info("teams message %s", ctx.activity.id)
     address = await _remember(svc, ctx.activity)
     if address is None:
         await _in_channel(svc, ctx)
@@ -160,8 +182,9 @@ async def _read_roster(svc: Services, ctx, *, personal: bool) -> None:
         await roster.read(svc, ctx.api, conversation, tenant_id=tenant or "", service_url=activity.service_url)
 
 
-def register(app: App, svc: Services) -> None:
-    """Bind the handlers to `svc` (the SDK checks each handler's ActivityContext type hint)."""
+def register(app: App, svc: Services, *, keep: inbox.Keep | None = None) -> None:
+    """Bind the handlers to `svc` (the SDK checks each handler's ActivityContext type hint); `keep` puts
+    messages in the durable inbox (without it they are handled inside the request)."""
 
     @app.on_install_add
     async def installed(ctx: ActivityContext[InstalledActivity]) -> None:
@@ -177,7 +200,7 @@ def register(app: App, svc: Services) -> None:
 
     @app.on_message
     async def message(ctx: ActivityContext[MessageActivity]) -> None:
-        await on_message(svc, ctx)
+        await on_message(svc, ctx, keep)
 
     @app.on_card_action
     async def card_action(ctx: ActivityContext[AdaptiveCardInvokeActivity]):

@@ -77,7 +77,7 @@ async def running_bot(
     if inbox:
         bot.inbox.start()
     web_app = build_web(bot.bolt, settings, db=svc.db, **(web_options or {}))
-    await mount_teams(web_app, svc)  # POST /api/messages when the settings configure Teams; else nothing
+    await mount_teams(web_app, svc, bot.inbox)  # POST /api/messages when the settings configure Teams; else nothing
     runner = web_runner(web_app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

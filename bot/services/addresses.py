@@ -36,6 +36,16 @@ class TeamsContact:
 
 
 @dataclass(frozen=True)
+class TeamsChannelSeen:
+    """A team's channel conversations an activity came from (team scope), and the service URL it came with."""
+
+    conversation_ids: tuple[str, ...]  # the team's id (its General channel), the channel's, the conversation's
+    team_id: str
+    tenant_id: str
+    service_url: str
+
+
+@dataclass(frozen=True)
 class TeamsAddress:
     person_id: str
     channel: str  # "teams-chat:<id>": what Delivery.channel and the ledger hold
@@ -90,7 +100,23 @@ async def _remember(session, at: datetime, contact: TeamsContact) -> TeamsAddres
         service_url=contact.service_url,
         at=at,
     )
-    return TeamsAddress(person_id, TEAMS_CHAT + str(row.id), row.conversation_id, row.service_url)
+    return TeamsAddress(
+        person_id, TEAMS_CHAT + str(row.id), row.conversation_id, row.service_url, tenant_id=row.tenant_id
+    )
+
+
+async def remember_channel(svc: Services, seen: TeamsChannelSeen) -> None:
+    """Store the service URL Teams gave for the team's channels: the team digest is posted there."""
+    async with svc.db.transaction() as session:
+        for conversation_id in seen.conversation_ids:
+            await teams_addresses.upsert_channel(
+                session=session,
+                conversation_id=conversation_id,
+                team_id=seen.team_id,
+                tenant_id=seen.tenant_id,
+                service_url=seen.service_url,
+                at=svc.now(),
+            )
 
 
 async def find(db: Database, key: str) -> TeamsAddress | None:
@@ -113,8 +139,9 @@ async def find(db: Database, key: str) -> TeamsAddress | None:
 
 
 async def _channel(session, key: str) -> TeamsAddress | None:
-    """A team's Teams digest channel. Its service URL is the one Teams gave a person of that team: the connector
-    endpoint is per tenant and region, and okrbot has not yet stored one from the channel itself (docs/teams.md)."""
+    """A team's Teams digest channel, at the service URL Teams gave with an activity from that channel (the app's
+    install in the team, an @mention there). Until okrbot has seen one: the URL Teams gave a person of the team in
+    their 1:1 chat (the connector endpoint is per tenant and region, so the same in practice; docs/teams.md)."""
     if key.startswith(TEAMS_CHANNEL):
         raw = key.removeprefix(TEAMS_CHANNEL)
         team = await teams.get_team(session=session, team_id=int(raw)) if raw.isdigit() else None
@@ -122,12 +149,17 @@ async def _channel(session, key: str) -> TeamsAddress | None:
         team = next((t for t in await teams.list_teams(session=session) if t.channel == key), None)
     if team is None or team.platform != "teams" or not team.channel:
         return None
+    own = await teams_addresses.channel_by_conversation(session=session, conversation_id=team.channel)
+    if own is not None:
+        return TeamsAddress("", TEAMS_CHANNEL + str(team.id), team.channel, own.service_url, tenant_id=own.tenant_id)
     people_ids = [*await teams.managers_of(session=session, team_id=team.id)]
     people_ids += await teams.members_of(session=session, team_id=team.id)
     for person_id in people_ids:
         row = await teams_addresses.address_of_person(session=session, person_id=person_id)
         if row is not None:
-            return TeamsAddress("", TEAMS_CHANNEL + str(team.id), team.channel, row.service_url)
+            return TeamsAddress(
+                "", TEAMS_CHANNEL + str(team.id), team.channel, row.service_url, tenant_id=row.tenant_id
+            )
     return None
 
 

@@ -5,7 +5,10 @@ Every Adaptive Card okrbot sends is checked against schema 1.5 (tests/fakes/adap
 400 BadArgument, as Teams answers, and is kept in `rejected` (the test fixture fails a test that leaves any).
 """
 
+import asyncio
 import itertools
+import time
+from collections import deque
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -31,6 +34,17 @@ class FakeConnector:
         self.rejected: list[tuple[Call, list[str]]] = []  # cards that failed the schema check, and why
         self.members: dict[str, list[dict]] = {}  # conversation id -> roster
         self.page_size: int | None = None  # serve pagedMembers in pages this small (Teams may return fewer)
+        self.delay = 0.0  # seconds before each answer: a slow connector
+        # For the next message posts: deliver the activity, then answer this failure anyway (an ambiguous 5xx).
+        self.fail_after_delivery: list[tuple[int, dict, dict]] = []
+        self.delivered: dict[str, list[dict]] = {}  # conversation id -> the activities that landed there
+        self.drop_after_delivery = 0  # the next n message posts: deliver, then close the connection unanswered
+        # Teams' limits, when set: at most n sends per `seconds` per conversation / for the whole app (one tenant);
+        # past them 429 with Retry-After, as the connector answers. `throttled` counts those 429s.
+        self.limits: dict[str, tuple[int, float]] = {}  # "conversation" / "tenant" -> (n, seconds)
+        self.throttled = 0
+        self.bot_not_in: set[str] = set()  # conversations of teams the app is not in: 403 BotNotInConversationRoster
+        self._stamps: dict[str, deque] = {}
         self._ids = itertools.count(1)
         self.app = web.Application()
         self.app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -62,6 +76,15 @@ class FakeConnector:
         body = await request.json() if request.can_read_body else None
         call = Call(request.method, request.path, dict(request.query), request.headers.get("Authorization"), body)
         self.calls.append(call)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        is_send = request.method in ("POST", "PUT") and "/activities" in request.path
+        if is_send and request.path.split("/")[3] in self.bot_not_in:  # what the connector answers, documented
+            error = {"code": "BotNotInConversationRoster", "message": "The bot is not part of the conversation roster."}
+            return web.json_response({"error": error}, status=403)
+        if is_send and self._over_limit(request.path.split("/")[3]):
+            self.throttled += 1
+            return web.json_response({"error": {"code": "Throttled"}}, status=429, headers={"Retry-After": "1"})
         if self.fail_next:
             status, headers, payload = self.fail_next.pop(0)
             return web.json_response(payload, status=status, headers=headers)
@@ -70,7 +93,31 @@ class FakeConnector:
             self.rejected.append((call, problems))
             error = {"code": "BadArgument", "message": "; ".join(problems)}
             return web.json_response({"error": error}, status=400)
-        return self._answer(request, body)
+        answer = self._answer(request, body)
+        if self.drop_after_delivery and request.method == "POST" and request.path.endswith("/activities"):
+            self.drop_after_delivery -= 1
+            request.transport.close()  # delivered, but the answer never reaches okrbot
+            return answer
+        if self.fail_after_delivery and request.method == "POST" and request.path.endswith("/activities"):
+            status, headers, payload = self.fail_after_delivery.pop(0)
+            return web.json_response(payload, status=status, headers=headers)
+        return answer
+
+    def _over_limit(self, conversation: str) -> bool:
+        now = time.monotonic()
+        over = False
+        for key, scope in ((conversation, "conversation"), ("*", "tenant")):
+            if scope not in self.limits:
+                continue
+            n, seconds = self.limits[scope]
+            stamps = self._stamps.setdefault(key, deque())
+            while stamps and stamps[0] <= now - seconds:
+                stamps.popleft()
+            over = over or len(stamps) >= n
+        if not over:
+            for key in (conversation, "*"):
+                self._stamps.setdefault(key, deque()).append(now)
+        return over
 
     def updated(self, conversation_id: str) -> list[Call]:
         """Messages replaced in place (PUT …/activities/{id}) in one conversation."""
@@ -91,7 +138,9 @@ class FakeConnector:
             member = (body.get("members") or [{}])[0].get("id", "")
             return web.json_response({"id": f"a:1on1-{member}", "serviceUrl": self.base_url}, status=201)
         if method == "POST" and path.endswith("/activities") and len(parts) == 5:
-            return web.json_response({"id": f"act-{next(self._ids)}"}, status=201)
+            activity_id = f"act-{next(self._ids)}"
+            self.delivered.setdefault(parts[3], []).append({**(body or {}), "id": activity_id})
+            return web.json_response({"id": activity_id}, status=201)
         if method == "PUT" and len(parts) == 6 and parts[4] == "activities":
             return web.json_response({"id": parts[5]})
         if method == "GET" and path.lower().endswith("/pagedmembers"):  # the SDK asks for /pagedMembers

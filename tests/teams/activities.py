@@ -1,5 +1,6 @@
 """Activities as Teams sends them to POST /api/messages (the documented shapes), pointing at the fake connector."""
 
+import asyncio
 import itertools
 
 import aiohttp
@@ -102,7 +103,11 @@ async def post(bot, activity: dict) -> int:
 
 
 async def post_json(bot, activity: dict) -> tuple[int, dict | None]:
+    """POST the activity; then wait until the work it left in the durable inbox is done (as Slack requests do)."""
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{bot.app_url}/api/messages", json=activity) as resp:
             body = await resp.json() if resp.content_length else None
-            return resp.status, body
+            status = resp.status
+    if bot.inbox is not None:
+        await asyncio.wait_for(bot.inbox.wait_idle(), 60)
+    return status, body

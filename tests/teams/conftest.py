@@ -17,6 +17,8 @@ async def connector():
 
 @pytest.fixture
 async def teams_bot(fake_slack, tmp_path, connector):
-    async with running_bot(fake_slack, tmp_path / "bot.db", TEAMS_ALLOW_UNAUTHENTICATED="true") as harness:
+    # Unpaced, as the Slack stories are: the pacer only adds wall time (test_teams_rate_limits.py covers it).
+    overrides = {"TEAMS_ALLOW_UNAUTHENTICATED": "true", "TEAMS_MAX_MESSAGES_PER_SECOND": "0"}
+    async with running_bot(fake_slack, tmp_path / "bot.db", **overrides) as harness:
         harness.connector = connector
         yield harness

@@ -78,7 +78,15 @@ def _outcome(p: PostedDigest) -> dict:
 
 
 # The platform's answers for "the bot cannot post in that channel" (it was never invited, or it was removed).
-NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found")
+# Teams' connector: 403 BotNotInConversationRoster (the app is not in that team), 404 ConversationNotFound.
+NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found", "BotNotInConversationRoster", "ConversationNotFound")
+# How to let okrbot into the channel, by the team's platform (the OKR file's `platform:`).
+HOW_TO_INVITE = {
+    "slack": "I'm not a member of its channel. Open the channel and type /invite @okrbot (or add the app from the "
+    "channel's settings)",
+    "teams": "okrbot is not in that team in Teams. Add the app to the team: in Teams select Apps, find okrbot, "
+    "choose Add to a team and pick the team (or, in the team, ... > Manage team > Apps)",
+}
 INVITE_NOTICE = "invite_notice"  # ledger kind: one notice per manager, team and period
 
 
@@ -93,10 +101,9 @@ async def _tell_managers_to_invite(svc: Services, team: Team, period: str, at: d
             )
             if row is not None:
                 claimed.append((manager, row.id))
+    how = HOW_TO_INVITE.get(team.platform, HOW_TO_INVITE["slack"])
     notice = Notice(
-        f"I couldn't post the {team.name} digest: I'm not a member of its channel. Open the channel and type "
-        "/invite @okrbot (or add the app from the channel's settings); the next digest will post there.",
-        emoji=":warning:",
+        f"I couldn't post the {team.name} digest: {how}; the next digest will post there.", emoji=":warning:"
     )
     for manager, ledger_id in claimed:
         await deliver(svc, ledger_id=ledger_id, at=at, send=partial(svc.notifier.post, manager, notice))

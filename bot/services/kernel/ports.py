@@ -8,6 +8,10 @@ from typing import Any, Protocol
 
 from bot.okr.messages import Delivery
 
+# The stand-in ts of a message that may have been posted where no history can be read back (Teams): + its ledger
+# id. It is recorded as sent and never resent (a resend could post it twice); replies to it still find it.
+MAYBE_TS = "maybe-"
+
 
 class DeliveryFailed(Exception):
     """Every way a send can fail, after the sender's own retries: an HTTP status, a body that is not the

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from bot.okr.types import SendKind
 from bot.services.kernel.context import Services
-from bot.services.kernel.ports import DeliveryFailed
+from bot.services.kernel.ports import MAYBE_TS, DeliveryFailed
 from storage import ledger, teams
 from storage.models import SendLedger
 
@@ -85,8 +85,12 @@ async def _settle(svc: Services, dest: str, rows: list[SendLedger], at: datetime
                 )
             else:
                 await ledger.finish(session=session, ledger_id=row.id, status="failed", at=at, error=NOT_FOUND)
-    return [
-        f"reconcile: {r.kind} for {r.recipient} ({r.period}) "
-        + ("found in Slack: recorded sent" if r.id in found else "not in Slack: sent again")
-        for r in rows
-    ]
+    return [f"reconcile: {r.kind} for {r.recipient} ({r.period}) " + _outcome(found.get(r.id)) for r in rows]
+
+
+def _outcome(where) -> str:
+    if where is None:
+        return "not in Slack: sent again"
+    if where.ts.startswith(MAYBE_TS):  # Teams: no history to look in
+        return "may have been delivered (no history to check): recorded sent, not resent"
+    return "found in Slack: recorded sent"

@@ -138,6 +138,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_team_name"), ["name"], unique=True)
 
     op.create_table(
+        "teams_channel",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("conversation_id", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("team_id", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("tenant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("service_url", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("updated_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("conversation_id"),
+    )
+    with op.batch_alter_table("teams_channel", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_teams_channel_team_id"), ["team_id"], unique=False)
+
+    op.create_table(
         "objective",
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
         sa.Column("description", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -414,6 +428,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_objective_cycle_id"))
 
     op.drop_table("objective")
+    with op.batch_alter_table("teams_channel", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_teams_channel_team_id"))
+
+    op.drop_table("teams_channel")
     with op.batch_alter_table("team", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_team_name"))
 

@@ -1,0 +1,55 @@
+"""A real `okrbot serve` process answering Teams (TEAMS_ALLOW_UNAUTHENTICATED, local testing), for kill tests."""
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import aiohttp
+
+from benchmarks.serve_process import SIGNING_SECRET, free_port
+
+ROOT = Path(__file__).parents[2]
+
+
+async def start_serve(
+    fake_slack, db_url: str, *, slack: bool = True, command: str = "serve", **extra: str
+) -> tuple[subprocess.Popen, str]:
+    """Start `okrbot serve` (no scheduler; or `okrbot run`) on a free port; `slack=False`: only Teams configured."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_", "OKRBOT_"))}
+    env.update(
+        DATABASE_URL=db_url,
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+        TEAMS_ALLOW_UNAUTHENTICATED="true",
+        OKRBOT_INBOX_LEASE_SECONDS="2",  # a killed worker's claims are retaken soon
+        **extra,
+    )
+    if slack:
+        env.update(
+            SLACK_BOT_TOKEN=fake_slack.token,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=fake_slack.base_url,
+            SLACK_MAX_MESSAGES_PER_SECOND="0",
+        )
+    cmd = [sys.executable, "-m", "bot", command, "--port", str(port), "--host", "127.0.0.1"]
+    cmd += ["--no-scheduler"] if command == "serve" else []
+    err = tempfile.TemporaryFile()  # not a pipe: nobody reads it while the process runs
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT / "tests")
+    url = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as http:
+        for _ in range(3000):
+            if proc.poll() is not None:
+                err.seek(0)
+                raise AssertionError(f"okrbot serve exited with {proc.returncode}: {err.read().decode()}")
+            try:
+                async with http.get(f"{url}/healthz") as r:
+                    if r.status == 200:
+                        return proc, url
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.01)
+    raise AssertionError("okrbot serve did not become healthy")
