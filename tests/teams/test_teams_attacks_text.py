@@ -205,7 +205,8 @@ async def test_at_debug_no_note_text_or_body_reaches_a_log_line_even_when_the_co
     dialog = await fetch(bot, opener(cards["Alice"], "Add note"), who="bob")
     await submit(bot, dialog, who="bob", body=f"{MARKER} too long " + "x" * 3000)  # redrawn with the text
     await submit(bot, dialog, who="bob", body=f"{MARKER} private")
-    bot.connector.fail_next = [(500, {}, {"error": {"code": "ServiceError", "message": "boom"}})] * 4
+    # A definite refusal (a 500 is "maybe delivered" and not resent, so it would not fail the share).
+    bot.connector.fail_next = [(400, {}, {"error": {"code": "BadArgument", "message": "boom"}})] * 4
     failed = await submit(bot, dialog, who="bob", body=f"{MARKER} shared", visibility="shared")  # sharing fails
     assert failed.message.startswith("Done, but okrbot could not post")
     await fetch(bot, opener(cards["Alice"], "Show notes"), who="bob")
