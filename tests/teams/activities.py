@@ -4,6 +4,8 @@ import itertools
 
 import aiohttp
 
+from bot.services.kernel import effects_due
+
 ALICE_AAD = "a1a1a1a1-0000-4000-8000-000000000001"
 ALICE = f"teams:{ALICE_AAD}"
 BOB_AAD = "b2b2b2b2-0000-4000-8000-000000000002"
@@ -102,7 +104,9 @@ async def post(bot, activity: dict) -> int:
 
 
 async def post_json(bot, activity: dict) -> tuple[int, dict | None]:
+    """Post an activity; once answered, the effects its check-ins left (posted digests) are run, delay skipped."""
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{bot.app_url}/api/messages", json=activity) as resp:
             body = await resp.json() if resp.content_length else None
-            return resp.status, body
+    await effects_due.flush_now(bot.svc)
+    return resp.status, body

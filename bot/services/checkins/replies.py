@@ -73,13 +73,13 @@ async def take_reply(svc: Services, msg: DmMessage, entry: SendLedger, krs: list
     else:
         reply = await _record_drafts(svc, msg, krs, drafts)
     await svc.notifier.post(entry.channel or msg.channel, reply, thread_ts=entry.ts)
-    await after_checkins(svc, user_id=msg.user_id, kr_ids=[line.kr_id for line in reply.lines])
     return "updated" if amending else "recorded"
 
 
 async def _record_drafts(svc: Services, msg: DmMessage, krs: list[KeyResult], drafts: list[CheckInDraft]):
     async with svc.db.transaction() as session:
         lines = await record_drafts(session, svc, msg.user_id, krs, drafts, message=(msg.channel, msg.ts))
+        await after_checkins(session, svc, user_id=msg.user_id, kr_ids=[line.kr_id for line in lines])
     return CheckInRecorded(tuple(lines))
 
 
@@ -150,6 +150,7 @@ async def _amend_from_edit(svc: Services, msg: DmMessage, krs, drafts: list[Chec
             fields = dict(comment=draft.comment, blockers=draft.blockers)
             await core.amend(session, row, kr, at=at, value=value, confidence=draft.confidence, **fields)
             lines.append(core.line(kr, row))
+        await after_checkins(session, svc, user_id=msg.user_id, kr_ids=[line.kr_id for line in lines])
     return CheckInRecorded(tuple(lines), heading="Updated from your edited reply")
 
 
@@ -188,6 +189,6 @@ async def use_as_comment(svc: Services, *, user_id: str, pending_id: int, kr_id:
         )
         await schedule.delete_pending_reply(session=session, reply=pending)
         message = CheckInRecorded((core.line(kr, row),), heading="Recorded as a comment (no change)")
+        await after_checkins(session, svc, user_id=user_id, kr_ids=[kr_id])
     await svc.notifier.post(thread.channel, message, thread_ts=thread.ts)
-    await after_checkins(svc, user_id=user_id, kr_ids=[kr_id])
     return message
