@@ -83,15 +83,17 @@ async def _run_one(effect: Effect | None, svc: Services, target: str, key: str) 
 
 
 async def run_forever(svc: Services, *, owner: str, wake: asyncio.Event) -> None:
-    """The runner: run what is due, sleep until the next row is, or until `wake` (set when inbox work is done)."""
+    """The runner: run what is due, sleep until the next row is, or until `wake` (set when inbox work is done).
+
+    It reads before it claims: a look that finds nothing due takes no write lock."""
     away = False
     while True:
-        wait = IDLE_POLL
         try:
-            if await run_due(svc, owner=owner):
-                continue
             async with svc.db.read() as session:
                 at = await store.next_due(session=session, now=svc.now())
+            if at is not None and at <= svc.now():
+                await run_due(svc, owner=owner)
+                continue
             away = False
         except Exception as exc:  # the database is away: the rows wait in the table
             if not db_unavailable(exc):
@@ -104,7 +106,7 @@ async def run_forever(svc: Services, *, owner: str, wake: asyncio.Event) -> None
             continue
         wake.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=wait)
+            await asyncio.wait_for(wake.wait(), timeout=IDLE_POLL)
 
 
 async def flush_now(svc: Services, *, owner: str = "flush-now", timeout: float = 10.0) -> None:
