@@ -139,7 +139,8 @@ class InboxWorker:
         self._loop = asyncio.create_task(self._work_loop(), name="okrbot-inbox")
         self._heartbeat = asyncio.create_task(self._renew_leases(), name="okrbot-inbox-lease")
         # The check-ins' coalesced effects (Home tabs, posted digests) run beside the inbox, in every process.
-        runner = effects_due.run_forever(self.svc, owner=self.owner, wake=self._effects_wake)
+        busy = lambda: bool(self._running)  # noqa: E731  (the check-ins go first; their refreshes follow)
+        runner = effects_due.run_forever(self.svc, owner=self.owner, wake=self._effects_wake, busy=busy)
         self._effects = asyncio.create_task(runner, name="okrbot-effects")
 
     async def stop(self, *, drain_seconds: float) -> int:

@@ -14,7 +14,7 @@ run the same row at once. The effects are best effort, as before: a failed Slack
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,6 +30,10 @@ LEASE = timedelta(seconds=60)  # a runner that died: its rows are taken again af
 BATCH = 50  # rows claimed per transaction
 IN_FLIGHT = 4  # effects running at once (each is a few reads and one Slack call)
 IDLE_POLL = 5.0  # seconds between looks when nothing is waiting (marks by other processes, the Teams path)
+# While the inbox is busy, due effects wait (they share the event loop with the check-ins themselves), up to this
+# long past their due time: a burst is stored first and its refreshes follow, coalescing further meanwhile.
+MAX_LAG = timedelta(seconds=30)
+YIELD_SECONDS = 0.25
 
 
 async def mark(session: AsyncSession, svc: Services, *, user_id: str, kr_ids: Iterable[int]) -> None:
@@ -82,16 +86,22 @@ async def _run_one(effect: Effect | None, svc: Services, target: str, key: str) 
         log.exception("an after-check-in effect failed (%s); the next check-in brings it up to date", effect.name)
 
 
-async def run_forever(svc: Services, *, owner: str, wake: asyncio.Event) -> None:
+async def run_forever(
+    svc: Services, *, owner: str, wake: asyncio.Event, busy: Callable[[], bool] = lambda: False
+) -> None:
     """The runner: run what is due, sleep until the next row is, or until `wake` (set when inbox work is done).
 
-    It reads before it claims: a look that finds nothing due takes no write lock."""
+    It reads before it claims: a look that finds nothing due takes no write lock. While `busy()` (the inbox
+    has work running), due rows wait, up to MAX_LAG past their due time."""
     away = False
     while True:
         try:
             async with svc.db.read() as session:
                 at = await store.next_due(session=session, now=svc.now())
             if at is not None and at <= svc.now():
+                if busy() and svc.now() - at < MAX_LAG:
+                    await asyncio.sleep(YIELD_SECONDS)
+                    continue
                 await run_due(svc, owner=owner)
                 continue
             away = False
