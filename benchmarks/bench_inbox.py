@@ -13,6 +13,7 @@ ran after the ack (process_before_response=False) and the put timing is skipped.
 """
 
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -37,7 +38,7 @@ LIMIT = 10_000  # OKRBOT_INBOX_LIMIT's default: each put first counts the open i
 
 async def run(tiny: bool) -> Result:
     teams, per_team = (2, 10) if tiny else (100, 25)
-    idle_n, n, puts = (4, 6, 50) if tiny else (100, 1000, 5000)
+    idle_n, n, puts = (4, 6, 50) if tiny else (100, _size("REQUESTS", 1000), _size("PUTS", 5000))
     with tempfile.TemporaryDirectory() as tmp:
         org = build_org(Path(tmp) / "org.db", teams=teams, krs_per_team=per_team, checkins_per_kr=5)
         size = {"owners": org.people, "idle_requests": idle_n, "requests": n, "concurrency": CONCURRENCY}
@@ -55,6 +56,11 @@ async def run(tiny: bool) -> Result:
                 await load.busy([next(owners) for _ in range(n)], [next(owners) for _ in range(n)], n)
             await put_cost(result, fake, org, puts)
     return result
+
+
+def _size(name: str, default: int) -> int:
+    """OKRBOT_BENCH_INBOX_REQUESTS / _PUTS: a medium size on a shared machine (full size took 16 min)."""
+    return int(os.environ.get(f"OKRBOT_BENCH_INBOX_{name}", default))
 
 
 class Load:

@@ -16,8 +16,8 @@ from bot.config import WHERE, Settings, SettingsError
 from bot.services import home, notes
 from bot.services.checkins import nudges, prompts, replies, toplevel
 from bot.services.cycles import scoring
+from bot.services.digests import posted as posted_digests
 from bot.services.digests import schedule as digest_schedule
-from bot.services.digests import team as team_digests
 from bot.services.kernel import housekeeping, reconcile
 from bot.services.kernel.context import Effect, Route, Services, Step
 from bot.services.kernel.tick import TickReport, run_tick
@@ -38,7 +38,10 @@ TICK_STEPS: tuple[Step, ...] = (
     scoring.score_prompt_step,
     housekeeping.prune_step,
 )
-AFTER_CHECKIN: tuple[Effect, ...] = (team_digests.after_checkins, home.after_checkins)
+AFTER_CHECKIN: tuple[Effect, ...] = (  # coalesced: marked by each check-in, run once per target a few seconds later
+    Effect("digest", posted_digests.stale_digests, posted_digests.refresh_team_digest),
+    Effect("home", home.stale_homes, home.refresh_stale_home),
+)
 
 
 def build_services(

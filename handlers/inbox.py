@@ -25,7 +25,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.logs import correlation_id
-from bot.services.kernel import inbox_store
+from bot.services.kernel import effects_due, inbox_store
 from bot.services.kernel.context import Services
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,8 @@ class InboxWorker:
         self._busy_lanes: set[str] = set()
         self._loop: asyncio.Task | None = None
         self._heartbeat: asyncio.Task | None = None
+        self._effects: asyncio.Task | None = None
+        self._effects_wake = asyncio.Event()  # set when an item is done: it may have marked an effect
         self._stopping = False
         self._claiming = 0
         self._away = False  # the last poll met an unavailable database (logged once)
@@ -143,6 +145,10 @@ class InboxWorker:
         """Begin working, starting with whatever an earlier process left unfinished."""
         self._loop = asyncio.create_task(self._work_loop(), name="okrbot-inbox")
         self._heartbeat = asyncio.create_task(self._renew_leases(), name="okrbot-inbox-lease")
+        # The check-ins' coalesced effects (Home tabs, posted digests) run beside the inbox, in every process.
+        busy = lambda: bool(self._running)  # noqa: E731  (the check-ins go first; their refreshes follow)
+        runner = effects_due.run_forever(self.svc, owner=self.owner, wake=self._effects_wake, busy=busy)
+        self._effects = asyncio.create_task(runner, name="okrbot-effects")
 
     async def stop(self, *, drain_seconds: float) -> int:
         """Stop taking items, let running ones finish for up to `drain_seconds`; how many were left running.
@@ -151,7 +157,7 @@ class InboxWorker:
         """
         self._stopping = True
         self._wake.set()
-        for task in (self._loop, self._heartbeat):
+        for task in (self._loop, self._heartbeat, self._effects):
             if task:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -233,6 +239,7 @@ class InboxWorker:
             self._running.pop(item.item_id, None)
             self._busy_lanes.discard(item.lane)
             self._wake.set()
+            self._effects_wake.set()
 
     async def _replay(self, item: inbox_store.Claimed) -> str | None:
         body = item.payload["body"]

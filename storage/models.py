@@ -309,6 +309,26 @@ class InboxItem(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(String(500)))
 
 
+# --- coalesced after-check-in effects (bot/services/kernel/effects_due.py) ----------------------------
+
+
+class EffectDue(SQLModel, table=True):
+    """A Home tab or posted digest a check-in made stale: one row per target, refreshed once it is due.
+
+    Written in the check-in's own transaction, so a committed check-in always leaves its refresh behind (a
+    restart does it later). A burst of check-ins bumps `generation` on the one row instead of adding rows; a
+    refresh removes the row only if no check-in came in while it ran, else it is due again a little later.
+    """
+
+    __tablename__ = "effect_due"
+    __table_args__ = (Index("ix_effect_due_due_at", "due_at"),)
+    key: str = Field(primary_key=True, max_length=200)  # "<effect>:<target>", e.g. "home:U0ALICE", "digest:7"
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    generation: int = 0
+    owner: str | None = Field(default=None, max_length=64)  # the process running it now
+    lease_until: datetime | None = _ts()
+
+
 # --- Microsoft Teams: where a person's 1:1 chat with the bot is (bot/teams, teams_in) ----------------
 
 

@@ -252,3 +252,17 @@ async def live_key_results_in_cycle(*, session: AsyncSession, cycle_id: int) -> 
         .order_by(col(Objective.position), col(Objective.id), col(KeyResult.position), col(KeyResult.id))
     )
     return list((await session.exec(stmt)).all())
+
+
+async def teams_showing(*, session: AsyncSession, kr_ids: Iterable[int]) -> set[int]:
+    """Ids of the teams whose views show these KRs: their objectives' teams and their contributing teams."""
+    ids = list(set(kr_ids))
+    if not ids:
+        return set()
+    owning = (
+        select(Objective.team_id)
+        .join(KeyResult, col(KeyResult.objective_id) == col(Objective.id))
+        .where(col(KeyResult.id).in_(ids))
+    )
+    extra = select(KRTeam.team_id).where(col(KRTeam.kr_id).in_(ids))
+    return {team_id for (team_id,) in (await session.exec(owning.union(extra))).all()}

@@ -15,6 +15,7 @@ from bot.app import build_app, build_services, build_web, web_runner
 from bot.config import Settings
 from bot.platforms import mount_teams
 from bot.runtime import close
+from bot.services.kernel import effects_due
 from bot.services.kernel.context import Services
 from bot.services.kernel.tick import TickReport, run_tick
 from tests.fakes.signing import SlackRequests
@@ -33,9 +34,14 @@ class Harness:
         self.settings = settings
         self.inbox = inbox
         self.app = None  # the Bolt AsyncApp, for tests that dispatch to it directly
-        # Each request returns once the work it left in the inbox is done, so stories need no sleeping.
-        settle = (lambda: asyncio.wait_for(inbox.wait_idle(), 60)) if inbox else None
-        self.req = SlackRequests(app_url, SIGNING_SECRET, fake=fake, settle=settle)
+        # Each request returns once the work it left in the inbox is done, and the Home tabs and posted digests
+        # its check-ins made stale are refreshed (their coalescing delay skipped), so stories need no sleeping.
+        self.req = SlackRequests(app_url, SIGNING_SECRET, fake=fake, settle=self.settle if inbox else None)
+
+    async def settle(self) -> None:
+        """Until the inbox is idle; then the waiting after-check-in effects run now (kernel.effects_due)."""
+        await asyncio.wait_for(self.inbox.wait_idle(), 60)
+        await effects_due.flush_now(self.svc)
 
     async def tick(self, at: datetime) -> TickReport:
         """One scheduler pass at `at`, exactly as `okrbot tick --at` runs it."""

@@ -109,8 +109,13 @@ async def refresh_home(svc: Services, *, user_id: str) -> None:
     await svc.notifier.publish_home(user_id, await build_home(svc, user_id=user_id))
 
 
-async def after_checkins(svc: Services, *, user_id: str, kr_ids: tuple[int, ...]) -> None:
-    """After-check-in effect: refresh the person's Home tab. Best effort: the next visit shows the same state."""
+async def stale_homes(session: AsyncSession, *, user_id: str, kr_ids: tuple[int, ...]) -> list[str]:
+    """After-check-in effect, marked in the check-in's transaction: the Home tab of who checked in."""
+    return [user_id]
+
+
+async def refresh_stale_home(svc: Services, user_id: str) -> None:
+    """After-check-in effect, run coalesced: refresh the Home tab. Best effort: the next visit shows the same."""
     try:
         await refresh_home(svc, user_id=user_id)
     except DeliveryFailed as exc:

@@ -5,6 +5,8 @@ import itertools
 
 import aiohttp
 
+from bot.services.kernel import effects_due
+
 ALICE_AAD = "a1a1a1a1-0000-4000-8000-000000000001"
 ALICE = f"teams:{ALICE_AAD}"
 BOB_AAD = "b2b2b2b2-0000-4000-8000-000000000002"
@@ -103,11 +105,13 @@ async def post(bot, activity: dict) -> int:
 
 
 async def post_json(bot, activity: dict) -> tuple[int, dict | None]:
-    """POST the activity; then wait until the work it left in the durable inbox is done (as Slack requests do)."""
+    """POST the activity; then wait until the work it left in the durable inbox is done (as Slack requests do), and
+    run the effects its check-ins left (posted digests, Home), their delay skipped."""
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{bot.app_url}/api/messages", json=activity) as resp:
             body = await resp.json() if resp.content_length else None
             status = resp.status
     if bot.inbox is not None:
         await asyncio.wait_for(bot.inbox.wait_idle(), 60)
+    await effects_due.flush_now(bot.svc)
     return status, body

@@ -54,11 +54,11 @@ async def confirm_reply(
             raise InvalidInput(CHANGED)
         lines = await record_drafts(session, svc, user_id, krs, todo, message=(thread.channel, reply_ts))
         await schedule.delete_pending_reply(session=session, reply=pending)
+        await after_checkins(session, svc, user_id=user_id, kr_ids=[line.kr_id for line in lines])
     if not lines:  # every line went through Edit: the kept reply is used up, nothing more to record
         raise NotFound(GONE)
     message = CheckInRecorded(tuple(lines))
     await svc.notifier.post(thread.channel, message, thread_ts=thread.ts)
-    await after_checkins(svc, user_id=user_id, kr_ids=[line.kr_id for line in lines])
     return message
 
 

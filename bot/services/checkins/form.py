@@ -224,9 +224,9 @@ async def submit(svc: Services, *, user_id: str, sub: Submission) -> CheckInReco
             )
             heading = "Recorded"
         message = CheckInRecorded((core.line(kr, row),), heading=heading)
+        await after_checkins(session, svc, user_id=user_id, kr_ids=[kr.id])
     thread = entry.ts if entry and entry.ts else None
     await svc.notifier.post(entry.channel if thread else user_id, message, thread_ts=thread)
-    await after_checkins(svc, user_id=user_id, kr_ids=[kr.id])
     return message
 
 
@@ -239,8 +239,8 @@ async def no_change(svc: Services, *, user_id: str, kr_id: int, where: Delivery 
             session, kr=kr, author=user_id, at=svc.now(), value=None, confidence=None, source=CheckInSource.BUTTON
         )
         message = CheckInRecorded((core.line(kr, row),), heading="No change recorded")
+        await after_checkins(session, svc, user_id=user_id, kr_ids=[kr_id])
     await svc.notifier.post(where.channel if where else user_id, message, thread_ts=where.ts if where else None)
-    await after_checkins(svc, user_id=user_id, kr_ids=[kr_id])
     return message
 
 
@@ -255,6 +255,6 @@ async def undo_checkin(svc: Services, *, user_id: str, checkin_id: int, where: D
             f"Undone. {kr.title} is back to {core.value_label(kr, kr.current_value)}, {conf}.",
             ":leftwards_arrow_with_hook:",
         )
+        await after_checkins(session, svc, user_id=user_id, kr_ids=[kr.id])
     await svc.notifier.post(where.channel if where else user_id, notice, thread_ts=where.ts if where else None)
-    await after_checkins(svc, user_id=user_id, kr_ids=[kr.id])
     return notice

@@ -41,7 +41,11 @@ def _refs(krs: list[KeyResult]) -> list[KRRef]:
 
 
 async def on_thread_reply(svc: Services, msg: DmMessage) -> bool:
-    """Inbox route: True when the message is a reply in one of our prompt threads."""
+    """Inbox route: True when the message is a reply in one of our prompt threads.
+
+    One write transaction per reply: find the prompt, read the reply against its KRs and record it (or keep an
+    unsure or unreadable reply), marking the Home tab and digests it makes stale; the answer is posted after.
+    """
     if not msg.thread_ts:
         return False
     async with svc.db.transaction() as session:
@@ -50,37 +54,39 @@ async def on_thread_reply(svc: Services, msg: DmMessage) -> bool:
             return False
         krs = await _prompt_krs(session, entry)
         existing = await checkins.checkins_from_message(session=session, channel=msg.channel, ts=msg.ts)
-    if existing and not msg.edited:
-        return True  # already recorded: the inbox is redoing a reply whose work a crash cut short
-    try:
-        await take_reply(svc, msg, entry, krs, existing)
-    except ParseError as exc:
-        await _not_understood(svc, msg, entry, krs, exc)
+        if existing and not msg.edited:
+            return True  # already recorded: the inbox is redoing a reply whose work a crash cut short
+        try:
+            _outcome, answer = await read_reply(session, svc, msg, entry, krs, existing)
+            where = (entry.channel or msg.channel, entry.ts)
+        except ParseError as exc:
+            answer, where = await _not_understood(session, svc, msg, entry, krs, exc), (msg.channel, msg.thread_ts)
+    await svc.notifier.post(where[0], answer, thread_ts=where[1])
     return True
 
 
 async def take_reply(svc: Services, msg: DmMessage, entry: SendLedger, krs: list[KeyResult], existing) -> str:
-    """Read `msg` as an answer to the prompt `entry`: record it, amend what an edited message recorded, or ask
-    when unsure; the answer goes in the prompt's thread. Returns "recorded", "updated" or "asked"; raises
-    ParseError (nothing done) when the text cannot be read. Thread replies and top-level DMs both come here."""
+    """Read `msg` as an answer to the prompt `entry` (read_reply, in its own transaction); the answer goes in the
+    prompt's thread. Returns "recorded", "updated" or "asked"; raises ParseError (nothing done) when the text
+    cannot be read. checkins.toplevel reads top-level DMs with it."""
+    async with svc.db.transaction() as session:
+        outcome, answer = await read_reply(session, svc, msg, entry, krs, existing)
+    await svc.notifier.post(entry.channel or msg.channel, answer, thread_ts=entry.ts)
+    return outcome
+
+
+async def read_reply(session, svc: Services, msg: DmMessage, entry: SendLedger, krs: list[KeyResult], existing):
+    """In the caller's transaction: record `msg`, amend what an edited message recorded, or keep it and ask when
+    unsure. Returns (outcome, the answer to post); raises ParseError before writing anything."""
     amending = bool(msg.edited and existing)  # an edit rewrites what was recorded: no room to ask first
     drafts = parse_reply(msg.text, _refs(krs), allow_unsure=not amending)
     if any(d.unsure for d in drafts):
-        await _ask(svc, msg, entry, krs, drafts)
-        return "asked"
+        return "asked", await _ask(session, svc, msg, entry, krs, drafts)
     if amending:
-        reply = await _amend_from_edit(svc, msg, krs, drafts, existing)
-    else:
-        reply = await _record_drafts(svc, msg, krs, drafts)
-    await svc.notifier.post(entry.channel or msg.channel, reply, thread_ts=entry.ts)
-    await after_checkins(svc, user_id=msg.user_id, kr_ids=[line.kr_id for line in reply.lines])
-    return "updated" if amending else "recorded"
-
-
-async def _record_drafts(svc: Services, msg: DmMessage, krs: list[KeyResult], drafts: list[CheckInDraft]):
-    async with svc.db.transaction() as session:
-        lines = await record_drafts(session, svc, msg.user_id, krs, drafts, message=(msg.channel, msg.ts))
-    return CheckInRecorded(tuple(lines))
+        return "updated", await _amend_from_edit(session, svc, msg, krs, drafts, existing)
+    lines = await record_drafts(session, svc, msg.user_id, krs, drafts, message=(msg.channel, msg.ts))
+    await after_checkins(session, svc, user_id=msg.user_id, kr_ids=[line.kr_id for line in lines])
+    return "recorded", CheckInRecorded(tuple(lines))
 
 
 async def record_drafts(session, svc: Services, user_id: str, krs, drafts: list[CheckInDraft], *, message):
@@ -111,16 +117,14 @@ def reading_check(krs: list[KeyResult], drafts: list[CheckInDraft]) -> str:
     return hashlib.sha256(reading.encode()).hexdigest()[:16]
 
 
-async def _ask(svc: Services, msg: DmMessage, entry: SendLedger, krs, drafts: list[CheckInDraft]) -> None:
+async def _ask(session, svc: Services, msg: DmMessage, entry: SendLedger, krs, drafts) -> ReplyUnsure:
     """An unsure reading is not recorded: keep the reply, show what was understood, let the person decide."""
-    async with svc.db.transaction() as session:
-        pending = await schedule.add_pending_reply(
-            session=session,
-            reply=PendingReply(person_id=msg.user_id, ledger_id=entry.id, text=msg.text.strip(), created_at=svc.now()),
-        )
+    pending = await schedule.add_pending_reply(
+        session=session,
+        reply=PendingReply(person_id=msg.user_id, ledger_id=entry.id, text=msg.text.strip(), created_at=svc.now()),
+    )
     lines = tuple(_understood(krs[d.index - 1], d) for d in drafts)
-    message = ReplyUnsure(lines, pending.id, reading_check(krs, drafts), msg.ts)
-    await svc.notifier.post(entry.channel or msg.channel, message, thread_ts=entry.ts)
+    return ReplyUnsure(lines, pending.id, reading_check(krs, drafts), msg.ts)
 
 
 def _understood(kr: KeyResult, draft: CheckInDraft) -> UnsureLine:
@@ -134,38 +138,37 @@ def _understood(kr: KeyResult, draft: CheckInDraft) -> UnsureLine:
     )
 
 
-async def _amend_from_edit(svc: Services, msg: DmMessage, krs, drafts: list[CheckInDraft], existing):
+async def _amend_from_edit(session, svc: Services, msg: DmMessage, krs, drafts: list[CheckInDraft], existing):
     """An edited reply rewrites the check-ins it produced (KRs it no longer mentions are left alone)."""
     at = svc.now()
-    async with svc.db.transaction() as session:
-        by_kr = {row.kr_id: row for row in existing}
-        lines = []
-        for draft in drafts:
-            kr = await core.load_kr(session, krs[draft.index - 1].id)
-            row = by_kr.get(kr.id)
-            if row is None:
-                continue
-            row = await checkins.get_checkin(session=session, checkin_id=row.id)
-            value = row.prev_value if draft.no_change else draft.value
-            fields = dict(comment=draft.comment, blockers=draft.blockers)
-            await core.amend(session, row, kr, at=at, value=value, confidence=draft.confidence, **fields)
-            lines.append(core.line(kr, row))
+    by_kr = {row.kr_id: row for row in existing}
+    lines = []
+    for draft in drafts:
+        kr = await core.load_kr(session, krs[draft.index - 1].id)
+        row = by_kr.get(kr.id)
+        if row is None:
+            continue
+        row = await checkins.get_checkin(session=session, checkin_id=row.id)
+        value = row.prev_value if draft.no_change else draft.value
+        fields = dict(comment=draft.comment, blockers=draft.blockers)
+        await core.amend(session, row, kr, at=at, value=value, confidence=draft.confidence, **fields)
+        lines.append(core.line(kr, row))
+    await after_checkins(session, svc, user_id=msg.user_id, kr_ids=[line.kr_id for line in lines])
     return CheckInRecorded(tuple(lines), heading="Updated from your edited reply")
 
 
-async def _not_understood(svc: Services, msg: DmMessage, entry: SendLedger, krs, exc: ParseError) -> None:
+async def _not_understood(session, svc: Services, msg: DmMessage, entry: SendLedger, krs, exc: ParseError):
+    """Keep the person's words (so they can use them as a comment; a blank reply has none); say what was unclear."""
     text = msg.text.strip()
     pending_id = None
-    if text:  # keep the person's words so they can use them as a comment; a blank reply has none
-        async with svc.db.transaction() as session:
-            pending = await schedule.add_pending_reply(
-                session=session,
-                reply=PendingReply(person_id=msg.user_id, ledger_id=entry.id, text=text, created_at=svc.now()),
-            )
-            pending_id = pending.id
+    if text:
+        pending = await schedule.add_pending_reply(
+            session=session,
+            reply=PendingReply(person_id=msg.user_id, ledger_id=entry.id, text=text, created_at=svc.now()),
+        )
+        pending_id = pending.id
     choices = tuple(KRChoice(kr.id, f"{i}. {kr.title}") for i, kr in enumerate(krs, start=1))
-    message = ReplyNotUnderstood(tuple(exc.problems), exc.example, pending_id, choices)
-    await svc.notifier.post(msg.channel, message, thread_ts=msg.thread_ts)
+    return ReplyNotUnderstood(tuple(exc.problems), exc.example, pending_id, choices)
 
 
 async def use_as_comment(svc: Services, *, user_id: str, pending_id: int, kr_id: int, thread) -> CheckInRecorded:
@@ -188,6 +191,6 @@ async def use_as_comment(svc: Services, *, user_id: str, pending_id: int, kr_id:
         )
         await schedule.delete_pending_reply(session=session, reply=pending)
         message = CheckInRecorded((core.line(kr, row),), heading="Recorded as a comment (no change)")
+        await after_checkins(session, svc, user_id=user_id, kr_ids=[kr_id])
     await svc.notifier.post(thread.channel, message, thread_ts=thread.ts)
-    await after_checkins(svc, user_id=user_id, kr_ids=[kr_id])
     return message

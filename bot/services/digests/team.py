@@ -219,9 +219,3 @@ async def _team_for(session: AsyncSession, *, user_id: str, team_name: str) -> T
     if not mine:
         raise NotFound("You are not in a team; name one: `/okr digest TEAM`.")
     return mine[0]
-
-
-async def after_checkins(svc: Services, *, user_id: str, kr_ids: tuple[int, ...]) -> None:
-    """After-check-in effect: edit this period's posted digests that show these KRs (each best effort)."""
-    for kr_id in kr_ids:
-        await refresh_posted_digests(svc, kr_id=kr_id)

@@ -4,7 +4,7 @@ The three plug-in lists are wired there too, so the dispatchers that run them (k
 kernel.tick, checkins.effects) import no feature: adding a feature never edits a dispatcher.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,8 +21,17 @@ def utcnow() -> datetime:
 Route = Callable[["Services", Any], Awaitable[bool]]
 # A tick step gets (svc, at) and returns one report line per thing it did.
 Step = Callable[["Services", datetime], Awaitable[list[str]]]
-# An after-check-in effect gets (svc, user_id=..., kr_ids=...) once the check-in's transaction has committed.
-Effect = Callable[..., Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Effect:
+    """An after-check-in effect, coalesced (kernel.effects_due): `targets(session, user_id=..., kr_ids=...)` names,
+    inside the check-in's transaction, what it made stale (e.g. a person, a team); `run(svc, target)` later
+    brings one target up to date, best effort, at most once per few seconds however many check-ins marked it."""
+
+    name: str  # the key prefix in effect_due, e.g. "home"
+    targets: Callable[..., Awaitable[Iterable[str]]]
+    run: Callable[["Services", str], Awaitable[None]]
 
 
 @dataclass
@@ -35,7 +44,7 @@ class Services:
     clock: Callable[[], datetime] = field(default=utcnow)
     routes: tuple[Route, ...] = ()  # asked in order by kernel.inbox
     tick_steps: tuple[Step, ...] = ()  # run in order by kernel.tick
-    after_checkin: tuple[Effect, ...] = ()  # run in order by checkins.effects
+    after_checkin: tuple[Effect, ...] = ()  # marked by checkins.effects, run by kernel.effects_due
 
     def now(self) -> datetime:
         return self.clock()

@@ -52,6 +52,18 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "effect_due",
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("due_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("generation", sa.Integer(), nullable=False),
+        sa.Column("owner", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("lease_until", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("key"),
+    )
+    with op.batch_alter_table("effect_due", schema=None) as batch_op:
+        batch_op.create_index("ix_effect_due_due_at", ["due_at"], unique=False)
+
+    op.create_table(
         "inbox_item",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -447,6 +459,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_inbox_item_state_lane_id")
 
     op.drop_table("inbox_item")
+    with op.batch_alter_table("effect_due", schema=None) as batch_op:
+        batch_op.drop_index("ix_effect_due_due_at")
+
+    op.drop_table("effect_due")
     with op.batch_alter_table("cycle", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_cycle_one_active",
