@@ -113,3 +113,13 @@ async def test_a_new_press_is_not_a_replay_and_a_refused_press_claims_nothing(te
     assert len(await _rows(teams_bot, CheckIn)) == 2
     claims = await _rows(teams_bot, InboxItem)
     assert len(claims) == 2 and {c.state for c in claims} == {"done"} and {c.payload for c in claims} == {""}
+
+
+async def test_someone_elses_request_with_the_same_id_is_not_answered_as_done(teams_bot):
+    card = await _prompted(teams_bot)
+    alices = card_action(teams_bot.connector, button(card, "No change"))
+    assert (await _twice(teams_bot, alices))[0] == "No change recorded: Activation rate"
+    bobs = {**alices, "from": card_action(teams_bot.connector, button(card, "No change"), who="bob")["from"]}
+    said = (await _twice(teams_bot, bobs))[0]  # the same conversation and activity id, another sender
+    assert said.startswith("Only this KR's owner"), said  # refused, not "Already recorded"
+    assert len(await _rows(teams_bot, CheckIn)) == 1
