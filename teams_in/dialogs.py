@@ -23,6 +23,7 @@ from bot.services.kernel.ports import DeliveryFailed
 from bot.teams.cards import CONFIDENCES, Dialog, DialogSubmit
 from bot.teams.dialogs import FIELDS, checkin_dialog, dialog_message
 from bot.teams.notes import note_dialog, notes_dialog
+from teams_in.cards import request_id
 
 log = logging.getLogger(__name__)
 STALE = "This button is out of date: wait for your next prompt, or reply in the chat in plain words."
@@ -77,7 +78,7 @@ async def _open_edit_reply(svc: Services, user_id: str, data: dict) -> TaskModul
     return checkin_dialog(await _form_for(svc, user_id, reply), reply=reply)
 
 
-async def _submit_checkin(svc: Services, user_id: str, data: dict) -> TaskModuleResponse:
+async def _submit_checkin(svc: Services, user_id: str, data: dict, request: str | None) -> TaskModuleResponse:
     shown = await _form_for(svc, user_id, data)  # refuses a stranger before any field is looked at
     typed = _typed(data, FIELDS)
     context = shown.context  # rebuilt by the service from ids it checked, not read from the dialog
@@ -88,7 +89,7 @@ async def _submit_checkin(svc: Services, user_id: str, data: dict) -> TaskModule
         sub = await form.validate(svc, user_id=user_id, context=context, values=dict(typed))
     except InvalidInput as exc:
         return checkin_dialog(shown, typed=typed, error=(exc.field or "value", exc.message), reply=reply)
-    recorded = await form.submit(svc, user_id=user_id, sub=sub)
+    recorded = await form.submit(svc, user_id=user_id, sub=sub, request_id=request)
     line = recorded.lines[0]
     return dialog_message(f"{'Updated' if context.checkin_id else 'Saved'}: {line.kr_title}, {line.text}")
 
@@ -101,7 +102,7 @@ async def _open_notes(svc: Services, user_id: str, data: dict) -> TaskModuleResp
     return notes_dialog(await notes.list_notes(svc, viewer_id=user_id, subject_id=_subject(data)))
 
 
-async def _submit_note(svc: Services, user_id: str, data: dict) -> TaskModuleResponse:
+async def _submit_note(svc: Services, user_id: str, data: dict, request: str | None) -> TaskModuleResponse:
     modal = await notes.note_modal(svc, user_id=user_id, subject_id=_subject(data))  # the permission check first
     typed = _typed(data, ("body", "visibility"))
     try:
@@ -109,7 +110,10 @@ async def _submit_note(svc: Services, user_id: str, data: dict) -> TaskModuleRes
     except (InvalidInput, ValueError) as exc:  # ValueError: a visibility that is neither private nor shared
         message = exc.message if isinstance(exc, InvalidInput) else "Choose who can see the note."
         return note_dialog(modal, body=typed.get("body", ""), visibility=typed.get("visibility", ""), error=message)
-    notice = await notes.add_note(svc, author_id=user_id, subject_id=modal.subject_id, body=body, visibility=visibility)
+    subject = modal.subject_id
+    notice = await notes.add_note(
+        svc, author_id=user_id, subject_id=subject, body=body, visibility=visibility, request_id=request
+    )
     return dialog_message(notice.text)  # names the person, never repeats the note
 
 
@@ -123,7 +127,7 @@ OPEN = {
 SUBMIT = {DialogSubmit.CHECKIN: _submit_checkin, DialogSubmit.NOTE: _submit_note}
 
 
-async def _answer(table: dict, key, svc: Services, user_id: str | None, data: dict) -> TaskModuleResponse:
+async def _answer(table: dict, key, svc: Services, user_id: str | None, data: dict, *extra) -> TaskModuleResponse:
     run = table.get(key) if isinstance(key, str) else None
     log.info("teams dialog %s", key if run else "unknown")  # never the inputs
     if user_id is None:
@@ -131,7 +135,7 @@ async def _answer(table: dict, key, svc: Services, user_id: str | None, data: di
     try:
         if run is None:
             raise InvalidInput(STALE)
-        return await run(svc, user_id, data)
+        return await run(svc, user_id, data, *extra)
     except OkrError as exc:  # a refusal, or a stale/tampered button: nothing was written
         return dialog_message(exc.message)
     except DeliveryFailed as exc:  # the services post after their commit: what was asked for is done
@@ -150,6 +154,8 @@ async def open_dialog(svc: Services, user_id: str | None, activity) -> TaskModul
 
 
 async def submit_dialog(svc: Services, user_id: str | None, activity) -> TaskModuleResponse:
-    """The answer to a task/submit: the dialog redrawn with its errors, or a message that closes it."""
+    """The answer to a task/submit: the dialog redrawn with its errors, or a message that closes it.
+
+    A resent submit (same activity id) writes nothing again: "Already saved …", or the note's same confirmation."""
     data = _data(activity)
-    return await _answer(SUBMIT, data.get("action"), svc, user_id, data)
+    return await _answer(SUBMIT, data.get("action"), svc, user_id, data, request_id(activity))

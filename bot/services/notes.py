@@ -12,7 +12,7 @@ import logging
 from bot.okr.messages import Delivery, Notice
 from bot.okr.messages.notes import NoteItem, NoteList, NoteModal, SharedNote, SharedNoteIntro
 from bot.okr.types import NoteVisibility
-from bot.services.kernel import permissions
+from bot.services.kernel import permissions, request_claims
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.kernel.inbox import DmMessage
@@ -73,11 +73,16 @@ async def add_note(
     visibility: NoteVisibility = NoteVisibility.PRIVATE,
     source: Delivery | None = None,
     thread_ts: str | None = None,
+    request_id: str | None = None,
 ) -> Notice:
-    """Save a note (the subject's line managers, HR); share it with the subject if asked."""
+    """Save a note (the subject's line managers, HR); share it with the subject if asked.
+
+    A resent request (`request_id`, claimed with the write) saves nothing and gets the same confirmation."""
     body = check_body(body)
     async with svc.db.transaction() as session:
         name = await _require(session, svc, viewer_id=author_id, subject_id=subject_id)
+        if not await request_claims.first(session, svc, request_id, user_id=author_id):
+            return confirmation(name, visibility)
         # HR need not be in any team, and may write about someone okrbot has not met yet.
         await people.ensure_people(session=session, ids=[author_id, subject_id])
         cycle = await cycles.active_cycle(session=session)

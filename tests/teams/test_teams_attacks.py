@@ -6,7 +6,6 @@ import json
 from copy import deepcopy
 
 import aiohttp
-import pytest
 from sqlmodel import select
 
 from bot.services.notes import add_note
@@ -157,11 +156,6 @@ async def test_a_note_invoke_from_a_channel_answers_only_the_entitled_clicker(te
 # --- Replays (Teams retries an activity it got no answer to within 15 s, with the same id) ------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Teams invokes are handled inside their HTTP request with no dedupe on the activity id: a retried "
-    "task/submit saves the note again (teams_in/dialogs.py _submit_note; the durable-inbox work for Teams owns it)",
-)
 async def test_a_replayed_note_submit_saves_one_note(teams_bot):
     cards = await _digest_cards(teams_bot)
     dialog = await fetch(teams_bot, opener(cards["Alice"], "Add note"), who="bob")
@@ -173,11 +167,6 @@ async def test_a_replayed_note_submit_saves_one_note(teams_bot):
     assert len(await _rows(teams_bot, ReviewNote)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a retried adaptiveCard/action Save (same activity id) records a second check-in "
-    "(teams_in/cards.py _checkin: no dedupe on the activity id; the durable-inbox work for Teams owns it)",
-)
 async def test_a_replayed_card_save_records_one_checkin(teams_bot):
     card = await _prompted(teams_bot)
     activity = card_action(teams_bot.connector, button(card, "Save"), inputs(card, value="42"))

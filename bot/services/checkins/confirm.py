@@ -18,6 +18,7 @@ from bot.services.checkins.form import _form as prefilled_form
 from bot.services.checkins.replies import _prompt_krs, _refs, reading_check, record_drafts
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import InvalidInput, NotFound
+from bot.services.kernel.request_claims import once
 from storage import checkins, ledger, schedule
 from storage.models import KeyResult, PendingReply
 
@@ -41,11 +42,20 @@ async def _reading(session, user_id: str, pending_id: int) -> tuple[PendingReply
 
 
 async def confirm_reply(
-    svc: Services, *, user_id: str, pending_id: int, check: str, reply_ts: str, thread: Delivery
+    svc: Services,
+    *,
+    user_id: str,
+    pending_id: int,
+    check: str,
+    reply_ts: str,
+    thread: Delivery,
+    request_id: str | None = None,
 ) -> CheckInRecorded:
     """Record the reading the person confirmed, once: the kept reply is deleted in the same transaction.
-    Lines already recorded from this reply (through Edit and the form) are not recorded again."""
+    Lines already recorded from this reply (through Edit and the form) are not recorded again; a resent
+    request (`request_id`) is answered as done."""
     async with svc.db.transaction() as session:
+        await once(session, svc, request_id, user_id=user_id, done="Already recorded: okrbot kept it the first time.")
         pending, krs, drafts = await _reading(session, user_id, pending_id)
         done = await checkins.checkins_from_message(session=session, channel=thread.channel, ts=reply_ts)
         done_krs = {row.kr_id for row in done}

@@ -12,6 +12,7 @@ from bot.services.checkins import core
 from bot.services.checkins.effects import after_checkins
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import InvalidInput, NotFound
+from bot.services.kernel.request_claims import once
 from storage import cycles, okrs
 from storage.models import KeyResult
 from storage.schedule import live_krs_with_team
@@ -20,6 +21,7 @@ BINARY_VALUES = {"done": 1.0, "not_done": 0.0}
 # A Slack modal's text input holds at most 3,000 characters; a Teams card's input has no limit a client must keep
 # (its data can be doctored), so the service keeps it: one click must not store a megabyte.
 TEXT_LIMIT = 3000
+ALREADY_SAVED = "Already saved: okrbot kept this check-in the first time."
 
 
 @dataclass(frozen=True)
@@ -195,10 +197,14 @@ def _value(kr: KeyResult, text: str) -> float:
     return value
 
 
-async def submit(svc: Services, *, user_id: str, sub: Submission) -> CheckInRecorded:
-    """Record (or, when editing, amend) the check-in, then confirm it in the prompt's thread or the DM."""
+async def submit(svc: Services, *, user_id: str, sub: Submission, request_id: str | None = None) -> CheckInRecorded:
+    """Record (or, when editing, amend) the check-in, then confirm it in the prompt's thread or the DM.
+
+    `request_id` names a request its platform may resend: it is claimed with the write (request_claims)."""
     at = svc.now()
     async with svc.db.transaction() as session:
+        done = "Already updated: okrbot kept this the first time." if sub.checkin_id else ALREADY_SAVED
+        await once(session, svc, request_id, user_id=user_id, done=done)
         entry = await core.prompt_entry(session, sub.ledger_id)
         if sub.checkin_id:
             row, kr = await core.latest_live(session, sub.checkin_id)
@@ -230,9 +236,12 @@ async def submit(svc: Services, *, user_id: str, sub: Submission) -> CheckInReco
     return message
 
 
-async def no_change(svc: Services, *, user_id: str, kr_id: int, where: Delivery | None) -> CheckInRecorded:
+async def no_change(
+    svc: Services, *, user_id: str, kr_id: int, where: Delivery | None, request_id: str | None = None
+) -> CheckInRecorded:
     """The No change button: same value and confidence, recorded as a check-in, confirmed in the thread."""
     async with svc.db.transaction() as session:
+        await once(session, svc, request_id, user_id=user_id, done="Already recorded: no change.")
         kr = await core.load_kr(session, kr_id)
         await core.authorize(session, svc, user_id=user_id, kr=kr)
         row = await core.record(
@@ -244,9 +253,12 @@ async def no_change(svc: Services, *, user_id: str, kr_id: int, where: Delivery 
     return message
 
 
-async def undo_checkin(svc: Services, *, user_id: str, checkin_id: int, where: Delivery | None) -> Notice:
+async def undo_checkin(
+    svc: Services, *, user_id: str, checkin_id: int, where: Delivery | None, request_id: str | None = None
+) -> Notice:
     """The Undo button: the KR goes back to what it showed before that check-in."""
     async with svc.db.transaction() as session:
+        await once(session, svc, request_id, user_id=user_id, done="Already undone.")
         row, kr = await core.latest_live(session, checkin_id)
         await core.authorize(session, svc, user_id=user_id, kr=kr)
         await core.undo(session, row, kr, at=svc.now())
