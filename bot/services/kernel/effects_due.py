@@ -124,9 +124,9 @@ async def flush_now(svc: Services, *, owner: str = "flush-now", timeout: float =
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        while await run_due(svc, owner=owner, force=True):
-            pass
-        async with svc.db.read() as session:
+        async with svc.db.read() as session:  # a read first: nothing waiting takes no write lock (nor needs one)
             if not await store.count(session=session) or loop.time() > deadline:
                 return
+        while await run_due(svc, owner=owner, force=True):
+            pass
         await asyncio.sleep(0.01)
