@@ -126,21 +126,12 @@ async def _checkin(inv: Invocation) -> None:
     await inv.client.views_open(trigger_id=inv.trigger_id, view=render_view(form))
 
 
-_AWAY = re.compile(r"until\s+(?P<date>\S+)(?:\s+delegate\s+(?P<delegate><@[^>]*>))?\s*", re.I)
-
-
 def parse_away(args: str) -> tuple[date, str | None]:
     """`until YYYY-MM-DD [delegate @person]` -> the date and the delegate's id; InvalidInput says what is wrong."""
-    match = _AWAY.fullmatch(args.strip())
-    if match is None:
-        raise InvalidInput(f"I couldn't read that. {away.USAGE}")
-    try:
-        until = date.fromisoformat(match["date"])
-    except ValueError:
-        raise InvalidInput(f"'{match['date']}' is not a date. {away.USAGE}") from None
-    if not match["delegate"]:
+    until, written = away.read_away(args, delegate=r"<@[^>]*>")
+    if written is None:
         return until, None
-    delegate, _ = parse_mention(match["delegate"], f"I couldn't read that. {away.USAGE}")
+    delegate, _ = parse_mention(written, f"I couldn't read that. {away.USAGE}")
     return until, delegate
 
 

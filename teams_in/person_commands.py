@@ -74,23 +74,14 @@ async def notes(ask: Ask):
     return await review_notes.list_notes(ask.svc, viewer_id=ask.user_id, subject_id=subject, cycle_name=cycle.strip())
 
 
-_AWAY = re.compile(r"until\s+(?P<date>\S+)(?:\s+delegate\s+(?P<delegate>\S+))?\s*", re.I)
-
-
 async def parse_away(svc: Services, args: str) -> tuple[date, str | None]:
     """`until YYYY-MM-DD [delegate @person | delegate email]`, as Slack's parse_away reads it."""
-    match = _AWAY.fullmatch(args.strip())
-    if match is None:
-        raise InvalidInput(f"I couldn't read that. {away.USAGE}")
-    try:
-        until = date.fromisoformat(match["date"])
-    except ValueError:
-        raise InvalidInput(f"'{match['date'][:40]}' is not a date. {away.USAGE}") from None
-    if not match["delegate"]:
+    until, written = away.read_away(args, delegate=r"\S+")
+    if written is None:
         return until, None
-    if not names_a_person(match["delegate"]):
+    if not names_a_person(written):
         raise InvalidInput(f"I couldn't read the delegate. {away.USAGE} (or an email after delegate)")
-    return until, await person_of(svc, match["delegate"])
+    return until, await person_of(svc, written)
 
 
 async def go_away(ask: Ask) -> Notice:

@@ -5,6 +5,7 @@ person's own timezone); prompts resume from the 16th. With a delegate, the deleg
 prompts instead, in the delegate's timezone, labelled as covering for the person.
 """
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from bot.okr.cadence import next_due
@@ -17,6 +18,19 @@ from storage import cycles, people, teams
 from storage.models import Team
 
 USAGE = "Use `/okr away until YYYY-MM-DD` or `/okr away until YYYY-MM-DD delegate @person`."
+
+
+def read_away(args: str, *, delegate: str) -> tuple[date, str | None]:
+    """`until YYYY-MM-DD [delegate WHO]` -> the date and WHO as written (each platform says how a person is
+    written, `delegate` being its regex, and resolves them); InvalidInput says what is wrong."""
+    match = re.fullmatch(rf"until\s+(?P<date>\S+)(?:\s+delegate\s+(?P<delegate>{delegate}))?\s*", args.strip(), re.I)
+    if match is None:
+        raise InvalidInput(f"I couldn't read that. {USAGE}")
+    try:
+        until = date.fromisoformat(match["date"])
+    except ValueError:
+        raise InvalidInput(f"'{match['date'][:40]}' is not a date. {USAGE}") from None
+    return until, match["delegate"] or None
 
 
 async def go_away(svc: Services, *, user_id: str, until: date, delegate: str | None) -> AwayNotice:
