@@ -22,13 +22,13 @@ from bot.okr.messages import Delivery
 from bot.okr.messages.checkins import CheckInPrompt, PromptItem
 from bot.okr.replies import KRRef, build_example
 from bot.okr.types import SendKind
-from bot.services.checkins.prompt_due import slot_for, unsettled_periods
+from bot.services.checkins.prompt_due import prompt_scope, slot_for
 from bot.services.kernel.context import Services
 from bot.services.kernel.delivery import as_failure, ledger_error, status_of
 from bot.services.kernel.ports import DeliveryFailed
 from bot.services.kernel.read_models import kr_views
 from bot.services.kernel.tick import forget_basics
-from storage import cycles, ledger, ledger_bulk, people, schedule, teams, tick_reads
+from storage import cycles, ledger, ledger_bulk, people, prompt_window, schedule, teams, tick_reads
 from storage.models import Cycle, KeyResult, Person, Team
 
 BATCH = 50  # prompts in flight at once; the notifier's semaphore and pacer bound the requests themselves
@@ -79,11 +79,16 @@ def owners_of(
     return {pid: (krs, min(teams_of[pid], key=lambda t: slot_order(team_by_id[t]))) for pid, krs in krs_of.items()}
 
 
-async def asked_people(session, cycle_id: int, team_by_id: dict[int, Team]) -> dict[str, tuple[list[KeyResult], int]]:
-    """`owners_of` over the cycle's live KRs: two queries whatever the number of people."""
-    rows = await schedule.live_krs_with_team(session=session, cycle_id=cycle_id)
-    co_owners = await schedule.co_owners_in_cycle(session=session, cycle_id=cycle_id)
-    return owners_of(rows, co_owners, team_by_id)
+async def asked_people(
+    session, cycle_id: int, team_by_id: dict[int, Team], who: frozenset[str] | None = None
+) -> dict[str, tuple[list[KeyResult], int]]:
+    """`owners_of` over the cycle's live KRs (only those of `who`, when named): two queries whatever the size."""
+    if who is None:
+        rows = await schedule.live_krs_with_team(session=session, cycle_id=cycle_id)
+        co_owners = await schedule.co_owners_in_cycle(session=session, cycle_id=cycle_id)
+        return owners_of(rows, co_owners, team_by_id)
+    rows, co_owners = await prompt_window.krs_of(session=session, cycle_id=cycle_id, people=who)
+    return {pid: v for pid, v in owners_of(rows, co_owners, team_by_id).items() if pid in who}
 
 
 async def refresh_directory(svc: Services, at: datetime) -> list[str]:
@@ -124,10 +129,11 @@ async def send_prompts(svc: Services, at: datetime) -> list[str]:
     in flight: the next half is claimed and starts queueing at the pacer while the previous one is still going
     out, so the pacer never idles between batches (one batch after another left a gap of the last call's
     round trip plus the next claim every 50 prompts: 4-7 % of a rate-limited fan-out)."""
-    closing = await unsettled_periods(svc, at)
-    if closing is None:  # the usual tick: nothing can be due, and nothing was loaded to find that out
+    scope = await prompt_scope(svc, at)
+    if scope is None:  # the usual tick: nothing can be due, and nothing was loaded to find that out
         return []
-    cycle, asks, lines = await _due_asks(svc, at)
+    closing = scope.closing
+    cycle, asks, lines = await _due_asks(svc, at, scope.who)
     sending: asyncio.Task | None = None
     try:
         for start in range(0, len(asks), CHUNK):
@@ -166,14 +172,15 @@ class _Due:
     team: Team
 
 
-async def _due_asks(svc: Services, at: datetime) -> tuple[Cycle | None, list, list[str]]:
-    """A fixed number of queries whatever the number of owners: bulk reads and one ledger read; skips recorded."""
+async def _due_asks(svc: Services, at: datetime, who: frozenset[str] | None) -> tuple[Cycle | None, list, list[str]]:
+    """A fixed number of queries whatever the number of owners: bulk reads (of `who` only, when named) and one
+    ledger read; skips recorded."""
     async with svc.db.transaction() as session:
         cycle = await cycles.active_cycle(session=session)
         if cycle is None:
             return None, [], []
         team_by_id = {t.id: t for t in await teams.list_teams(session=session)}
-        by_owner = await asked_people(session, cycle.id, team_by_id)
+        by_owner = await asked_people(session, cycle.id, team_by_id, who)
         folks = await people.people_by_ids(session=session, ids=by_owner.keys())
         folks |= await people.people_by_ids(session=session, ids={p.delegate_id for p in folks.values()} - {None})
         due = [

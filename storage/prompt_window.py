@@ -1,0 +1,87 @@
+"""Inside a check-in prompt window: who may still be due, and only their KRs (docs/performance.md).
+
+For six hours after a slot every tick is "inside the window", and almost always everyone whose slot has come
+already has their prompt row. `maybe_due` answers with one query (person ids, no ORM rows): the people who
+own or co-own a live KR of the cycle, live in a zone where a slot of the window has come (or whose zone the
+query cannot tell: no zone, an unknown one, away so a delegate's zone applies), and lack a row (other than
+a failed one) in one of the window's periods. The prompt step then loads only their KRs (`krs_of`).
+"""
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import KeyResult, KRCoOwner, Objective, Person, SendLedger
+
+
+def _live(cycle_id: int):
+    return Objective.cycle_id == cycle_id, col(Objective.archived).is_(False), col(KeyResult.archived).is_(False)
+
+
+async def maybe_due(
+    *, session: AsyncSession, cycle_id: int, periods: Iterable[str], zones: Iterable[str], away_since: date
+) -> set[str]:
+    """A superset of the people due a prompt in `periods` now: see the module docstring. `zones` are the zone
+    names (as stored on Person.tz) in which a slot of these periods has come, plus any unknown names."""
+    wanted = sorted(set(periods))
+    if not wanted:
+        return set()
+    owners = select(KeyResult.owner_id).join(Objective, col(Objective.id) == col(KeyResult.objective_id))
+    co_owners = (
+        select(KRCoOwner.person_id)
+        .join(KeyResult, col(KeyResult.id) == col(KRCoOwner.kr_id))
+        .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
+    )
+    # Rows are unique per (recipient, kind, period): fewer than one per period means one may be missing.
+    held = (
+        select(func.count())
+        .where(
+            SendLedger.recipient == Person.id,
+            SendLedger.kind == "prompt",
+            col(SendLedger.period).in_(wanted),
+            SendLedger.status != "failed",
+        )
+        .scalar_subquery()
+    )
+    stmt = select(Person.id).where(
+        or_(col(Person.tz).in_(sorted(set(zones))), col(Person.tz).is_(None), col(Person.away_until) >= away_since),
+        or_(col(Person.id).in_(owners.where(*_live(cycle_id))), col(Person.id).in_(co_owners.where(*_live(cycle_id)))),
+        held < len(wanted),
+    )
+    return set((await session.exec(stmt)).all())
+
+
+async def krs_of(
+    *, session: AsyncSession, cycle_id: int, people: Iterable[str]
+) -> tuple[list[tuple[KeyResult, int]], dict[int, list[str]]]:
+    """What storage.schedule's live_krs_with_team and co_owners_in_cycle return, for the live KRs `people`
+    own or co-own only: every KR of theirs (their slot is the earliest among all their KRs' teams)."""
+    wanted = sorted(set(people))
+    if not wanted:
+        return [], {}
+    theirs = or_(
+        col(KeyResult.owner_id).in_(wanted),
+        # Never correlated: co_stmt below also reads kr_co_owner, and this must stay its own scan.
+        col(KeyResult.id).in_(select(KRCoOwner.kr_id).where(col(KRCoOwner.person_id).in_(wanted)).correlate(None)),
+    )
+    stmt = (
+        select(KeyResult, Objective.team_id)
+        .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
+        .where(*_live(cycle_id), theirs)
+        .order_by(col(Objective.position), col(Objective.id), col(KeyResult.position), col(KeyResult.id))
+    )
+    rows = [(kr, team_id) for kr, team_id in (await session.exec(stmt)).all()]
+    co_stmt = (
+        select(KRCoOwner.kr_id, KRCoOwner.person_id)
+        .join(KeyResult, col(KeyResult.id) == col(KRCoOwner.kr_id))
+        .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
+        .where(*_live(cycle_id), theirs)
+        .order_by(col(KRCoOwner.kr_id), col(KRCoOwner.person_id))
+    )
+    co: dict[int, list[str]] = {}
+    for kr_id, person_id in (await session.exec(co_stmt)).all():
+        co.setdefault(kr_id, []).append(person_id)
+    return rows, co
