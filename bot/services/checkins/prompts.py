@@ -328,7 +328,5 @@ async def _record(svc: Services, batch: list[tuple[Plan, Delivery | DeliveryFail
     async with svc.db.transaction() as session:
         await ledger_bulk.finish_many(session=session, outcomes=outcomes, at=at)
         dms = {plan.recipient: out.channel for plan, out in batch if isinstance(out, Delivery)}
-        for person in (await people.people_by_ids(session=session, ids=dms)).values():
-            if person.dm_channel != dms[person.id]:
-                person.dm_channel = dms[person.id]
+        await people.set_dm_channels(session=session, channels=dms)
     return lines
