@@ -71,9 +71,9 @@ async def claim_many(*, session: AsyncSession, rows: list[dict], at: datetime) -
     """Insert ledger rows (dicts of recipient, kind, period, status, due_at, detail, error); returns
     {(recipient, period): id} for the rows THIS call created. Rows another claimer holds are left out."""
     values = [_row(r, at) for r in rows]
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(session.bind.dialect.name)
+    stmt = _claim_statement(session.bind.dialect.name)
     won: dict[tuple[str, str], int] = {}
-    if insert is None:
+    if stmt is None:
         for v in values:
             try:
                 async with session.begin_nested():
@@ -83,16 +83,45 @@ async def claim_many(*, session: AsyncSession, rows: list[dict], at: datetime) -
                 continue
             won[(row.recipient, row.period)] = row.id
         return won
+    if not values:
+        return won
+    conn = await session.connection()
     for start in range(0, len(values), CHUNK):
-        stmt = (
-            insert(SendLedger)
-            .values(values[start : start + CHUNK])
-            .on_conflict_do_nothing(index_elements=["recipient", "kind", "period"])
-            .returning(col(SendLedger.id), col(SendLedger.recipient), col(SendLedger.period))
-        )
-        for ledger_id, recipient, period in (await session.exec(stmt)).all():
+        # One statement, compiled once and cached: the rows go as executemany parameters, which SQLAlchemy's
+        # "insertmanyvalues" sends as one multi-row INSERT ... RETURNING per page. Building `.values(rows)`
+        # instead made a new 18-parameters-a-row statement to compile for every claim (issue 15).
+        for ledger_id, recipient, period in (await conn.execute(stmt, values[start : start + CHUNK])).all():
             won[(recipient, period)] = ledger_id
     return won
+
+
+_CLAIMS: dict[str, object] = {}
+_LEDGER = SendLedger.__table__
+_FINISH = (
+    update(_LEDGER)
+    .where(_LEDGER.c.id == bindparam("ledger_id"))
+    .values(
+        status=bindparam("new_status"),
+        channel=bindparam("new_channel"),
+        ts=bindparam("new_ts"),
+        error=bindparam("new_error"),
+        sent_at=bindparam("new_sent_at"),
+    )
+)
+
+
+def _claim_statement(dialect: str):
+    """`INSERT ... ON CONFLICT DO NOTHING RETURNING` for the dialect (built once), or None without an upsert."""
+    if dialect not in _CLAIMS:
+        insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+        _CLAIMS[dialect] = (
+            None
+            if insert is None
+            else insert(_LEDGER)
+            .on_conflict_do_nothing(index_elements=["recipient", "kind", "period"])
+            .returning(_LEDGER.c.id, _LEDGER.c.recipient, _LEDGER.c.period)
+        )
+    return _CLAIMS[dialect]
 
 
 def _row(r: dict, at: datetime) -> dict:
@@ -114,17 +143,6 @@ async def finish_many(*, session: AsyncSession, outcomes: list[dict], at: dateti
     """Record many claimed sends at once: dicts of ledger_id, status, channel, ts, error (see ledger.finish)."""
     if not outcomes:
         return
-    stmt = (
-        update(SendLedger)
-        .where(col(SendLedger.id) == bindparam("ledger_id"))
-        .values(
-            status=bindparam("new_status"),
-            channel=bindparam("new_channel"),
-            ts=bindparam("new_ts"),
-            error=bindparam("new_error"),
-            sent_at=bindparam("new_sent_at"),
-        )
-    )
     params = [
         {
             "ledger_id": o["ledger_id"],
@@ -136,4 +154,4 @@ async def finish_many(*, session: AsyncSession, outcomes: list[dict], at: dateti
         }
         for o in outcomes
     ]
-    await (await session.connection()).execute(stmt, params)
+    await (await session.connection()).execute(_FINISH, params)  # executemany: one prepared statement

@@ -3,10 +3,15 @@
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person
+
+_PEOPLE = Person.__table__
+_SET_DM = update(_PEOPLE).where(_PEOPLE.c.id == bindparam("person_id")).values(dm_channel=bindparam("new_dm"))
 
 
 async def get_person(*, session: AsyncSession, person_id: str) -> Person | None:
@@ -56,6 +61,19 @@ async def people_by_ids(*, session: AsyncSession, ids: Iterable[str]) -> dict[st
         return {}
     rows = await session.exec(select(Person).where(col(Person.id).in_(wanted)))
     return {p.id: p for p in rows.all()}
+
+
+async def set_dm_channels(*, session: AsyncSession, channels: dict[str, str]) -> int:
+    """Cache each person's DM channel id (Core rows, no ORM objects: a fan-out records 50 at a time); returns how
+    many changed. Only rows whose cached id differs are written."""
+    if not channels:
+        return 0
+    conn = await session.connection()
+    held = await conn.execute(core_select(_PEOPLE.c.id, _PEOPLE.c.dm_channel).where(_PEOPLE.c.id.in_(list(channels))))
+    changed = [{"person_id": pid, "new_dm": channels[pid]} for pid, dm in held.all() if dm != channels[pid]]
+    if changed:
+        await conn.execute(_SET_DM, changed)
+    return len(changed)
 
 
 async def set_timezones(*, session: AsyncSession, tzs: dict[str, str | None], at: datetime) -> int:

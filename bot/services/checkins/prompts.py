@@ -34,6 +34,7 @@ from storage.models import Cycle, KeyResult, Person, Team
 BATCH = 50  # prompts in flight at once; the notifier's semaphore and pacer bound the requests themselves
 CHUNK = BATCH // 2  # prompts claimed per transaction; two chunks in flight (see send_prompts)
 RECORD_EVERY = 50  # sent prompts recorded per ledger transaction (one commit per prompt serialised on SQLite)
+VIEW_CHUNK = 500  # prompts whose KR views are read together, in one read transaction (a multiple of CHUNK)
 MAX_ASKED = 20  # two blocks per KR keeps a prompt inside Slack's 50-block limit
 DIRECTORY = "directory"
 
@@ -133,16 +134,19 @@ async def send_prompts(svc: Services, at: datetime) -> list[str]:
     if scope is None:  # the usual tick: nothing can be due, and nothing was loaded to find that out
         return []
     closing = scope.closing
-    cycle, asks, lines = await _due_asks(svc, at, scope.who)
+    cycle, asks, lines, folks = await _due_asks(svc, at, scope.who)
     sending: asyncio.Task | None = None
+    views: dict = {}
     try:
         for start in range(0, len(asks), CHUNK):
+            if start % VIEW_CHUNK == 0:  # KR views read in bulk, outside the write transaction that claims
+                views = await _views(svc, cycle, asks[start : start + VIEW_CHUNK], folks)
             # Claim only what is about to be sent: a crash then leaves at most BATCH (two halves) 'claimed'
             # (the at-most-once window), not every prompt of the tick that had not gone out yet.
+            chunk = asks[start : start + CHUNK]
             async with svc.db.transaction() as session:
-                chunk = asks[start : start + CHUNK]
                 won = await _claim(session, chunk, at)
-                plans = await _plans(session, cycle, [a for a in chunk if (a[0].owner.id, a[0].occ.period) in won], won)
+            plans = _plans(views, [a for a in chunk if (a[0].owner.id, a[0].occ.period) in won], won)
             previous, sending = sending, asyncio.create_task(_deliver_all(svc, plans, at))
             lines += await previous if previous is not None else []
         lines += await sending if sending is not None else []
@@ -172,13 +176,16 @@ class _Due:
     team: Team
 
 
-async def _due_asks(svc: Services, at: datetime, who: frozenset[str] | None) -> tuple[Cycle | None, list, list[str]]:
+async def _due_asks(
+    svc: Services, at: datetime, who: frozenset[str] | None
+) -> tuple[Cycle | None, list, list[str], dict[str, Person]]:
     """A fixed number of queries whatever the number of owners: bulk reads (of `who` only, when named) and one
-    ledger read; skips recorded."""
+    ledger read; skips recorded. Also returns the people it loaded (every KR owner among them), so the views need
+    not read them again."""
     async with svc.db.transaction() as session:
         cycle = await cycles.active_cycle(session=session)
         if cycle is None:
-            return None, [], []
+            return None, [], [], {}
         team_by_id = {t.id: t for t in await teams.list_teams(session=session)}
         by_owner = await asked_people(session, cycle.id, team_by_id, who)
         folks = await people.people_by_ids(session=session, ids=by_owner.keys())
@@ -203,7 +210,7 @@ async def _due_asks(svc: Services, at: datetime, who: frozenset[str] | None) -> 
                 lines += await _skip(session, d, entry, why, at)
             else:
                 asks.append((d, entry, asked[:MAX_ASKED]))
-    return cycle, asks, lines
+    return cycle, asks, lines, folks
 
 
 def _due_now(owner: Person, krs: list[KeyResult], team: Team, cycle: Cycle, folks, at: datetime) -> _Due | None:
@@ -263,21 +270,29 @@ async def _claim(session, asks: list, at: datetime) -> dict[tuple[str, str], int
     return won
 
 
-async def _plans(session, cycle: Cycle, asks: list, won: dict[tuple[str, str], int]) -> list[Plan]:
-    """Build every claimed prompt; KR views in one batch per local date (expected progress depends on it)."""
+async def _views(svc: Services, cycle: Cycle, asks: list, folks: dict[str, Person]) -> dict:
+    """{(local date, KR id): view} for the asks' KRs, one batch per local date (expected progress depends on
+    it), in one read transaction: owner names come from `folks`, so this is the latest check-ins' texts."""
     by_date: dict = {}
-    for d, _entry, asked in asks:
-        by_date.setdefault(d.occ.local_date, []).append((d, asked))
+    for d, _entry, _asked in asks:
+        by_date.setdefault(d.occ.local_date, {}).update((kr.id, kr) for kr in d.krs)
+    views: dict = {}
+    async with svc.db.read() as session:
+        for day, krs in by_date.items():
+            for v in await kr_views(session, krs=list(krs.values()), cycle=cycle, today=day, owners=folks):
+                views[(day, v.id)] = v
+    return views
+
+
+def _plans(views: dict, asks: list, won: dict[tuple[str, str], int]) -> list[Plan]:
+    """Build every claimed prompt from the views already read."""
     plans = []
-    for day, group in by_date.items():
-        krs = {kr.id: kr for d, _ in group for kr in d.krs}
-        views = {v.id: v for v in await kr_views(session, krs=list(krs.values()), cycle=cycle, today=day)}
-        for d, asked in group:
-            row_id = won[(d.owner.id, d.occ.period)]
-            asked_ids = {kr.id for kr in asked}
-            recent = [views[kr.id] for kr in d.krs if kr.id not in asked_ids]
-            message = _message(row_id, [views[kr.id] for kr in asked], recent, d.covering, d.team.cadence)
-            plans.append(Plan(row_id, d.to, d.owner.id, d.occ.period, message))
+    for d, _entry, asked in asks:
+        day, row_id = d.occ.local_date, won[(d.owner.id, d.occ.period)]
+        asked_ids = {kr.id for kr in asked}
+        recent = [views[(day, kr.id)] for kr in d.krs if kr.id not in asked_ids]
+        message = _message(row_id, [views[(day, kr.id)] for kr in asked], recent, d.covering, d.team.cadence)
+        plans.append(Plan(row_id, d.to, d.owner.id, d.occ.period, message))
     return plans
 
 
@@ -335,7 +350,5 @@ async def _record(svc: Services, batch: list[tuple[Plan, Delivery | DeliveryFail
     async with svc.db.transaction() as session:
         await ledger_bulk.finish_many(session=session, outcomes=outcomes, at=at)
         dms = {plan.recipient: out.channel for plan, out in batch if isinstance(out, Delivery)}
-        for person in (await people.people_by_ids(session=session, ids=dms)).values():
-            if person.dm_channel != dms[person.id]:
-                person.dm_channel = dms[person.id]
+        await people.set_dm_channels(session=session, channels=dms)
     return lines

@@ -28,12 +28,14 @@ async def kr_views(
     today: date,
     titles: dict[int, str] | None = None,
     blockers_since: datetime | None = None,
+    owners: dict | None = None,
 ) -> list[KRView]:
     """Views for the given KRs in order; owner names, latest comments and blockers fetched in bulk.
 
     Blockers are those of each KR's latest check-in; with `blockers_since` (a digest's period start), only when
-    that check-in is in the period: a digest reports this period's blockers, not last month's."""
-    facts = await _kr_facts(session, krs)
+    that check-in is in the period: a digest reports this period's blockers, not last month's. `owners`: Person
+    rows the caller already holds ({id: Person}); only the owners missing from it are read."""
+    facts = await _kr_facts(session, krs, owners or {})
     return _views(facts, krs, cycle_info(cycle), today, titles=titles, blockers_since=blockers_since)
 
 
@@ -45,8 +47,10 @@ class _KRFacts:
     texts: dict[int, tuple[str, str, datetime | None]]
 
 
-async def _kr_facts(session: AsyncSession, krs: list[KeyResult]) -> _KRFacts:
-    owners = await people.people_by_ids(session=session, ids={kr.owner_id for kr in krs})
+async def _kr_facts(session: AsyncSession, krs: list[KeyResult], held: dict | None = None) -> _KRFacts:
+    held = held or {}
+    owners = {i: held[i] for i in {kr.owner_id for kr in krs} if i in held}
+    owners |= await people.people_by_ids(session=session, ids={kr.owner_id for kr in krs} - owners.keys())
     return _KRFacts(owners, await checkins.latest_texts(session=session, kr_ids=[kr.id for kr in krs]))
 
 
