@@ -84,7 +84,11 @@ class SlackWorkspace:
         ]
 
     def message(self, channel: str, ts: str) -> Message | None:
-        return next((m for m in self._messages if m.channel == channel and m.ts == ts and not m.deleted), None)
+        # Newest first: the message an app answers or edits is nearly always recent (an oldest-first scan made a
+        # 10,000-prompt benchmark quadratic on the fake's side). A ts is unique in its channel.
+        return next(
+            (m for m in reversed(self._messages) if m.channel == channel and m.ts == ts and not m.deleted), None
+        )
 
     def home_view(self, user_id: str) -> dict | None:
         return self._home.get(user_id)
