@@ -207,8 +207,8 @@ class InboxWorker:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll)
 
     async def _take_what_is_ready(self) -> None:
-        """Claim what free workers can take, recording the items finished since the last look in the same write
-        transaction (one statement each): a reply's "done" costs no transaction of its own under load."""
+        """Claim what free workers can take (read what is ready, then one write transaction), recording the items
+        finished since the last look in that transaction: a reply's "done" costs no transaction of its own."""
         free = self.concurrency - len(self._running)
         finished, self._finished = self._finished, []
         try:
@@ -216,19 +216,17 @@ class InboxWorker:
                 if finished:
                     await inbox_store.done_many(self.svc, item_ids=finished, owner=self.owner)
                 return
-            if not finished:  # a look first: an idle poll, or a request kept while no work ended, takes no write lock
-                ready = await inbox_store.ready(self.svc, limit=free + len(self._busy_lanes) + 1)
-                if all(lane in self._busy_lanes for _, lane in ready):
-                    return
+            ready = await inbox_store.ready(self.svc, limit=free + len(self._busy_lanes) + 1)  # read: no write lock
+            lanes: dict[str, int] = {}
+            for item_id, lane in ready:
+                if lane not in self._busy_lanes and item_id not in self._running and len(lanes) < free:
+                    lanes.setdefault(lane, item_id)
+            if not lanes and not finished:
+                return
             self._claiming += 1  # wait_idle must not see "nothing ready, nothing running" mid-claim
             try:
-                claimed = await inbox_store.claim_ready(
-                    self.svc,
-                    owner=self.owner,
-                    lease=self.lease,
-                    limit=free,
-                    busy_lanes=self._busy_lanes,
-                    finished=finished,
+                claimed = await inbox_store.claim_many(
+                    self.svc, item_ids=list(lanes.values()), owner=self.owner, lease=self.lease, finished=finished
                 )
             finally:
                 self._claiming -= 1

@@ -93,17 +93,10 @@ _CLAIM_ONE = (
     .values(_CLAIM_SET)
     .returning(*_RETURNING)
 )
-_OLDEST_PER_LANE = (
-    select(func.min(T.id))
-    .where(_takeable(_NOW), T.lane.not_in(bindparam("busy", expanding=True)))
-    .group_by(T.lane)
-    .order_by(func.min(T.id))
-    .limit(bindparam("limit", type_=Integer))
-)
-_PICK_READY = select(T.id).where(T.id.in_(_OLDEST_PER_LANE), _takeable(_NOW))
-_CLAIM_READY = (
+_PICK_MANY = select(T.id).where(T.id.in_(bindparam("ids", expanding=True)), _takeable(_NOW))
+_CLAIM_MANY = (
     update(InboxItem.__table__)
-    .where(T.id.in_(_PICK_READY.with_for_update(skip_locked=True)), _takeable(_NOW))
+    .where(T.id.in_(_PICK_MANY.with_for_update(skip_locked=True)), _takeable(_NOW))
     .values(_CLAIM_SET)
     .returning(*_RETURNING)
 )
@@ -121,14 +114,16 @@ async def claim(
     return (row.payload, row.attempts) if row is not None else None
 
 
-async def claim_ready(
-    *, session: AsyncSession, now: datetime, owner: str, lease: timedelta, limit: int, busy_lanes: set[str]
+async def claim_many(
+    *, session: AsyncSession, item_ids: list[int], now: datetime, owner: str, lease: timedelta
 ) -> list[tuple[int, str, str, int]]:
-    """Take the oldest takeable item of up to `limit` lanes not in `busy_lanes`, in one statement (no read
-    first): [(id, lane, payload, attempts including this one)], oldest first. Fair and safe as `ready` + `claim`.
-    """
-    params = {"now": now, "b_owner": owner, "until": now + lease, "limit": limit, "busy": sorted(busy_lanes)}
-    rows = (await (await _conn(session)).execute(_CLAIM_READY, params)).all()
+    """Take those of `item_ids` nobody holds, in one statement: [(id, lane, payload, attempts including this
+    one)], oldest first. The ids come from `ready`, read outside the write transaction: its GROUP BY over the
+    backlog must not hold SQLite's one writer (the put before each ack waits for it)."""
+    if not item_ids:
+        return []
+    params = {"now": now, "b_owner": owner, "until": now + lease, "ids": item_ids}
+    rows = (await (await _conn(session)).execute(_CLAIM_MANY, params)).all()
     return sorted((row.id, row.lane, row.payload, row.attempts) for row in rows)
 
 

@@ -65,17 +65,15 @@ async def claim(svc: Services, *, item_id: int, lane: str, owner: str, lease: ti
     return Claimed(item_id, lane, json.loads(got[0]), got[1]) if got is not None else None
 
 
-async def claim_ready(
-    svc: Services, *, owner: str, lease: timedelta, limit: int, busy_lanes: set[str], finished: list[int] = ()
+async def claim_many(
+    svc: Services, *, item_ids: list[int], owner: str, lease: timedelta, finished: list[int] = ()
 ) -> list[Claimed]:
-    """Take the oldest ready item of up to `limit` lanes not in `busy_lanes`, in one write transaction that
-    also records `finished` (items whose work is committed) as done: a reply's done rides on the next claim."""
+    """Take those of `item_ids` (from `ready`) nobody holds, in one write transaction that also records
+    `finished` (items whose work is committed) as done: a reply's done rides on the next claim."""
     async with svc.db.transaction() as session:
         now = svc.now()
         await inbox.finish_many(session=session, item_ids=list(finished), owner=owner, now=now)
-        got = await inbox.claim_ready(
-            session=session, now=now, owner=owner, lease=lease, limit=limit, busy_lanes=busy_lanes
-        )
+        got = await inbox.claim_many(session=session, item_ids=item_ids, now=now, owner=owner, lease=lease)
     return [Claimed(item_id, lane, json.loads(payload), attempts) for item_id, lane, payload, attempts in got]
 
 
