@@ -39,7 +39,7 @@ async def keep(svc: Services, *, key: str, lane: str, payload: dict, limit: int)
         item_id = await inbox.add_item(session=session, key=key, lane=lane, payload=data, now=svc.now())
         if item_id is None:
             return False
-        if limit and item_id - _lowest_open.get(svc.db, 0) + 1 > limit:
+        if limit and item_id - _lowest_open.get(svc.db, 1) + 1 > limit:
             count, lowest = await inbox.open_items(session=session)
             _lowest_open[svc.db] = lowest or item_id
             if count > limit:  # with this one: there were `limit` open before it
@@ -47,8 +47,9 @@ async def keep(svc: Services, *, key: str, lane: str, payload: dict, limit: int)
         return True
 
 
-# Per database: a lowest open id seen by the last count. It only grows (new items get higher ids), so a stale one
-# still bounds the count from above; several processes each keep their own.
+# Per database: a lowest open id seen by the last count (ids start at 1). It only grows (new items get higher
+# ids), so a stale one still bounds the count from above; several processes each keep their own. (On PostgreSQL
+# a put committing a lower id after a count is missed by the bound: off by the puts in flight at that moment.)
 _lowest_open: "weakref.WeakKeyDictionary[object, int]" = weakref.WeakKeyDictionary()
 
 
