@@ -125,6 +125,7 @@ class InboxWorker:
         self._effects_wake = asyncio.Event()  # set when an item is done: it may have marked an effect
         self._stopping = False
         self._claiming = 0
+        self._finished: list[int] = []  # items whose work is committed, to record done with the next claim
         self._away = False  # the last poll met an unavailable database (logged once)
         self.replayers: dict[str, Replayer] = {}  # platform -> its replay (None: Slack's, through Bolt)
 
@@ -168,6 +169,10 @@ class InboxWorker:
         left = [t for t in running if not t.done()]
         for task in left:
             task.cancel()
+        if self._finished:  # their work is committed; unrecorded, a lapsed lease would redo them (recognised)
+            with contextlib.suppress(Exception):
+                await inbox_store.done_many(self.svc, item_ids=self._finished, owner=self.owner)
+            self._finished = []
         return len(left)
 
     async def wait_idle(self) -> None:
@@ -176,7 +181,11 @@ class InboxWorker:
             if self._running:
                 await asyncio.wait(list(self._running.values()))
                 continue
-            if not self._claiming and not await inbox_store.ready(self.svc, limit=1) and not self._claiming:
+            if self._finished and self._loop is None:  # not started: record them here
+                finished, self._finished = self._finished, []
+                await inbox_store.done_many(self.svc, item_ids=finished, owner=self.owner)
+            idle = not self._claiming and not self._finished
+            if idle and not await inbox_store.ready(self.svc, limit=1) and not self._claiming and not self._finished:
                 return
             self._wake.set()
             await asyncio.sleep(0.005)
@@ -198,26 +207,35 @@ class InboxWorker:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll)
 
     async def _take_what_is_ready(self) -> None:
+        """Claim what free workers can take (read what is ready, then one write transaction), recording the items
+        finished since the last look in that transaction: a reply's "done" costs no transaction of its own."""
         free = self.concurrency - len(self._running)
-        if free <= 0:
-            return
-        for item_id, lane in await inbox_store.ready(self.svc, limit=free + len(self._busy_lanes) + 1):
+        finished, self._finished = self._finished, []
+        try:
             if free <= 0 or self._stopping:
+                if finished:
+                    await inbox_store.done_many(self.svc, item_ids=finished, owner=self.owner)
                 return
-            if lane in self._busy_lanes or item_id in self._running:
-                continue
+            ready = await inbox_store.ready(self.svc, limit=free + len(self._busy_lanes) + 1)  # read: no write lock
+            lanes: dict[str, int] = {}
+            for item_id, lane in ready:
+                if lane not in self._busy_lanes and item_id not in self._running and len(lanes) < free:
+                    lanes.setdefault(lane, item_id)
+            if not lanes and not finished:
+                return
             self._claiming += 1  # wait_idle must not see "nothing ready, nothing running" mid-claim
             try:
-                claimed = await inbox_store.claim(
-                    self.svc, item_id=item_id, lane=lane, owner=self.owner, lease=self.lease
+                claimed = await inbox_store.claim_many(
+                    self.svc, item_ids=list(lanes.values()), owner=self.owner, lease=self.lease, finished=finished
                 )
-                if claimed is None:
-                    continue  # another worker took it
-                self._busy_lanes.add(lane)
-                self._running[item_id] = asyncio.create_task(self._process(claimed))
-                free -= 1
             finally:
                 self._claiming -= 1
+        except BaseException:
+            self._finished[:0] = finished  # recorded with the next look (the work is committed; a lapsed lease
+            raise  # would only redo what its route recognises as done)
+        for item in claimed:
+            self._busy_lanes.add(item.lane)
+            self._running[item.item_id] = asyncio.create_task(self._process(item))
 
     async def _process(self, item: inbox_store.Claimed) -> None:
         try:
@@ -231,8 +249,10 @@ class InboxWorker:
             elif outcome == "retry":
                 log.error("inbox: gave up on an item after %d attempts (database unavailable)", item.attempts)
                 await inbox_store.done(self.svc, item_id=item.item_id, owner=self.owner, error="gave up: database")
-            else:
+            elif outcome is not None:
                 await inbox_store.done(self.svc, item_id=item.item_id, owner=self.owner, error=outcome)
+            else:  # its work is committed: recorded done with the next claim (_take_what_is_ready)
+                self._finished.append(item.item_id)
         except Exception:  # could not record the outcome: the lease lapses and the item is redone
             log.exception("inbox: could not record an item's outcome")
         finally:

@@ -1,37 +1,69 @@
-"""Inbox rows: add once per Slack identity, claim with a lease, finish. Keyword-only; never commits."""
+"""Inbox rows: add once per Slack identity, claim with a lease, finish. Keyword-only; never commits.
+
+Core statements (rows, not ORM objects), each built once with bound parameters: every thread reply runs the
+put, a claim and a finish, and per statement the ORM and the statement's construction cost more than SQLite.
+"""
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import Integer, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import InboxItem
 
 ERROR_MAX = 500  # InboxItem.error is String(500)
+T = InboxItem.__table__.c
+_OPEN = ("pending", "claimed")
+_TS = T.available_at.type  # UTCDateTime: bound datetimes go through it like the columns'
 
 
-async def add_item(*, session: AsyncSession, key: str, lane: str, payload: str, now: datetime) -> bool:
-    """Insert the request; False when its key is already there (a redelivery). Portable: the unique key."""
-    try:
+async def _conn(session: AsyncSession):
+    return await session.connection()
+
+
+def _put(dialect: str):
+    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id: a redelivery inserts nothing, in one statement."""
+    make = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
+    return make(InboxItem.__table__).on_conflict_do_nothing(index_elements=["key"]).returning(T.id)
+
+
+_PUTS = {name: _put(name) for name in ("sqlite", "postgresql")}
+
+
+async def add_item(*, session: AsyncSession, key: str, lane: str, payload: str, now: datetime) -> int | None:
+    """Insert the request: its id, or None when its key is already there (a redelivery)."""
+    row = {"key": key, "lane": lane, "payload": payload, "received_at": now, "available_at": now}
+    conn = await _conn(session)
+    stmt = _PUTS.get(conn.dialect.name)
+    if stmt is not None:
+        return (await conn.execute(stmt, row)).scalar()
+    try:  # pragma: no cover - neither SQLite nor PostgreSQL: the portable unique key in a savepoint
         async with session.begin_nested():
-            session.add(InboxItem(key=key, lane=lane, payload=payload, received_at=now, available_at=now))
-    except IntegrityError:
-        return False
-    return True
+            return (await conn.execute(insert(InboxItem.__table__).values(row))).inserted_primary_key[0]
+    except IntegrityError:  # pragma: no cover
+        return None
+
+
+_COUNT_OPEN = select(func.count(), func.min(T.id)).where(T.state.in_(_OPEN))
 
 
 async def count_open(*, session: AsyncSession) -> int:
-    stmt = select(func.count()).select_from(InboxItem).where(InboxItem.state.in_(("pending", "claimed")))
-    return (await session.exec(stmt)).one()
+    return (await open_items(session=session))[0]
 
 
-def _takeable(now: datetime):
+async def open_items(*, session: AsyncSession) -> tuple[int, int | None]:
+    """(how many items are open, the lowest open id): the put's exact check, and its next cheap bound."""
+    count, lowest = (await (await _conn(session)).execute(_COUNT_OPEN)).one()
+    return count, lowest
+
+
+def _takeable(now):
     """Pending and due, or claimed by a worker whose lease lapsed (it died, or lost the database)."""
     return or_(
-        (InboxItem.state == "pending") & (InboxItem.available_at <= now),
-        (InboxItem.state == "claimed") & (InboxItem.lease_until < now),
+        (T.state == "pending") & (T.available_at <= now),
+        (T.state == "claimed") & (T.lease_until < now),
     )
 
 
@@ -41,9 +73,33 @@ async def ready(*, session: AsyncSession, now: datetime, limit: int) -> list[tup
     One item per lane is all a worker may run at once, and picking per lane is what keeps a person
     with a thousand queued replies from pushing everyone else's single reply to the back.
     """
-    oldest = func.min(InboxItem.id)
-    stmt = select(oldest, InboxItem.lane).where(_takeable(now)).group_by(InboxItem.lane).order_by(oldest).limit(limit)
-    return [(row[0], row[1]) for row in (await session.exec(stmt)).all()]
+    oldest = func.min(T.id)
+    stmt = select(oldest, T.lane).where(_takeable(now)).group_by(T.lane).order_by(oldest).limit(limit)
+    return [(row[0], row[1]) for row in (await (await _conn(session)).execute(stmt)).all()]
+
+
+_NOW = bindparam("now", type_=_TS)
+_UNTIL = bindparam("until", type_=_TS)
+_CLAIM_SET = {"state": "claimed", "owner": bindparam("b_owner"), "lease_until": _UNTIL, "attempts": T.attempts + 1}
+_RETURNING = (T.id, T.lane, T.payload, T.attempts)
+# The row is locked with FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite has one writer and drops the clause): a
+# worker whose candidate another worker is claiming right now skips it at once instead of waiting on that row
+# lock, and the UPDATE re-checks that the row is still takeable (read committed re-reads a row it locks), so a
+# row another worker claimed and committed is not taken twice.
+_PICK_ONE = select(T.id).where(T.id == bindparam("item_id", type_=Integer), _takeable(_NOW))
+_CLAIM_ONE = (
+    update(InboxItem.__table__)
+    .where(T.id.in_(_PICK_ONE.with_for_update(skip_locked=True)), _takeable(_NOW))
+    .values(_CLAIM_SET)
+    .returning(*_RETURNING)
+)
+_PICK_MANY = select(T.id).where(T.id.in_(bindparam("ids", expanding=True)), _takeable(_NOW))
+_CLAIM_MANY = (
+    update(InboxItem.__table__)
+    .where(T.id.in_(_PICK_MANY.with_for_update(skip_locked=True)), _takeable(_NOW))
+    .values(_CLAIM_SET)
+    .returning(*_RETURNING)
+)
 
 
 async def claim(
@@ -51,49 +107,55 @@ async def claim(
 ) -> tuple[str, int] | None:
     """Take one item if nobody holds it (safe across processes): (payload, attempts including this one), or None.
 
-    The row is locked with FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite has one writer and ignores it):
-    a worker whose candidate another worker is claiming right now skips it at once instead of waiting
-    on that row lock. Read committed re-reads the row when locking it, so a row another worker claimed
-    and committed is no longer takeable here.
+    One statement: UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) AND takeable RETURNING.
     """
-    stmt = (
-        select(InboxItem.payload, InboxItem.attempts)
-        .where(InboxItem.id == item_id, _takeable(now))
-        .with_for_update(skip_locked=True)
-    )
-    row = (await session.exec(stmt)).first()
-    if row is None:
-        return None
-    await session.exec(
-        update(InboxItem)
-        .where(InboxItem.id == item_id)
-        .values(state="claimed", owner=owner, lease_until=now + lease, attempts=InboxItem.attempts + 1)
-    )
-    return row[0], row[1] + 1
+    params = {"item_id": item_id, "b_owner": owner, "now": now, "until": now + lease}
+    row = (await (await _conn(session)).execute(_CLAIM_ONE, params)).first()
+    return (row.payload, row.attempts) if row is not None else None
+
+
+async def claim_many(
+    *, session: AsyncSession, item_ids: list[int], now: datetime, owner: str, lease: timedelta
+) -> list[tuple[int, str, str, int]]:
+    """Take those of `item_ids` nobody holds, in one statement: [(id, lane, payload, attempts including this
+    one)], oldest first. The ids come from `ready`, read outside the write transaction: its GROUP BY over the
+    backlog must not hold SQLite's one writer (the put before each ack waits for it)."""
+    if not item_ids:
+        return []
+    params = {"now": now, "b_owner": owner, "until": now + lease, "ids": item_ids}
+    rows = (await (await _conn(session)).execute(_CLAIM_MANY, params)).all()
+    return sorted((row.id, row.lane, row.payload, row.attempts) for row in rows)
 
 
 async def extend(*, session: AsyncSession, item_ids: list[int], owner: str, until: datetime) -> None:
     """Renew the lease of items this worker is still working on."""
     if item_ids:
-        await session.exec(
-            update(InboxItem)
-            .where(InboxItem.id.in_(item_ids), InboxItem.owner == owner, InboxItem.state == "claimed")
+        await (await _conn(session)).execute(
+            update(InboxItem.__table__)
+            .where(T.id.in_(item_ids), T.owner == owner, T.state == "claimed")
             .values(lease_until=until)
         )
 
 
+_FINISH = (
+    update(InboxItem.__table__)
+    .where(T.id.in_(bindparam("ids", expanding=True)), T.owner == bindparam("b_owner"))
+    .values(state=bindparam("b_state"), finished_at=bindparam("at", type_=_TS), payload="", error=bindparam("b_error"))
+)
+
+
 async def finish(*, session: AsyncSession, item_id: int, owner: str, now: datetime, error: str | None = None) -> None:
     """Done (or failed for good, with why). The payload is dropped: it may hold note text."""
-    await session.exec(
-        update(InboxItem)
-        .where(InboxItem.id == item_id, InboxItem.owner == owner)
-        .values(
-            state="failed" if error else "done",
-            finished_at=now,
-            payload="",
-            error=error[:ERROR_MAX] if error else None,
-        )
-    )
+    await finish_many(session=session, item_ids=[item_id], owner=owner, now=now, error=error)
+
+
+async def finish_many(
+    *, session: AsyncSession, item_ids: list[int], owner: str, now: datetime, error: str | None = None
+) -> None:
+    """`finish` for several items that ended the same way, in one statement."""
+    if item_ids:
+        params = {"ids": item_ids, "b_owner": owner, "at": now, "b_error": error[:ERROR_MAX] if error else None}
+        await (await _conn(session)).execute(_FINISH, {**params, "b_state": "failed" if error else "done"})
 
 
 async def release(*, session: AsyncSession, item_id: int, owner: str, retry_at: datetime, error: str) -> None:
