@@ -184,11 +184,13 @@ class InboxWorker:
             if self._finished and self._loop is None:  # not started: record them here
                 finished, self._finished = self._finished, []
                 await inbox_store.done_many(self.svc, item_ids=finished, owner=self.owner)
-            idle = not self._claiming and not self._finished
-            if idle and not await inbox_store.ready(self.svc, limit=1) and not self._claiming and not self._finished:
-                return
+            if self._idle() and not await inbox_store.ready(self.svc, limit=1) and self._idle():
+                return  # idle again after the read: a claim that committed during it left an item running
             self._wake.set()
             await asyncio.sleep(0.005)
+
+    def _idle(self) -> bool:
+        return not self._claiming and not self._finished and not self._running
 
     async def _work_loop(self) -> None:
         while not self._stopping:
