@@ -28,6 +28,29 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+async def wait_healthy(proc: subprocess.Popen, url: str, *, attempts: int | None = None, stderr=None) -> None:
+    """Until `url`/healthz answers 200, polling every 10 ms (at most `attempts` times); raises if the process exits
+    first (with what it wrote to `stderr`, a file, when given) or never answers."""
+    async with aiohttp.ClientSession() as session:
+        polls = 0
+        while attempts is None or polls < attempts:
+            polls += 1
+            if proc.poll() is not None:
+                written = ""
+                if stderr is not None:
+                    stderr.seek(0)
+                    written = ": " + stderr.read().decode()
+                raise RuntimeError(f"okrbot serve exited with {proc.returncode}{written}")
+            try:
+                async with session.get(f"{url}/healthz") as r:
+                    if r.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.01)
+    raise RuntimeError("okrbot serve did not become healthy")
+
+
 @asynccontextmanager
 async def serve(db_url: str, slack_api_url: str, token: str, **env_overrides: str):
     """Yields (base_url, process, seconds_until_healthz); `env_overrides` are extra settings, e.g.
@@ -48,17 +71,8 @@ async def serve(db_url: str, slack_api_url: str, token: str, **env_overrides: st
         [sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1", "--no-scheduler"], env=env
     )
     url = f"http://127.0.0.1:{port}"
-    ready = None
-    async with aiohttp.ClientSession() as session:
-        while ready is None:
-            if proc.poll() is not None:
-                raise RuntimeError(f"okrbot serve exited with {proc.returncode}")
-            try:
-                async with session.get(f"{url}/healthz") as r:
-                    if r.status == 200:
-                        ready = time.perf_counter() - started
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.01)
+    await wait_healthy(proc, url)
+    ready = time.perf_counter() - started
     try:
         yield url, proc, ready
     finally:

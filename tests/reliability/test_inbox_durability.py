@@ -22,7 +22,7 @@ import pytest
 from benchmarks.bench_fanout import services
 from benchmarks.bench_serve import upgrade_stamp
 from benchmarks.org import build_org
-from benchmarks.serve_process import SIGNING_SECRET, free_port
+from benchmarks.serve_process import SIGNING_SECRET, free_port, wait_healthy
 from bot.runtime import close
 from bot.services.kernel.tick import run_tick
 from tests.fakes.signing import SlackRequests
@@ -54,17 +54,8 @@ async def start_serve(fake, db_url: str, **extra: str) -> tuple[subprocess.Popen
     cmd = [sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1", "--no-scheduler"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    async with aiohttp.ClientSession() as http:
-        for _ in range(3000):
-            assert proc.poll() is None, f"okrbot serve exited with {proc.returncode}"
-            try:
-                async with http.get(f"{url}/healthz") as r:
-                    if r.status == 200:
-                        return proc, url
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.01)
-    raise AssertionError("okrbot serve did not become healthy")
+    await wait_healthy(proc, url, attempts=3000)
+    return proc, url
 
 
 def stored(path: Path) -> Counter:

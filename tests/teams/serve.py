@@ -1,15 +1,12 @@
 """A real `okrbot serve` process answering Teams (TEAMS_ALLOW_UNAUTHENTICATED, local testing), for kill tests."""
 
-import asyncio
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-import aiohttp
-
-from benchmarks.serve_process import SIGNING_SECRET, free_port
+from benchmarks.serve_process import SIGNING_SECRET, free_port, wait_healthy
 
 ROOT = Path(__file__).parents[2]
 
@@ -40,16 +37,5 @@ async def start_serve(
     err = tempfile.TemporaryFile()  # not a pipe: nobody reads it while the process runs
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT / "tests")
     url = f"http://127.0.0.1:{port}"
-    async with aiohttp.ClientSession() as http:
-        for _ in range(3000):
-            if proc.poll() is not None:
-                err.seek(0)
-                raise AssertionError(f"okrbot serve exited with {proc.returncode}: {err.read().decode()}")
-            try:
-                async with http.get(f"{url}/healthz") as r:
-                    if r.status == 200:
-                        return proc, url
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.01)
-    raise AssertionError("okrbot serve did not become healthy")
+    await wait_healthy(proc, url, attempts=3000, stderr=err)
+    return proc, url
