@@ -59,13 +59,6 @@ async def ready(svc: Services, *, limit: int = 200) -> list[tuple[int, str]]:
         return await inbox.ready(session=session, now=svc.now(), limit=limit)
 
 
-async def claim(svc: Services, *, item_id: int, lane: str, owner: str, lease: timedelta) -> Claimed | None:
-    """Take one item for this worker, or None if another worker got there first."""
-    async with svc.db.transaction() as session:
-        got = await inbox.claim(session=session, item_id=item_id, owner=owner, now=svc.now(), lease=lease)
-    return Claimed(item_id, lane, json.loads(got[0]), got[1]) if got is not None else None
-
-
 async def claim_many(
     svc: Services, *, item_ids: list[int], owner: str, lease: timedelta, finished: list[int] = ()
 ) -> list[Claimed]:
