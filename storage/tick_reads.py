@@ -72,12 +72,13 @@ async def managers_by_team(*, session: AsyncSession, team_ids: Iterable[int]) ->
     return out
 
 
-async def unnudged_periods(*, session: AsyncSession, periods: Iterable[str], at: datetime) -> set[str]:
-    """Of the prompt periods, those where a sent prompt may lack its nudge: fewer nudge rows (other than failed
-    ones) than sent prompts, or a snooze that has ended. Counted from the (kind, period, status) index alone."""
+async def unnudged_periods(*, session: AsyncSession, periods: Iterable[str], at: datetime) -> tuple[set[str], set[str]]:
+    """Of the prompt periods: (those where a sent prompt may lack its nudge: fewer nudge rows, other than failed
+    ones, than sent prompts; those holding a snooze that has ended). Counted from the (kind, period, status)
+    index alone."""
     wanted = sorted(set(periods))
     if not wanted:
-        return set()
+        return set(), set()
     stmt = (
         select(SendLedger.kind, SendLedger.period, SendLedger.status, func.count())
         .where(col(SendLedger.kind).in_(["prompt", "nudge"]), col(SendLedger.period).in_(wanted))
@@ -94,35 +95,49 @@ async def unnudged_periods(*, session: AsyncSession, periods: Iterable[str], at:
             if status == "snoozed":
                 snoozed.add(period)
     found = {p for p, n in sent.items() if n > settled.get(p, 0)}
-    if snoozed:
-        ended = select(SendLedger.period).where(
-            SendLedger.kind == "nudge",
-            col(SendLedger.period).in_(sorted(snoozed)),
-            SendLedger.status == "snoozed",
-            col(SendLedger.due_at) <= at,
-        )
-        found |= set((await session.exec(ended)).all())
-    return found
+    if not snoozed:
+        return found, set()
+    ended = select(SendLedger.period).where(
+        SendLedger.kind == "nudge",
+        col(SendLedger.period).in_(sorted(snoozed)),
+        SendLedger.status == "snoozed",
+        col(SendLedger.due_at) <= at,
+    )
+    return found, set((await session.exec(ended)).all())
 
 
 async def nudge_candidates(
-    *, session: AsyncSession, since: datetime, sent_by: datetime, at: datetime, periods: Iterable[str]
+    *,
+    session: AsyncSession,
+    since: datetime,
+    sent_by: datetime,
+    at: datetime,
+    periods: Iterable[str],
+    snoozed: Iterable[str] = (),
 ) -> list[tuple[SendLedger, bool]]:
-    """(prompt, snoozed) for the sent prompts (claimed since `since`) whose nudge may be due: none recorded (or
-    only a failed one) and sent by `sent_by` (now minus the shortest nudge delay), or snoozed until `at` or
-    before (then `snoozed` is True). Oldest first."""
+    """(prompt, snoozed) for the sent prompts (claimed since `since`) whose nudge may be due: in `periods`, none
+    recorded (or only a failed one) and sent by `sent_by` (now minus the shortest nudge delay); in `snoozed`,
+    snoozed until `at` or before (then `snoozed` is True). Oldest first.
+
+    Two queries, not one with an OR: "sent by `sent_by`" is then a range of the (kind, period, status, sent_at)
+    index, empty while the periods' prompts are younger than the delay (the day after a slot, every tick),
+    instead of a lookup of every prompt row of the periods. `since` is applied to the rows found, so that the
+    (status, claimed_at) index does not look like the better one to the planner."""
     nudge = aliased(SendLedger)
     same = and_(nudge.recipient == SendLedger.recipient, nudge.kind == "nudge", nudge.period == SendLedger.period)
-    snoozed_due = exists().where(same, nudge.status == "snoozed", col(nudge.due_at) <= at)
-    unsettled = ~exists().where(same, nudge.status != "failed")
-    stmt = select(SendLedger, snoozed_due).where(
-        SendLedger.kind == "prompt",
-        col(SendLedger.period).in_(sorted(set(periods))),
-        SendLedger.status == "sent",
-        col(SendLedger.claimed_at) >= since,
-        or_(and_(col(SendLedger.sent_at) <= sent_by, unsettled), snoozed_due),
-    )
-    return [(p, bool(s)) for p, s in (await session.exec(stmt.order_by(col(SendLedger.id)))).all()]
+    sent = and_(SendLedger.kind == "prompt", SendLedger.status == "sent")
+    found: list[tuple[SendLedger, bool]] = []
+    if wanted := sorted(set(periods)):
+        unsettled = ~exists().where(same, nudge.status != "failed")
+        stmt = select(SendLedger).where(
+            sent, col(SendLedger.period).in_(wanted), col(SendLedger.sent_at) <= sent_by, unsettled
+        )
+        found += [(p, False) for p in (await session.exec(stmt)).all()]
+    if wanted := sorted(set(snoozed)):
+        snoozed_due = exists().where(same, nudge.status == "snoozed", col(nudge.due_at) <= at)
+        stmt = select(SendLedger).where(sent, col(SendLedger.period).in_(wanted), snoozed_due)
+        found += [(p, True) for p in (await session.exec(stmt)).all()]
+    return sorted(((p, s) for p, s in found if p.claimed_at >= since), key=lambda pair: pair[0].id or 0)
 
 
 async def newest_sent(*, session: AsyncSession, kind: str, recipients: Iterable[str], since: datetime) -> dict:
