@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.okr import cadence
@@ -41,8 +41,14 @@ async def digest_step(svc: Services, at: datetime) -> list[str]:
     cycle, all_teams = known.cycle, [t for t in known.teams if t.channel]
     if cycle is None or not all_teams:
         return []
+    occs = _occurrences(all_teams, cycle, at)
+    if not occs:  # before the cycle's first digest: nothing to read
+        return []
     async with svc.db.read() as session:
-        plans = await _due_teams(session, all_teams, cycle, at)
+        plans = await _due_teams(session, occs)
+        # basics holds the settings as rows; what posts and records a digest takes the due teams' Team objects.
+        by_id = await tick_reads.teams_by_id(session=session, ids=[p.team.id for p in plans])
+    plans = [replace(p, team=by_id[p.team.id]) for p in plans if p.team.id in by_id]
     if not plans:
         return []
     sending = [p for p in plans if not p.too_late]
@@ -106,6 +112,7 @@ async def _claim_all(svc: Services, plans: list[_Plan], at: datetime) -> tuple[d
 
 
 TOO_LATE = "too late after downtime"
+DONE = "done"  # stands for a row a claim would not take (held, sent, skipped) where its status was not read
 
 
 def _row(p: _Plan) -> dict:
@@ -117,16 +124,30 @@ def _row(p: _Plan) -> dict:
     }
 
 
-async def _due_teams(session, all_teams: list[Team], cycle: Cycle, at: datetime) -> list[_Plan]:
+def _occurrences(all_teams: list, cycle: Cycle, at: datetime) -> dict[int, tuple]:
+    """{team id: (team, latest digest occurrence, too late)} of the teams that have had one in the cycle."""
+    memo: dict[tuple, tuple] = {}  # teams that share a schedule share its occurrence: computed once
+    occs = {t.id: (t, *_memo(memo, _shape(t), lambda t=t: _occurrence(t, cycle, at))) for t in all_teams}
+    return {tid: o for tid, o in occs.items() if o[1] is not None}
+
+
+async def _due_teams(session, occs: dict[int, tuple]) -> list[_Plan]:
     """The teams with something to claim now, from their settings and the ledger alone: a digest with no row
     (or a failed one), or, inside its lateness window, a manager digest with none. Every other team would
     only re-claim rows that are held or done, so it is not touched (the tick runs every minute)."""
-    memo: dict[tuple, tuple] = {}  # teams that share a schedule share its occurrence: computed once
-    occs = {t.id: (t, *_memo(memo, _shape(t), lambda t=t: _occurrence(t, cycle, at))) for t in all_teams}
-    occs = {tid: o for tid, o in occs.items() if o[1] is not None}
-    periods = {occ.period for _, occ, _ in occs.values()}
-    held = await tick_reads.statuses(session=session, kind=SendKind.DIGEST, periods=periods)
-    status = {tid: held.get((team_recipient(tid), occ.period)) for tid, (_, occ, _) in occs.items()}
+    window = {occ.period for _, occ, late in occs.values() if not late}
+    past = {occ.period for _, occ, _ in occs.values()} - window
+    # In a lateness window every team's row counts (a manager digest may still be due after the team's);
+    # past it only a missing or failed team row does (it is recorded skipped), and the ledger names those
+    # alone: the rest of the week no team's row is read.
+    held = await tick_reads.statuses(session=session, kind=SendKind.DIGEST, periods=window)
+    undone = await tick_reads.teams_without_done_row(session=session, kind=SendKind.DIGEST, periods=past)
+    status = {
+        tid: held.get((team_recipient(tid), occ.period))
+        if occ.period in window
+        else undone.get((tid, occ.period), DONE)
+        for tid, (_, occ, _) in occs.items()
+    }
     in_window = [tid for tid, (_, _, late) in occs.items() if not late]
     managers = await tick_reads.managers_by_team(session=session, team_ids=in_window)
     wanted = {manager_period(team, occ) for tid, (team, occ, _) in occs.items() if tid in managers}

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.services.kernel.context import Services
-from storage import cycles, teams, tick_reads
-from storage.models import Cycle, Team
+from storage import cycles, tick_reads
+from storage.models import Cycle
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ class Basics:
     timezones people are in. Read once per tick (the tick runs every minute and is usually idle)."""
 
     cycle: Cycle | None
-    teams: list[Team]
+    teams: list  # the team table's rows (storage.tick_reads.team_settings): Team's columns, not Team objects
     zones: frozenset[str]
 
 
@@ -59,7 +59,9 @@ async def basics(svc: Services) -> Basics:
     async with svc.db.read() as session:
         cycle = await cycles.active_cycle(session=session)
         found = Basics(
-            cycle, await teams.list_teams(session=session), frozenset(await tick_reads.zones_in_use(session=session))
+            cycle,
+            await tick_reads.team_settings(session=session),
+            frozenset(await tick_reads.zones_in_use(session=session)),
         )
     if held is not None:
         held["basics"] = found
