@@ -10,6 +10,7 @@ from collections.abc import Awaitable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
 from bot.services.kernel.context import Services
 from storage import cycles, tick_reads
@@ -29,6 +30,10 @@ class Basics:
 
 
 _this_tick: ContextVar[dict | None] = ContextVar("tick_basics", default=None)
+# Facts that stay true once seen, e.g. "today's directory refresh is sent": per database (several processes
+# each learn them from the ledger), so the usual tick need not read them again every minute.
+_settled: WeakKeyDictionary = WeakKeyDictionary()
+MAX_SETTLED = 64  # a couple of facts a day: forget them all now and then rather than keep them forever
 
 
 @dataclass
@@ -66,6 +71,20 @@ async def basics(svc: Services) -> Basics:
     if held is not None:
         held["basics"] = found
     return found
+
+
+def settled(svc: Services, fact: tuple) -> bool:
+    """Whether `fact` was remembered for this database (see remember_settled)."""
+    return fact in _settled.get(svc.db, ())
+
+
+def remember_settled(svc: Services, fact: tuple) -> None:
+    """Remember a fact no process can make untrue again: only a final ledger state (a 'sent' row, which
+    nothing updates or deletes), never one that may still change ('claimed', 'failed')."""
+    facts = _settled.setdefault(svc.db, set())
+    if len(facts) >= MAX_SETTLED:
+        facts.clear()
+    facts.add(fact)
 
 
 def forget_basics() -> None:
