@@ -17,10 +17,10 @@ from tests.scenario.test_idle_tick import MONDAY_10, WRITES, org
 
 NOON_UTC = MONDAY_10 + timedelta(hours=3)  # 13:00 in Berlin, 07:00 in New York: inside Berlin's window
 NEW_YORK_10 = MONDAY_10 + timedelta(hours=6)  # 15:00 UTC
-# Reconcile (2), the shared settings (4), who may be due (2), the nudges' counts and candidates (3); before the
-# cycle's first past slot and digest, no read for either (17 before: a BEGIN with nothing after it for each of
-# those two, and the directory refresh's and prune's rows read again every tick). Exact, like IDLE_STATEMENTS.
-WINDOW_STATEMENTS = 11
+# BEGIN + the shared settings (3) and reconcile's check, who may be due (2), the nudges' counts and candidates
+# (3); before the cycle's first past slot and digest, no read for either (17 before: a bare BEGIN for each of
+# those two, the settings' own read, the directory refresh's and prune's rows every tick). Exact.
+WINDOW_STATEMENTS = 10
 NEW_YORKER = "U0T00NYC"
 
 

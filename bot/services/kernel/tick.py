@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.services.kernel.context import Services
 from storage import cycles, tick_reads
 from storage.models import Cycle
@@ -55,22 +57,31 @@ async def run_tick(svc: Services, at: datetime) -> TickReport:
     return report
 
 
-async def basics(svc: Services) -> Basics:
+async def basics(svc: Services, *, session: AsyncSession | None = None) -> Basics:
     """The tick's Basics: read on first use within run_tick and shared by its steps; outside a tick (a step
-    called on its own), read afresh. Steps that change what it holds call forget_basics()."""
+    called on its own), read afresh. Steps that change what it holds call forget_basics(). With `session` (a
+    read the caller has open), read in it: the tick's first step reads them with its own check, one read
+    transaction instead of two."""
     held = _this_tick.get()
     if held is not None and "basics" in held:
         return held["basics"]
-    async with svc.db.read() as session:
-        cycle = await cycles.active_cycle(session=session)
-        found = Basics(
-            cycle,
-            await tick_reads.team_settings(session=session),
-            frozenset(await tick_reads.zones_in_use(session=session)),
-        )
+    if session is None:
+        async with svc.db.read() as session:
+            found = await _read_basics(session)
+    else:
+        found = await _read_basics(session)
     if held is not None:
         held["basics"] = found
     return found
+
+
+async def _read_basics(session: AsyncSession) -> Basics:
+    cycle = await cycles.active_cycle(session=session)
+    return Basics(
+        cycle,
+        await tick_reads.team_settings(session=session),
+        frozenset(await tick_reads.zones_in_use(session=session)),
+    )
 
 
 def settled(svc: Services, fact: tuple) -> bool:
