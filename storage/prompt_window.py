@@ -10,7 +10,7 @@ a failed one) in one of the window's periods. The prompt step then loads only th
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import exists, func, or_
+from sqlalchemy import exists, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -43,20 +43,22 @@ async def maybe_due(
         .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
         .where(*_live(cycle_id))
     )
-    # Rows are unique per (recipient, kind, period): fewer than one per period means one may be missing, and
-    # so may a failed one. Counted without their status, the rows are counted from the unique index alone (no
-    # table read per person); the few failed ones are one small list read from the (kind, period, status) index.
-    rows = (
-        select(func.count())
-        .where(SendLedger.recipient == Person.id, SendLedger.kind == "prompt", col(SendLedger.period).in_(wanted))
-        .scalar_subquery()
-    )
+    # Someone may be due in a period where they hold no row, or only a failed one (rows are unique per
+    # (recipient, kind, period)). "No row in p" is a probe of that unique index alone, with no table read per
+    # person (and no count: it stops at the row); the few failed rows are one small list read from the
+    # (kind, period, status) index.
+    no_row = [  # SELECT id, not EXISTS (SELECT *): the index holds the rowid, not the other columns
+        ~select(SendLedger.id)
+        .where(SendLedger.recipient == Person.id, SendLedger.kind == "prompt", SendLedger.period == period)
+        .exists()
+        for period in wanted
+    ]
     failed = select(SendLedger.recipient).where(
         SendLedger.kind == "prompt", col(SendLedger.period).in_(wanted), SendLedger.status == "failed"
     )
     stmt = select(Person.id).where(
         or_(col(Person.tz).in_(sorted(set(zones))), col(Person.tz).is_(None), col(Person.away_until) >= away_since),
-        or_(rows < len(wanted), col(Person.id).in_(failed)),
+        or_(*no_row, col(Person.id).in_(failed)),
         or_(owns, col(Person.id).in_(co_owners)),
     )
     return set((await session.exec(stmt)).all())
