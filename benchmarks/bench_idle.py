@@ -3,7 +3,8 @@
 The ledger is seeded as if the week had already run (every Monday prompt sent and nudged, every Friday team
 and manager digest posted, today's timezone refresh and prune done), then the real tick (`run_tick`, every
 step) runs at instants where nothing is due. The first tick after start-up is reported apart (it pays for
-first-use work, and may close past occurrences once); the steady state is the median of the next ticks.
+first-use work, and may close past occurrences once); the steady state is the median of the next ticks, and
+the fastest of them is reported too (on a loaded machine the least disturbed tick is the better estimate).
 CPU is `time.process_time()` (every thread of the process, so the SQLite driver's thread is counted).
 """
 
@@ -30,7 +31,7 @@ MONDAY, FRIDAY = "2027-01-04", "2027-01-08"
 IN_WINDOW = datetime(2027, 1, 4, 16, 0, tzinfo=UTC)
 # Saturday 12:00 UTC: every prompt, nudge and digest of the week is done and past its lateness limit.
 SATURDAY = datetime(2027, 1, 9, 12, 0, tzinfo=UTC)
-MEASURED_TICKS = 5
+MEASURED_TICKS = 15  # a few ms each: enough for a median (and a fastest tick) that a shared machine's noise moves less
 
 
 def _stamp(at: datetime) -> str:
@@ -101,6 +102,7 @@ async def idle_ticks(fake: FakeSlack, org: Org, start: datetime) -> dict:
         "first_cpu": ticks[0][0],
         "first_statements": ticks[0][2],
         "cpu": statistics.median(t[0] for t in steady),
+        "cpu_min": min(t[0] for t in steady),
         "wall": statistics.median(t[1] for t in steady),
         "statements": statistics.median(t[2] for t in steady),
         "new_ledger_rows": _ledger_rows(org) - ledger_before,
@@ -119,6 +121,7 @@ def _ledger_rows(org: Org) -> int:
 def _report(result: Result, label: str, m: dict) -> None:
     ms = m["cpu"] * 1000
     result.add(f"{label}: CPU per tick, steady (ms)", round(ms, 1), "<= 20 ms", **{f"{label} vs target": ms / 20})
+    result.add(f"{label}: CPU of the fastest steady tick (ms)", round(m["cpu_min"] * 1000, 1))
     result.add(f"{label}: wall time per tick, steady (ms)", round(m["wall"] * 1000, 1))
     result.add(f"{label}: SQL statements per tick, steady", m["statements"], "constant")
     result.add(

@@ -239,8 +239,9 @@ class SendLedger(SQLModel, table=True):
         # A thread reply finds its prompt by (channel, ts); the tick reads a kind's rows per period. Without
         # these, both scan the whole ledger, which grows by one row per person per week.
         Index("ix_send_ledger_channel_ts", "channel", "ts"),
-        Index("ix_send_ledger_kind_period", "kind", "period", "status"),
-        # Status last: the idle tick's "anything failed, snoozed or unnudged?" reads answer from the index alone.
+        Index("ix_send_ledger_kind_period", "kind", "period", "status", "sent_at"),
+        # Status next: the idle tick's "anything failed, snoozed or unnudged?" reads answer from the index alone;
+        # sent_at last: "sent prompts old enough to nudge" is a range of it, empty the day prompts went out.
         # Reconcile's unconfirmed rows ('unknown', or 'claimed' too long) without scanning the whole ledger.
         Index("ix_send_ledger_status_claimed_at", "status", "claimed_at"),
     )

@@ -13,11 +13,15 @@ from sqlalchemy import event
 
 from bot.services.okr_io.importer import import_okrs
 from tests.harness import running_bot
-from tests.scenario.test_idle_tick import MONDAY_10, WRITES, org
+from tests.scenario.test_idle_tick import MONDAY_10, WRITES, org, reads_and_selects
 
 NOON_UTC = MONDAY_10 + timedelta(hours=3)  # 13:00 in Berlin, 07:00 in New York: inside Berlin's window
 NEW_YORK_10 = MONDAY_10 + timedelta(hours=6)  # 15:00 UTC
-MAX_WINDOW_STATEMENTS = 20
+# The shared settings (3) with reconcile's check in one read, who may be due (1), the nudges' counts and
+# candidates (2); before the cycle's first past slot and digest, no read for either (17 statements on SQLite
+# before: a bare BEGIN for each of those two, the settings' own read, the directory refresh's and prune's rows
+# every tick). Exact, like the idle tick's.
+WINDOW_SELECTS, WINDOW_READS = 7, 3
 NEW_YORKER = "U0T00NYC"
 
 
@@ -77,7 +81,9 @@ async def test_a_tick_in_the_window_with_nothing_due_reads_little_at_any_size_th
 ):
     small = await window_ticks(fake_slack, tmp_path / "small.db", teams=1, per_team=3)
     large = await window_ticks(fake_slack, tmp_path / "large.db", teams=6, per_team=8)
-    assert len(large) == len(small) <= MAX_WINDOW_STATEMENTS, (len(small), len(large), large)
+    (begins, selects), (large_begins, large_selects) = reads_and_selects(small), reads_and_selects(large)
+    assert selects == large_selects == WINDOW_SELECTS, (selects, large_selects, large)
+    assert begins == large_begins and begins in (0, WINDOW_READS), (begins, large_begins, large)
     assert not [s for s in small + large if s.upper().startswith(WRITES)], "a tick with nothing due wrote"
     # No KR or person row was loaded to find that nobody is due (ids only): the full pass read them all.
     assert not [s for s in small + large if "key_result.title" in s or "person.display_name" in s], large

@@ -112,13 +112,18 @@ async def _candidates(svc: Services, at: datetime) -> list[SendLedger]:
     oldest = (at - LOOKBACK).date() - timedelta(days=2 + max(t.late_limit_hours for t in team_by_id.values()) // 24)
     periods = [(oldest + timedelta(days=n)).isoformat() for n in range((at.date() - oldest).days + 2)]
     async with svc.db.read() as session:
-        periods = await tick_reads.unnudged_periods(session=session, periods=periods, at=at)
+        unnudged, snoozed = await tick_reads.unnudged_periods(session=session, periods=periods, at=at)
         sent_by = at - timedelta(hours=min(delays))
         prompts = (
             await tick_reads.nudge_candidates(
-                session=session, since=at - LOOKBACK, sent_by=sent_by, at=at, periods=periods
+                session=session,
+                since=at - LOOKBACK,
+                sent_by=sent_by,
+                at=at,
+                periods=unnudged | snoozed,
+                snoozed=snoozed,
             )
-            if periods
+            if unnudged or snoozed
             else []
         )
     return [p for p, snoozed in prompts if _may_be_due(p, snoozed, team_by_id, at)], team_by_id

@@ -55,7 +55,11 @@ async def prompt_scope(svc: Services, at: datetime) -> Scope | None:
         return None
     cycle, zones = known.cycle, {safe_zone(name) for name in known.zones | {t.timezone for t in known.teams}}
     open_periods, late_periods, seen = set(), set(), []
-    for slot, late_hours in {(slot_for(t, cycle), t.late_limit_hours) for t in known.teams}:
+    # Distinct settings first (a few among hundreds of teams), then one Slot each.
+    for day, hhmm, cad, late_hours in {
+        (t.checkin_day, t.checkin_time, t.cadence, t.late_limit_hours) for t in known.teams
+    }:
+        slot = Slot(day, parse_hhmm(hhmm), Cadence(cad), anchor=cycle.start)
         late_limit, window = timedelta(hours=late_hours), (cycle.start, cycle.end)
         for zone in zones:
             occ, too_late = due_now(slot, zone, at, late_limit=late_limit, window=window)
@@ -63,8 +67,10 @@ async def prompt_scope(svc: Services, at: datetime) -> Scope | None:
                 (late_periods if too_late else open_periods).add(occ.period)
                 seen.append((zone, occ.period))
     late_periods -= open_periods
-    async with svc.db.read() as session:
-        unsettled = await tick_reads.unsettled_periods(session=session, kind=SendKind.PROMPT, periods=late_periods)
+    unsettled = set()
+    if late_periods:  # no read at all before the cycle's first slot has passed
+        async with svc.db.read() as session:
+            unsettled = await tick_reads.unsettled_periods(session=session, kind=SendKind.PROMPT, periods=late_periods)
     if unsettled:  # settling a period looks at everyone (it records the skips)
         return Scope(unsettled, None)
     if not open_periods:  # the usual tick

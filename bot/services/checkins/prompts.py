@@ -27,7 +27,7 @@ from bot.services.kernel.context import Services
 from bot.services.kernel.delivery import as_failure, ledger_error, status_of
 from bot.services.kernel.ports import DeliveryFailed
 from bot.services.kernel.read_models import kr_views
-from bot.services.kernel.tick import forget_basics
+from bot.services.kernel.tick import forget_basics, remember_settled, settled
 from storage import cycles, ledger, ledger_bulk, people, prompt_window, schedule, teams, tick_reads
 from storage.models import Cycle, KeyResult, Person, Team
 
@@ -94,8 +94,13 @@ async def asked_people(
 
 async def refresh_directory(svc: Services, at: datetime) -> list[str]:
     """Once a UTC day (a ledger row makes it once across processes): timezones and names from users.list."""
-    async with svc.db.read() as session:  # the usual tick: today's refresh is done, and a read says so
+    today = (DIRECTORY, "tz_refresh", str(at.date()))
+    if settled(svc, today):  # the usual tick: today's refresh was seen done, and a sent row stays sent
+        return []
+    async with svc.db.read() as session:
         row = await ledger.get_entry(session=session, recipient=DIRECTORY, kind="tz_refresh", period=str(at.date()))
+    if row is not None and row.status == "sent":
+        remember_settled(svc, today)
     if row is not None and row.status != "failed":
         return []
     async with svc.db.transaction() as session:
@@ -122,6 +127,7 @@ async def refresh_directory(svc: Services, at: datetime) -> list[str]:
             if u.id in known and u.name and known[u.id].display_name != u.name:
                 known[u.id].display_name = u.name
         await ledger.finish(session=session, ledger_id=row.id, status="sent", at=at)
+    remember_settled(svc, today)
     return [f"refreshed timezones of {len(known)} people from Slack ({changed} changed)"]
 
 

@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.okr import cadence
@@ -41,8 +41,14 @@ async def digest_step(svc: Services, at: datetime) -> list[str]:
     cycle, all_teams = known.cycle, [t for t in known.teams if t.channel]
     if cycle is None or not all_teams:
         return []
+    schedules = _schedules(all_teams, cycle, at)
+    if not schedules:  # before the cycle's first digest: nothing to read
+        return []
     async with svc.db.read() as session:
-        plans = await _due_teams(session, all_teams, cycle, at)
+        plans = await _due_teams(session, schedules)
+        # basics holds the settings as rows; what posts and records a digest takes the due teams' Team objects.
+        by_id = await tick_reads.teams_by_id(session=session, ids=[p.team.id for p in plans])
+    plans = [replace(p, team=by_id[p.team.id]) for p in plans if p.team.id in by_id]
     if not plans:
         return []
     sending = [p for p in plans if not p.too_late]
@@ -117,26 +123,50 @@ def _row(p: _Plan) -> dict:
     }
 
 
-async def _due_teams(session, all_teams: list[Team], cycle: Cycle, at: datetime) -> list[_Plan]:
+def _schedules(all_teams: list, cycle: Cycle, at: datetime) -> list[tuple[Occurrence, bool, list]]:
+    """(latest digest occurrence, too late, its teams) for each distinct schedule that has had one in the cycle:
+    teams that share a schedule share its occurrence, computed once."""
+    by_shape: dict[tuple, list] = {}
+    for team in all_teams:
+        by_shape.setdefault(_shape(team), []).append(team)
+    found = []
+    for teams in by_shape.values():
+        occ, too_late = _occurrence(teams[0], cycle, at)
+        if occ is not None:
+            found.append((occ, too_late, teams))
+    return found
+
+
+async def _due_teams(session, schedules: list[tuple[Occurrence, bool, list]]) -> list[_Plan]:
     """The teams with something to claim now, from their settings and the ledger alone: a digest with no row
     (or a failed one), or, inside its lateness window, a manager digest with none. Every other team would
     only re-claim rows that are held or done, so it is not touched (the tick runs every minute)."""
-    memo: dict[tuple, tuple] = {}  # teams that share a schedule share its occurrence: computed once
-    occs = {t.id: (t, *_memo(memo, _shape(t), lambda t=t: _occurrence(t, cycle, at))) for t in all_teams}
-    occs = {tid: o for tid, o in occs.items() if o[1] is not None}
-    periods = {occ.period for _, occ, _ in occs.values()}
-    held = await tick_reads.statuses(session=session, kind=SendKind.DIGEST, periods=periods)
-    status = {tid: held.get((team_recipient(tid), occ.period)) for tid, (_, occ, _) in occs.items()}
-    in_window = [tid for tid, (_, _, late) in occs.items() if not late]
-    managers = await tick_reads.managers_by_team(session=session, team_ids=in_window)
-    wanted = {manager_period(team, occ) for tid, (team, occ, _) in occs.items() if tid in managers}
-    sent = await tick_reads.statuses(session=session, kind=SendKind.MANAGER_DIGEST, periods=wanted)
-    return [
-        _Plan(team, occ, late, status[tid], tuple(sorted(managers.get(tid, ()))))
-        for tid, (team, occ, late) in occs.items()
-        if not _done(status[tid])
-        or any(not _done(sent.get((m, manager_period(team, occ)))) for m in managers.get(tid, ()))
+    window = {occ.period for occ, too_late, _ in schedules if not too_late}
+    past = {occ.period for occ, _, _ in schedules} - window
+    # Past the lateness window only a missing or failed team row matters (it is recorded skipped), and the
+    # ledger names just those teams: from Friday evening to the next digest no team's row is read.
+    undone = await tick_reads.teams_without_done_row(session=session, kind=SendKind.DIGEST, periods=past)
+    plans = [
+        _Plan(team, occ, too_late, undone[(team.id, occ.period)])
+        for occ, too_late, teams in (schedules if undone else ())
+        if occ.period in past
+        for team in teams
+        if (team.id, occ.period) in undone
     ]
+    # Inside a window every team's row counts: a manager digest may still be due after the team's.
+    inside = [(team, occ, too_late) for occ, too_late, teams in schedules if occ.period in window for team in teams]
+    if inside:
+        held = await tick_reads.statuses(session=session, kind=SendKind.DIGEST, periods=window)
+        managers = await tick_reads.managers_by_team(
+            session=session, team_ids=[team.id for team, _, too_late in inside if not too_late]
+        )
+        wanted = {manager_period(team, occ) for team, occ, _ in inside if team.id in managers}
+        sent = await tick_reads.statuses(session=session, kind=SendKind.MANAGER_DIGEST, periods=wanted)
+        for team, occ, too_late in inside:
+            status, mine = held.get((team_recipient(team.id), occ.period)), managers.get(team.id, ())
+            if not _done(status) or any(not _done(sent.get((m, manager_period(team, occ)))) for m in mine):
+                plans.append(_Plan(team, occ, too_late, status, tuple(sorted(mine))))
+    return sorted(plans, key=lambda p: p.team.name)  # the teams' order, as they were read
 
 
 def _done(status: str | None) -> bool:
@@ -147,12 +177,6 @@ def _done(status: str | None) -> bool:
 def _shape(team: Team) -> tuple:
     """What a team's digest occurrence depends on."""
     return team.digest_day, team.digest_time, team.cadence, team.timezone, team.late_limit_hours
-
-
-def _memo(memo: dict, key, compute):
-    if key not in memo:
-        memo[key] = compute()
-    return memo[key]
 
 
 def _occurrence(team: Team, cycle: Cycle, at: datetime) -> tuple:

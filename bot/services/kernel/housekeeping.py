@@ -8,6 +8,7 @@ and a crash mid-prune leaves no claim behind: the next tick simply prunes. The a
 from datetime import datetime, timedelta
 
 from bot.services.kernel.context import Services
+from bot.services.kernel.tick import remember_settled, settled
 from storage import inbox, ledger, schedule
 
 RECIPIENT, KIND = "housekeeping", "prune"
@@ -20,8 +21,12 @@ PENDING_REPLY_KEEP = timedelta(days=30)
 
 async def prune_step(svc: Services, at: datetime) -> list[str]:
     """Once per UTC day: drop finished inbox rows older than a day and kept replies older than 30 days."""
-    async with svc.db.read() as session:  # the usual tick: today's prune is done, and a read says so
+    today = (RECIPIENT, KIND, at.date().isoformat())
+    if settled(svc, today):  # the usual tick: today's prune was seen done (its row is written 'sent', for good)
+        return []
+    async with svc.db.read() as session:
         if await ledger.get_entry(session=session, recipient=RECIPIENT, kind=KIND, period=at.date().isoformat()):
+            remember_settled(svc, today)
             return []
     async with svc.db.transaction() as session:
         row = await ledger.claim(
@@ -33,4 +38,5 @@ async def prune_step(svc: Services, at: datetime) -> list[str]:
         items = await inbox.forget_finished_before(session=session, before=at - INBOX_KEEP)
         replies = await schedule.forget_pending_replies_before(session=session, before=at - PENDING_REPLY_KEEP)
         await ledger.finish(session=session, ledger_id=row.id, status="sent", at=at)
+    remember_settled(svc, today)
     return [f"housekeeping: pruned {items} finished inbox items and {replies} kept replies"]

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from bot.okr.types import SendKind
 from bot.services.kernel.context import Services
 from bot.services.kernel.ports import MAYBE_TS, DeliveryFailed
+from bot.services.kernel.tick import basics
 from storage import ledger, teams
 from storage.models import SendLedger
 
@@ -34,6 +35,7 @@ LOOKED_UP = {SendKind.PROMPT, SendKind.SCORE_PROMPT, SendKind.DIGEST}
 async def reconcile_step(svc: Services, at: datetime) -> list[str]:
     """Tick step (runs before the sending steps): settle the oldest recipient's unconfirmed sends."""
     async with svc.db.read() as session:  # the usual tick has none: a read, without SQLite's write lock
+        await basics(svc, session=session)  # the tick's first read: what the later steps share, read with it
         if not await ledger.unconfirmed(session=session, claimed_before=at - CLAIM_GRACE, since=at - LOOKBACK):
             return []
     async with svc.db.transaction() as session:

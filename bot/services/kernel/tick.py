@@ -10,10 +10,13 @@ from collections.abc import Awaitable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from weakref import WeakKeyDictionary
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.kernel.context import Services
-from storage import cycles, teams, tick_reads
-from storage.models import Cycle, Team
+from storage import cycles, tick_reads
+from storage.models import Cycle
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +27,15 @@ class Basics:
     timezones people are in. Read once per tick (the tick runs every minute and is usually idle)."""
 
     cycle: Cycle | None
-    teams: list[Team]
+    teams: list  # the team table's rows (storage.tick_reads.team_settings): Team's columns, not Team objects
     zones: frozenset[str]
 
 
 _this_tick: ContextVar[dict | None] = ContextVar("tick_basics", default=None)
+# Facts that stay true once seen, e.g. "today's directory refresh is sent": per database (several processes
+# each learn them from the ledger), so the usual tick need not read them again every minute.
+_settled: WeakKeyDictionary = WeakKeyDictionary()
+MAX_SETTLED = 64  # a couple of facts a day: forget them all now and then rather than keep them forever
 
 
 @dataclass
@@ -50,20 +57,45 @@ async def run_tick(svc: Services, at: datetime) -> TickReport:
     return report
 
 
-async def basics(svc: Services) -> Basics:
+async def basics(svc: Services, *, session: AsyncSession | None = None) -> Basics:
     """The tick's Basics: read on first use within run_tick and shared by its steps; outside a tick (a step
-    called on its own), read afresh. Steps that change what it holds call forget_basics()."""
+    called on its own), read afresh. Steps that change what it holds call forget_basics(). With `session` (a
+    read the caller has open), read in it: the tick's first step reads them with its own check, one read
+    transaction instead of two."""
     held = _this_tick.get()
     if held is not None and "basics" in held:
         return held["basics"]
-    async with svc.db.read() as session:
-        cycle = await cycles.active_cycle(session=session)
-        found = Basics(
-            cycle, await teams.list_teams(session=session), frozenset(await tick_reads.zones_in_use(session=session))
-        )
+    if session is None:
+        async with svc.db.read() as session:
+            found = await _read_basics(session)
+    else:
+        found = await _read_basics(session)
     if held is not None:
         held["basics"] = found
     return found
+
+
+async def _read_basics(session: AsyncSession) -> Basics:
+    cycle = await cycles.active_cycle(session=session)
+    return Basics(
+        cycle,
+        await tick_reads.team_settings(session=session),
+        frozenset(await tick_reads.zones_in_use(session=session)),
+    )
+
+
+def settled(svc: Services, fact: tuple) -> bool:
+    """Whether `fact` was remembered for this database (see remember_settled)."""
+    return fact in _settled.get(svc.db, ())
+
+
+def remember_settled(svc: Services, fact: tuple) -> None:
+    """Remember a fact no process can make untrue again: only a final ledger state (a 'sent' row, which
+    nothing updates or deletes), never one that may still change ('claimed', 'failed')."""
+    facts = _settled.setdefault(svc.db, set())
+    if len(facts) >= MAX_SETTLED:
+        facts.clear()
+    facts.add(fact)
 
 
 def forget_basics() -> None:

@@ -125,7 +125,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("send_ledger", schema=None) as batch_op:
         batch_op.create_index("ix_send_ledger_channel_ts", ["channel", "ts"], unique=False)
-        batch_op.create_index("ix_send_ledger_kind_period", ["kind", "period", "status"], unique=False)
+        batch_op.create_index("ix_send_ledger_kind_period", ["kind", "period", "status", "sent_at"], unique=False)
         batch_op.create_index("ix_send_ledger_status_claimed_at", ["status", "claimed_at"], unique=False)
 
     op.create_table(
