@@ -178,4 +178,3 @@ COMMANDS = {
     "demo": demo_command,
     "teams": teams_command,
 }
-
