@@ -2,18 +2,26 @@
 
 import asyncio
 import sys
+from pathlib import Path
+
+
+def _on_checkout_path(command: str, entry: str, folder: str) -> bool:
+    """Put the source checkout on sys.path; False (said in one line) when `entry` or tests/fakes is missing.
+
+    benchmarks/, devtools/ and tests/ (the fake Slack) ship with the checkout, not the package: they are
+    imported from there."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / entry).is_file() or not (root / "tests" / "fakes").is_dir():
+        print(f"okrbot: {command} runs from a source checkout (it needs {folder}/ and tests/fakes/)", file=sys.stderr)
+        return False
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    return True
 
 
 def bench_command(settings, args) -> int:
-    from pathlib import Path
-
-    # benchmarks/ and tests/ (the fake Slack) ship with the checkout, not the package: import them from there.
-    root = Path(__file__).resolve().parents[2]
-    if not (root / "benchmarks" / "__main__.py").is_file() or not (root / "tests" / "fakes").is_dir():
-        print("okrbot: bench runs from a source checkout (it needs benchmarks/ and tests/fakes/)", file=sys.stderr)
+    if not _on_checkout_path("bench", "benchmarks/__main__.py", "benchmarks"):
         return 2
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
     from benchmarks.__main__ import BENCHMARKS
     from benchmarks.__main__ import main as bench_main
 
@@ -27,14 +35,9 @@ def bench_command(settings, args) -> int:
 def demo_command(settings, args) -> int:
     """The demo runs the real app against tests/fakes, with its own temporary database and settings."""
     import logging
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2]
-    if not (root / "devtools" / "demo.py").is_file() or not (root / "tests" / "fakes").is_dir():
-        print("okrbot: demo runs from a source checkout (it needs devtools/ and tests/fakes/)", file=sys.stderr)
+    if not _on_checkout_path("demo", "devtools/demo.py", "devtools"):
         return 2
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
     logging.getLogger().setLevel(logging.ERROR)  # the story is the output; problems still show
     if args.platform == "teams":
         import warnings
