@@ -55,12 +55,11 @@ async def prompt_scope(svc: Services, at: datetime) -> Scope | None:
         return None
     cycle, zones = known.cycle, {safe_zone(name) for name in known.zones | {t.timezone for t in known.teams}}
     open_periods, late_periods, seen = set(), set(), []
-    # Distinct settings first (a few among hundreds of teams), then one Slot each.
-    for day, hhmm, cad, late_hours in {
-        (t.checkin_day, t.checkin_time, t.cadence, t.late_limit_hours) for t in known.teams
-    }:
-        slot = Slot(day, parse_hhmm(hhmm), Cadence(cad), anchor=cycle.start)
-        late_limit, window = timedelta(hours=late_hours), (cycle.start, cycle.end)
+    # Distinct settings first (a few among hundreds of teams), then one Slot each, from one team holding them.
+    distinct = {(t.checkin_day, t.checkin_time, t.cadence, t.late_limit_hours): t for t in known.teams}
+    for team in distinct.values():
+        slot = slot_for(team, cycle)
+        late_limit, window = timedelta(hours=team.late_limit_hours), (cycle.start, cycle.end)
         for zone in zones:
             occ, too_late = due_now(slot, zone, at, late_limit=late_limit, window=window)
             if occ is not None:
