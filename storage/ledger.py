@@ -6,7 +6,7 @@ conditional UPDATE whose row count says who won. Both work the same on SQLite an
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, delete, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -173,3 +173,9 @@ async def sent_in_channel(*, session: AsyncSession, channel: str, kind: str, sin
         col(SendLedger.sent_at) >= since,
     )
     return list((await session.exec(stmt.order_by(col(SendLedger.sent_at).desc(), col(SendLedger.id).desc()))).all())
+
+
+async def forget_before(*, session: AsyncSession, kind: str, before: datetime) -> int:
+    """Drop one kind's rows claimed before `before` (only for kinds that guard nothing once old)."""
+    result = await session.exec(delete(SendLedger).where(SendLedger.kind == kind, SendLedger.claimed_at < before))
+    return result.rowcount or 0

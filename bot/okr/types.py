@@ -66,6 +66,9 @@ class SendKind(StrEnum):
     DIGEST = "digest"
     MANAGER_DIGEST = "manager_digest"
     SCORE_PROMPT = "score_prompt"
+    # The "how to check in" answer to a top-level DM: one row per person per UTC hour, only so that a burst of
+    # messages gets one answer; housekeeping drops these after a couple of days (they guard nothing then).
+    DM_HELP = "dm_help"
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -30,7 +30,6 @@ from bot.services.kernel.inbox import DmMessage
 from storage import checkins, cycles, ledger, teams
 from storage.models import SendLedger
 
-HELP_KIND = "dm_help"  # send-ledger kind of the "how to check in" answer: one row per person per UTC hour
 WEEK = timedelta(days=7)
 
 
@@ -101,7 +100,7 @@ async def _how_to(svc: Services, msg: DmMessage, message: CheckInHowTo) -> None:
     now = svc.now()
     async with svc.db.transaction() as session:
         row = await ledger.claim(
-            session=session, recipient=msg.user_id, kind=HELP_KIND, period=f"{now:%Y-%m-%dT%H}", at=now
+            session=session, recipient=msg.user_id, kind=SendKind.DM_HELP, period=f"{now:%Y-%m-%dT%H}", at=now
         )
     if row is None:
         return
