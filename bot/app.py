@@ -16,6 +16,7 @@ from bot.http_guard import (
     MAX_BODY_BYTES,
     MAX_IN_FLIGHT,
     PATH,
+    count_in_flight,
     limit_in_flight,
     reject_malformed,
     verify_signature,
@@ -23,6 +24,7 @@ from bot.http_guard import (
 from bot.logs import bolt_logger, new_correlation_id
 from bot.platforms import PlatformNotifier
 from bot.services.kernel.context import Services
+from bot.services.kernel.front_door import FrontDoor
 from bot.services.kernel.health import WriteHealth
 from bot.slack.response_url import verified_middleware
 from bot.slack.sender import SlackNotifier
@@ -121,15 +123,17 @@ def build_web(
     read_timeout: float = BODY_READ_TIMEOUT,
     max_in_flight: int = MAX_IN_FLIGHT,
     db: Database | None = None,
+    front_door: FrontDoor | None = None,
 ) -> web.Application:
     """aiohttp app: POST /slack/events for everything Slack sends, GET /healthz for probes.
 
     The guards of bot.http_guard run in front of Bolt: in-flight cap, signature, then shape.
-    No Bolt app (Teams alone): no /slack/events (404) and none of its guards.
+    No Bolt app (Teams alone): no /slack/events (404) and none of its guards. `front_door` (the inbox
+    workers' own, bot.services.kernel.front_door) counts every request being answered, Teams' included.
     """
-    guards = []
+    guards = [count_in_flight(front_door)] if front_door is not None else []
     if app is not None:
-        guards = [
+        guards += [
             limit_in_flight(max_in_flight),
             verify_signature(signing_secret(settings), read_timeout=read_timeout),
             reject_malformed,

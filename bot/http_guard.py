@@ -3,7 +3,8 @@
 Order matters. Nothing may act on, parse or log a body before its signature is verified: a timestamp
 header like `not-a-number` once made slack_sdk's verifier raise ValueError inside Bolt, and Bolt's error
 handler then ran on the unverified body (replying to the attacker's response_url, DMing any user id).
-So the middlewares here run in front of everything, in this order:
+So the middlewares here run in front of everything, in this order (after `count_in_flight`, which only counts
+the requests being answered, every path but /healthz, so that the inbox workers give way to them):
 
 1. `limit_in_flight`: at most MAX_IN_FLIGHT Slack requests are being read or handled at once; the next
    gets 503 at once and its connection is closed, so slow or stuck clients cannot pile up sockets.
@@ -26,6 +27,8 @@ from urllib.parse import parse_qs
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
+from bot.services.kernel.front_door import FrontDoor
+
 log = logging.getLogger(__name__)
 PATH = "/slack/events"
 MAX_BODY_BYTES = 1024**2  # aiohttp's default, stated: Slack's largest payloads (modal submits) are far smaller
@@ -33,6 +36,19 @@ BODY_READ_TIMEOUT = 10.0  # seconds for the whole body once the headers are in; 
 MAX_IN_FLIGHT = 256  # Slack requests read or handled at once (a burst waits on SQLite, one writer); sockets are cheap
 SIGNATURE_WINDOW = 300  # seconds either side of now, as Slack documents
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # int() would also take " 12", "1_2", "+12" and non-ASCII digits
+
+
+def count_in_flight(door: FrontDoor):
+    """aiohttp middleware: every request but /healthz is counted in `door` while it is being answered."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        if request.path == "/healthz":
+            return await handler(request)
+        with door.answering():
+            return await handler(request)
+
+    return middleware
 
 
 def _is_slack(request: web.Request) -> bool:

@@ -20,7 +20,7 @@ async def serve_http(settings: Settings, *, host: str, port: int, scheduler: boo
     await check_tokens(settings)
     svc = build_services(settings)
     bot = build_app(settings, svc)
-    web_app = build_web(bot.bolt, settings, db=svc.db)
+    web_app = build_web(bot.bolt, settings, db=svc.db, front_door=bot.inbox.front_door)
     teams = await mount_teams(web_app, svc, bot.inbox)  # POST /api/messages, when TEAMS_* is set
     runner = web_runner(web_app)
     await runner.setup()

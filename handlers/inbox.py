@@ -27,12 +27,16 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from bot.logs import correlation_id
 from bot.services.kernel import effects_due, inbox_store
 from bot.services.kernel.context import Services
+from bot.services.kernel.front_door import FrontDoor
 
 log = logging.getLogger(__name__)
 
 REPLAY = "okrbot_inbox_replay"  # context flag: this dispatch is a worker replaying a kept request
 INBOX = "okrbot_inbox"  # context key: the InboxWorker that keeps requests
 OUTCOME = "okrbot_inbox_outcome"  # set by a replayed listener that failed: "retry" or the error's class name
+# Items taken up at once while requests are being answered (bot.services.kernel.front_door): acks go first, and
+# the work still moves on under a long burst. One is enough: its Slack calls leave the loop free meanwhile.
+WHILE_BUSY = 1
 MAX_ATTEMPTS = 200  # tries of an item that keeps meeting "database away" before it is given up (logged)
 # Replays a kept request of another platform (payload["platform"]); returns None, "retry" or the error's class
 # name, as OUTCOME does. The composition root adds one per platform (bot.platforms: Teams); Slack's is Bolt.
@@ -128,6 +132,8 @@ class InboxWorker:
         self._finished: list[int] = []  # items whose work is committed, to record done with the next claim
         self._away = False  # the last poll met an unavailable database (logged once)
         self.replayers: dict[str, Replayer] = {}  # platform -> its replay (None: Slack's, through Bolt)
+        self.front_door = FrontDoor()  # counted by the web server (bot.app.build_web); quiet: take up the rest
+        self.front_door.on_quiet(self._wake.set)
 
     async def keep(self, body: dict) -> None:
         """Commit a verified request (before the 200); a redelivery of one already kept is dropped."""
@@ -147,7 +153,8 @@ class InboxWorker:
         self._loop = asyncio.create_task(self._work_loop(), name="okrbot-inbox")
         self._heartbeat = asyncio.create_task(self._renew_leases(), name="okrbot-inbox-lease")
         # The check-ins' coalesced effects (Home tabs, posted digests) run beside the inbox, in every process.
-        busy = lambda: bool(self._running)  # noqa: E731  (the check-ins go first; their refreshes follow)
+        # The check-ins go first, and the requests being answered before them; their refreshes follow.
+        busy = lambda: bool(self._running) or self.front_door.busy  # noqa: E731
         runner = effects_due.run_forever(self.svc, owner=self.owner, wake=self._effects_wake, busy=busy)
         self._effects = asyncio.create_task(runner, name="okrbot-effects")
 
@@ -211,7 +218,8 @@ class InboxWorker:
     async def _take_what_is_ready(self) -> None:
         """Claim what free workers can take (read what is ready, then one write transaction), recording the items
         finished since the last look in that transaction: a reply's "done" costs no transaction of its own."""
-        free = self.concurrency - len(self._running)
+        concurrency = min(self.concurrency, WHILE_BUSY) if self.front_door.busy else self.concurrency
+        free = concurrency - len(self._running)
         finished, self._finished = self._finished, []
         try:
             if free <= 0 or self._stopping:

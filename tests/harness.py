@@ -82,7 +82,7 @@ async def running_bot(
     bot = build_app(settings, svc)
     if inbox:
         bot.inbox.start()
-    web_app = build_web(bot.bolt, settings, db=svc.db, **(web_options or {}))
+    web_app = build_web(bot.bolt, settings, db=svc.db, front_door=bot.inbox.front_door, **(web_options or {}))
     await mount_teams(web_app, svc, bot.inbox)  # POST /api/messages when the settings configure Teams; else nothing
     runner = web_runner(web_app)
     await runner.setup()
