@@ -31,6 +31,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.gate import Gate
+from storage.sqlite_inline import creator as sqlite_inline_creator
 
 BUSY_TIMEOUT_MS = 30_000
 POOL_SIZE = 5  # SQLAlchemy's default QueuePool size; concurrent transactions on other databases
@@ -52,7 +53,10 @@ def _install_sqlite_recipe(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # Inline (storage.sqlite_inline), SQLite's sleeping busy handler would stop the event loop: it answers
+        # "locked" at once instead and the statement is retried after an asyncio sleep, for as long.
+        inline = getattr(dbapi_connection.driver_connection, "inline", False)
+        cursor.execute(f"PRAGMA busy_timeout={0 if inline else BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -114,15 +118,31 @@ class Database:
     """Owns the engine; hands out sessions whose transaction commits on success."""
 
     def __init__(
-        self, url: str, *, echo: bool = False, pool_size: int = POOL_SIZE, connect_timeout: float = CONNECT_TIMEOUT_S
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = POOL_SIZE,
+        connect_timeout: float = CONNECT_TIMEOUT_S,
+        sqlite_inline: bool = False,
     ) -> None:
         self.url = url
         # hide_parameters: a failed statement is logged and raised without its values (review-note text).
         options = _pool_options(url, pool_size, connect_timeout)
         self.engine = create_async_engine(url, echo=echo, hide_parameters=True, **options)
-        if self.engine.dialect.name == "sqlite":
-            _install_sqlite_recipe(self.engine)
-        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        # Write transactions on their own engine when SQLite runs inline (storage.sqlite_inline): they are short
+        # and on the hot path (the inbox put before each ack, claims, a reply's record), while a view's reads can
+        # be long, and on aiosqlite's thread SQLite runs them beside the event loop instead of stopping it.
+        self.write_engine = self.engine
+        if sqlite_inline and self.engine.dialect.name == "sqlite":
+            self.write_engine = create_async_engine(
+                url, echo=echo, hide_parameters=True, async_creator=sqlite_inline_creator(url)
+            )
+        for engine in {self.engine, self.write_engine}:
+            if engine.dialect.name == "sqlite":
+                _install_sqlite_recipe(engine)
+        self._sessions = async_sessionmaker(self.write_engine, class_=AsyncSession, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._gate = Gate(1 if self.engine.dialect.name == "sqlite" else pool_size)
         self._readers = Gate(pool_size)
 
@@ -133,6 +153,7 @@ class Database:
             settings.database_url,
             pool_size=settings.database_pool_size,
             connect_timeout=settings.database_connect_timeout,
+            sqlite_inline=settings.sqlite_inline,
         )
 
     def transaction(self, *, urgent: bool = False) -> AbstractAsyncContextManager[AsyncSession]:
@@ -154,7 +175,7 @@ class Database:
         async with gate.hold(urgent=urgent):
             token = _inside.set(True)
             try:
-                async with self._sessions() as session:
+                async with (self._read_sessions if read_only else self._sessions)() as session:
                     async with session.begin():
                         if read_only:
                             await session.connection(execution_options={READ_ONLY: True})
@@ -189,6 +210,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.write_engine is not self.engine:
+            await self.write_engine.dispose()
 
 
 # What SQLite and PostgreSQL say when the database is away, locked or full (not: a missing table, bad SQL).

@@ -1,0 +1,141 @@
+"""OKRBOT_SQLITE_INLINE: write transactions call sqlite3 on the event loop (storage/sqlite_inline.py).
+
+They must behave as the threaded driver's do (commit, roll back, constraints, the one-writer queue), never
+stop the loop while another process holds the lock (they wait on asyncio sleeps, and still fail after the
+same bound), and views' reads stay on aiosqlite's thread."""
+
+import asyncio
+import sqlite3
+import threading
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import select
+
+from storage import sqlite_inline
+from storage.db import Database
+from storage.models import Person
+from storage.sqlite_inline import InlineConnection
+
+pytestmark = pytest.mark.sqlite_only("the inline driver is SQLite's")
+
+
+@pytest.fixture
+async def inline_db(tmp_path):
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'okrbot.db'}", sqlite_inline=True)
+    await database.create_all()
+    yield database
+    await database.dispose()
+
+
+async def test_writes_run_inline_and_reads_on_the_thread(inline_db):
+    async with inline_db.transaction() as s:
+        s.add(Person(id="U0ALICE", display_name="Alice"))
+        driver = (await (await s.connection()).get_raw_connection()).driver_connection
+        busy = (await s.exec(text("PRAGMA busy_timeout"))).scalar_one()
+    assert isinstance(driver, InlineConnection) and busy == 0
+    async with inline_db.read() as s:
+        reader = (await (await s.connection()).get_raw_connection()).driver_connection
+        assert (await s.exec(select(Person.display_name))).all() == ["Alice"]
+    assert not isinstance(reader, InlineConnection)  # aiosqlite's
+
+
+async def test_a_failed_unit_of_work_leaves_nothing_and_constraints_hold(inline_db):
+    with pytest.raises(RuntimeError):
+        async with inline_db.transaction() as s:
+            s.add(Person(id="U0BOB", display_name="Bob"))
+            await s.flush()
+            raise RuntimeError("rolled back")
+    async with inline_db.transaction() as s:
+        s.add(Person(id="U0ALICE", display_name="Alice"))
+    with pytest.raises(IntegrityError):
+        async with inline_db.transaction() as s:
+            s.add(Person(id="U0ALICE", display_name="Alice again"))
+    async with inline_db.read() as s:
+        assert (await s.exec(select(Person.display_name))).all() == ["Alice"]
+
+
+async def test_writers_still_queue_in_order_and_none_is_lost(inline_db):
+    async def write(i: int) -> None:
+        async with inline_db.transaction() as s:
+            s.add(Person(id=f"U{i:04d}", display_name=f"p{i}"))
+            await asyncio.sleep(0)
+
+    await asyncio.gather(*(write(i) for i in range(200)))
+    # Committed for good: another connection (a second process) sees every row.
+    with sqlite3.connect(inline_db.engine.url.database) as other:
+        assert other.execute("SELECT count(*) FROM person").fetchone() == (200,)
+
+
+def hold_write_lock(path: str, seconds: float, held: threading.Event) -> None:
+    """Another process's writer: BEGIN IMMEDIATE, then keep the lock for `seconds`."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    held.set()
+    threading.Event().wait(seconds)
+    other.execute("ROLLBACK")
+    other.close()
+
+
+async def test_another_processes_lock_is_waited_for_without_stopping_the_loop(inline_db):
+    held = threading.Event()
+    holder = threading.Thread(target=hold_write_lock, args=(inline_db.engine.url.database, 0.5, held))
+    holder.start()
+    await asyncio.to_thread(held.wait)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    try:
+        async with inline_db.transaction() as s:  # BEGIN IMMEDIATE meets the lock and waits on the loop
+            s.add(Person(id="U0ALICE", display_name="Alice"))
+    finally:
+        task.cancel()
+    await asyncio.to_thread(holder.join)
+    assert ticks >= 10  # the loop ran on while the write waited (a sleeping busy handler would have stopped it)
+    async with inline_db.read() as s:
+        assert (await s.exec(select(Person.id))).all() == ["U0ALICE"]
+
+
+async def test_a_lock_held_past_the_bound_is_an_error(inline_db, monkeypatch):
+    monkeypatch.setattr(sqlite_inline, "LOCKED_RETRY_SECONDS", 0.2)
+    held = threading.Event()
+    holder = threading.Thread(target=hold_write_lock, args=(inline_db.engine.url.database, 1.5, held))
+    holder.start()
+    await asyncio.to_thread(held.wait)
+    try:
+        with pytest.raises(OperationalError, match="locked"):
+            async with inline_db.transaction() as s:
+                s.add(Person(id="U0ALICE", display_name="Alice"))
+    finally:
+        await asyncio.to_thread(holder.join)
+    async with inline_db.transaction() as s:  # and the connection is usable again once the lock is gone
+        s.add(Person(id="U0BOB", display_name="Bob"))
+
+
+async def test_a_long_write_transaction_gives_the_loop_turns(inline_db):
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    try:
+        async with inline_db.transaction() as s:  # thousands of statements, as a big YAML import from chat makes
+            for i in range(3000):
+                await s.exec(text("INSERT INTO person (id, display_name) VALUES (:id, 'p')").bindparams(id=f"U{i}"))
+            during = ticks
+    finally:
+        task.cancel()
+    assert during >= 3  # the loop had turns inside it (statements alone never yield)
+    async with inline_db.read() as s:
+        assert len((await s.exec(select(Person.id))).all()) == 3000
