@@ -44,7 +44,7 @@ MIN_FREE_BYTES = 1024 * 1024  # below this a SQLite file's next checkpoint or WA
 _inside: contextvars.ContextVar[bool] = contextvars.ContextVar("okrbot_in_transaction", default=False)
 
 
-def _install_sqlite_recipe(engine: AsyncEngine) -> None:
+def _install_sqlite_recipe(engine: AsyncEngine, *, begin: bool = True) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -60,6 +60,9 @@ def _install_sqlite_recipe(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    if not begin:  # the write engine of OKRBOT_SQLITE_INLINE hears the main engine's "begin" (Database.__init__)
+        return
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn):
@@ -134,13 +137,19 @@ class Database:
         # and on the hot path (the inbox put before each ack, claims, a reply's record), while a view's reads can
         # be long, and on aiosqlite's thread SQLite runs them beside the event loop instead of stopping it.
         self.write_engine = self.engine
+        if self.engine.dialect.name == "sqlite":
+            _install_sqlite_recipe(self.engine)
         if sqlite_inline and self.engine.dialect.name == "sqlite":
             self.write_engine = create_async_engine(
                 url, echo=echo, hide_parameters=True, async_creator=sqlite_inline_creator(url)
             )
-        for engine in {self.engine, self.write_engine}:
-            if engine.dialect.name == "sqlite":
-                _install_sqlite_recipe(engine)
+            # What listens on `engine` (the recipe's BEGIN, statement counts) hears the write engine's statements
+            # too: its dispatch is joined to the main engine's, as SQLAlchemy's own execution_options() copies are.
+            # Connection-pool events are the pool's own, so the recipe's "connect" is installed on it as well.
+            sync_write = self.write_engine.sync_engine
+            sync_write.dispatch = sync_write.dispatch._join(self.engine.sync_engine.dispatch)
+            sync_write._has_events = True  # its connections then dispatch at all (listeners live on the other)
+            _install_sqlite_recipe(self.write_engine, begin=False)
         self._sessions = async_sessionmaker(self.write_engine, class_=AsyncSession, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._gate = Gate(1 if self.engine.dialect.name == "sqlite" else pool_size)
