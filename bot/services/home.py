@@ -1,7 +1,7 @@
 """The App Home tab: my KRs, my teams, when I'm asked next; managers' and admins' sections. Never review notes."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,6 +21,11 @@ from storage.models import Cycle, Team
 
 log = logging.getLogger(__name__)
 
+# After-check-in refreshes go only to people who opened Home this recently: most people never open it, and
+# rebuilding and publishing it was most of a thread reply's cost (docs/performance.md). Opening Home rebuilds
+# it in full, so nobody sees a stale tab; the open is recorded at most once per OPEN_RECORDED (no write per open).
+HOME_USER_WINDOW = timedelta(days=90)
+OPEN_RECORDED = timedelta(days=1)
 HOME_KR_LIMIT = 15  # two blocks each: leaves room for teams, manager and admin sections under 100
 
 
@@ -109,9 +114,20 @@ async def refresh_home(svc: Services, *, user_id: str) -> None:
     await svc.notifier.publish_home(user_id, await build_home(svc, user_id=user_id))
 
 
-async def stale_homes(session: AsyncSession, *, user_id: str, kr_ids: tuple[int, ...]) -> list[str]:
-    """After-check-in effect, marked in the check-in's transaction: the Home tab of who checked in."""
-    return [user_id]
+async def home_opened(svc: Services, *, user_id: str) -> None:
+    """On app_home_opened (after the ack): note that the person uses Home (at most a write a day), then rebuild it."""
+    now = svc.now()
+    async with svc.db.read() as session:  # a read first: most opens find today's open already recorded
+        seen = await people.home_opened_at(session=session, person_id=user_id)
+    if seen is None or seen < now - OPEN_RECORDED:
+        async with svc.db.transaction() as session:
+            await people.set_home_opened(session=session, person_id=user_id, at=now, unless_since=now - OPEN_RECORDED)
+    await refresh_home(svc, user_id=user_id)
+
+
+async def stale_homes(session: AsyncSession, *, user_id: str, kr_ids: tuple[int, ...], now: datetime) -> list[str]:
+    """After-check-in effect, marked in the check-in's transaction: the Home tab of who checked in, if they use it."""
+    return sorted(await people.home_users(session=session, ids=[user_id], since=now - HOME_USER_WINDOW))
 
 
 async def refresh_stale_home(svc: Services, user_id: str) -> None:

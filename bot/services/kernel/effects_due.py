@@ -41,12 +41,13 @@ async def mark(session: AsyncSession, svc: Services, *, user_id: str, kr_ids: It
     kr_ids = tuple(sorted(set(kr_ids)))
     if not kr_ids:
         return
+    now = svc.now()
     keys = [
         f"{effect.name}:{target}"
         for effect in svc.after_checkin
-        for target in await effect.targets(session, user_id=user_id, kr_ids=kr_ids)
+        for target in await effect.targets(session, user_id=user_id, kr_ids=kr_ids, now=now)
     ]
-    await store.mark(session=session, keys=keys, due_at=svc.now() + DELAY)
+    await store.mark(session=session, keys=keys, due_at=now + DELAY)
 
 
 async def run_due(svc: Services, *, owner: str, force: bool = False) -> int:
