@@ -38,19 +38,25 @@ def _summary(name: str, views: list[KRView]) -> TeamSummary:
     )
 
 
-async def _team_views(session: AsyncSession, svc: Services, team: Team, cycle: Cycle) -> list[KRView]:
-    objectives = await read_models.team_objectives(session, cycle=cycle, team=team, today=svc.now().date())
-    return [kr for o in objectives if not o.shared_from for kr in o.krs]
+async def _teams_views(session: AsyncSession, svc: Services, teams_: list[Team], cycle: Cycle):
+    """Each team's own KR views ({team id: views}), all the teams in one batch of reads (read_models), each team
+    once: a manager's team is both among their teams and among those they manage."""
+    today = svc.now().date()
+    unique = list({t.id: t for t in teams_}.values())
+    wanted = [read_models.TeamView(t, today) for t in unique]
+    objectives = await read_models.teams_objectives(session, cycle=cycle, wanted=wanted) if wanted else {}
+    return {tid: [kr for o in objs if not o.shared_from for kr in o.krs] for tid, objs in objectives.items()}
 
 
-async def _overview(session: AsyncSession, svc: Services, team: Team, cycle: Cycle) -> ManagerOverview:
+async def _overview(
+    session: AsyncSession, svc: Services, team: Team, cycle: Cycle, views: list[KRView]
+) -> ManagerOverview:
     """Who owns KRs in the team but has not checked in since this period's prompt (or the cycle start)."""
     now = svc.now()
     occurrence = cadence.latest_due(
         slot_for(team, cycle), cadence.safe_zone(team.timezone), now, window=(cycle.start, cycle.end)
     )
     since = occurrence.due_utc if occurrence else datetime.combine(cycle.start, datetime.min.time(), now.tzinfo)
-    views = await _team_views(session, svc, team, cycle)
     latest: dict[str, datetime | None] = {}
     for v in views:
         prev = latest.get(v.owner_id)
@@ -92,8 +98,9 @@ async def build_home(svc: Services, *, user_id: str) -> HomePage:
         titles = {o.id: o.title for o in objs.values()}
         my_views = await read_models.kr_views(session, krs=shown, cycle=cycle, today=svc.now().date(), titles=titles)
         mine = await teams.teams_of_person(session=session, person_id=user_id)
-        summaries = [_summary(t.name, await _team_views(session, svc, t, cycle)) for t in mine[:10]]
         managed = await teams.teams_managed_by(session=session, person_id=user_id)
+        views = await _teams_views(session, svc, mine[:10] + managed[:5], cycle)
+        summaries = [_summary(t.name, views[t.id]) for t in mine[:10]]
         next_at, tz = await _next_prompt(session, svc, user_id, mine, cycle)
         return HomePage(
             user_id=user_id,
@@ -103,7 +110,7 @@ async def build_home(svc: Services, *, user_id: str) -> HomePage:
             teams=tuple(summaries),
             next_prompt=next_at,
             next_prompt_tz=tz,
-            managed=tuple([await _overview(session, svc, t, cycle) for t in managed[:5]]),
+            managed=tuple([await _overview(session, svc, t, cycle, views[t.id]) for t in managed[:5]]),
             is_admin=admin,
             editable=await editable_kr_ids(session, user_id=user_id, krs=shown, admins=svc.admins),
         )
