@@ -32,8 +32,10 @@ async def run(tiny: bool) -> Result:
     teams, per_team = (4, 10) if tiny else (_size("TEAMS", 500), 20)
     requests, ingest = (40, 20) if tiny else (_size("REQUESTS", 2000), _size("INGEST", 5000))
     with tempfile.TemporaryDirectory() as tmp:
-        org = build_org(Path(tmp) / "org.db", teams=teams, krs_per_team=per_team, checkins_per_kr=10)
+        home = float(os.environ.get("OKRBOT_BENCH_SERVE_HOME", 1))  # the share of people who use the Home tab
+        org = build_org(Path(tmp) / "org.db", teams=teams, krs_per_team=per_team, checkins_per_kr=10, home_share=home)
         size = {"teams": teams, "krs": org.krs, "checkins": org.checkins, "requests": requests, "ingest": ingest}
+        size["home users"] = home
         result = Result("serve", "okrbot serve: ack latency, ingest, memory and start-up", size)
         await asyncio.to_thread(upgrade_stamp, org.url)  # alembic drives its own event loop
         async with FakeSlack() as fake:
@@ -49,13 +51,17 @@ async def run(tiny: bool) -> Result:
                 await ack_latency(result, req, org, prompts, requests)
                 await ingest_load(result, req, org, prompts, ingest, skip=requests, pid=proc.pid)
                 rss = peak_rss_mb(proc.pid)
+            # The after-check-in refreshes both loads caused (coalesced: kernel.effects_due), once the process is quiet
+            result.add("Home tabs published (views.publish)", len(fake.calls_to("views.publish")))
+            result.add("posted digests edited (chat.update)", len(fake.calls_to("chat.update")))
         result.add("start-up to /healthz (s)", round(ready, 3), "<= 2 s", startup_vs_target=round(ready / 2, 2))
         result.add("peak RSS after both loads (MB)", round(rss, 1), "<= 150 MB", rss_vs_target=round(rss / 150, 2))
     return result
 
 
 def _size(name: str, default: int) -> int:
-    """OKRBOT_BENCH_SERVE_TEAMS / _REQUESTS / _INGEST: a medium size on a shared machine (full size is long)."""
+    """OKRBOT_BENCH_SERVE_TEAMS / _REQUESTS / _INGEST: a medium size on a shared machine (full size is long).
+    OKRBOT_BENCH_SERVE_HOME (0 to 1, default 1): the share of people who opened Home, so whose check-ins refresh it."""
     return int(os.environ.get(f"OKRBOT_BENCH_SERVE_{name}", default))
 
 

@@ -57,10 +57,12 @@ def build_org(
     seed: int = 7,
     zones: list[str] = ZONES,
     managers: bool = True,
+    home_share: float = 1.0,
 ) -> Org:
     """Teams of `krs_per_team` people, each owning one KR; objectives of 5 KRs; people and teams spread
     over `zones` (one zone puts every prompt at the same instant). The first person of each team is its
-    manager unless `managers` is False (then the digest step posts team digests only, no manager digests)."""
+    manager unless `managers` is False (then the digest step posts team digests only, no manager digests).
+    `home_share` of the people (spread evenly) opened their Home tab just now, so their check-ins refresh it."""
     rnd = random.Random(seed)
     engine = create_engine(f"sqlite:///{path}")
     SQLModel.metadata.create_all(engine)
@@ -68,6 +70,7 @@ def build_org(
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=WAL")
     now = datetime(2027, 2, 1, tzinfo=UTC)
+    opened = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")  # the serving process runs on the real clock
     db.execute(
         "INSERT INTO cycle (id, name, start, end, state) VALUES (1, '2027-Q1', ?, ?, 'active')",
         (CYCLE_START.isoformat(), CYCLE_END.isoformat()),
@@ -82,7 +85,8 @@ def build_org(
                 objectives.append((oid, f"Objective {oid} of team {t}", t, 1, k // 5))
             pid += 1
             uid = f"U{pid:07d}"
-            people.append((uid, f"Person {pid}", zones[pid % len(zones)]))
+            home = opened if int(pid * home_share) != int((pid - 1) * home_share) else None
+            people.append((uid, f"Person {pid}", zones[pid % len(zones)], home))
             members.append((t, uid, "manager" if k == 0 and managers else "member"))
             kid += 1
             current = rnd.uniform(0, 100)
@@ -94,8 +98,8 @@ def build_org(
                     (cid, kid, uid, current * (c + 1) / checkins_per_kr, at.strftime("%Y-%m-%d %H:%M:%S.%f"))
                 )
     db.executemany(
-        "INSERT INTO person (id, display_name, tz, away_until, delegate_id, dm_channel, tz_refreshed_at)"
-        " VALUES (?, ?, ?, NULL, NULL, NULL, NULL)",
+        "INSERT INTO person (id, display_name, tz, away_until, delegate_id, dm_channel, tz_refreshed_at,"
+        " home_opened_at) VALUES (?, ?, ?, NULL, NULL, NULL, NULL, ?)",
         people,
     )
     db.executemany(

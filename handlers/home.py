@@ -11,7 +11,7 @@ from handlers.inbox import deferred
 async def on_home_opened(event: dict, body: dict, context) -> None:
     if event.get("tab", "home") != "home":
         return
-    await home.refresh_home(context["svc"], user_id=event["user"])
+    await home.home_opened(context["svc"], user_id=event["user"])
 
 
 async def on_review_notes(ack, body, context, client) -> None:

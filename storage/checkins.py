@@ -3,11 +3,15 @@
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import Row, exists, func, insert
+from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import CheckIn
+from storage.models import CheckIn, SendLedger
+
+_CHECK_IN = CheckIn.__table__
+_LEDGER = SendLedger.__table__
 
 
 async def latest_texts(*, session: AsyncSession, kr_ids: Iterable[int]) -> dict[int, tuple[str, str, datetime | None]]:
@@ -37,6 +41,30 @@ async def add_checkin(*, session: AsyncSession, checkin: CheckIn) -> CheckIn:
     session.add(checkin)
     await session.flush()
     return checkin
+
+
+async def insert_checkins(*, session: AsyncSession, rows: list[dict]) -> dict[int, int]:
+    """Insert check-in rows, at most one per KR, every column given: {kr_id: new check-in id}. One multi-row
+    INSERT ... RETURNING (Core: no ORM objects nor flush); ids are matched by KR, as RETURNING's order is not
+    promised."""
+    if not rows:
+        return {}
+    stmt = insert(_CHECK_IN).values(rows).returning(_CHECK_IN.c.id, _CHECK_IN.c.kr_id)
+    return {kr_id: row_id for row_id, kr_id in (await (await session.connection()).execute(stmt)).all()}
+
+
+async def prompt_of_reply(*, session: AsyncSession, channel: str, thread_ts: str, ts: str) -> tuple[Row | None, bool]:
+    """A thread reply's prompt (its send_ledger row, as a Core row) and whether that reply (channel, ts) already
+    has live check-ins, in one SELECT: the thread-reply path runs this on every reply."""
+    c = _CHECK_IN.c
+    replied = exists().where(c.source_channel == channel, c.source_ts == ts, c.undone_at.is_(None))
+    stmt = (
+        core_select(_LEDGER, replied.label("replied"))
+        .where(_LEDGER.c.channel == channel, _LEDGER.c.ts == thread_ts, _LEDGER.c.kind == "prompt")
+        .limit(1)
+    )
+    row = (await (await session.connection()).execute(stmt)).first()
+    return (row, bool(row.replied)) if row is not None else (None, False)
 
 
 async def get_checkin(*, session: AsyncSession, checkin_id: int) -> CheckIn | None:

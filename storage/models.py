@@ -62,6 +62,9 @@ class Person(PersonBase, table=True):
     email: str | None = Field(default=None, max_length=254, unique=True)
     dm_channel: str | None = None  # cached D… id returned by chat.postMessage
     tz_refreshed_at: datetime | None = _ts()
+    # Last time they opened the Home tab (at most one write a day): after-check-in refreshes go only to people
+    # who use it; Home is rebuilt in full on every open anyway (bot/services/home.py).
+    home_opened_at: datetime | None = _ts()
 
 
 class TeamBase(SQLModel):

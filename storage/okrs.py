@@ -6,12 +6,23 @@ show many KRs never issue a query per KR.
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, or_
+from sqlalchemy import Row, bindparam, delete, or_, update
+from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import KeyResult, KRCoOwner, KRTeam, Objective
+from storage.models import KeyResult, KRCoOwner, KRTeam, Objective, Person
 from storage.people import ensure_people
+
+_KR = KeyResult.__table__
+_OWNER = Person.__table__
+_SET_KR_VALUES = (
+    update(_KR)
+    .where(_KR.c.id == bindparam("kr_id"))
+    .values(
+        current_value=bindparam("new_value"), confidence=bindparam("new_confidence"), last_checkin_at=bindparam("at")
+    )
+)
 
 
 async def get_objective(*, session: AsyncSession, objective_id: int) -> Objective | None:
@@ -20,6 +31,27 @@ async def get_objective(*, session: AsyncSession, objective_id: int) -> Objectiv
 
 async def get_key_result(*, session: AsyncSession, kr_id: int) -> KeyResult | None:
     return await session.get(KeyResult, kr_id)
+
+
+async def key_result_rows(*, session: AsyncSession, ids: Iterable[int]) -> dict[int, Row]:
+    """KRs by id as Core rows (no ORM objects: the thread-reply path), in one SELECT: every key_result column
+    plus the owner's `owner_delegate_id` and `owner_away_until` (for the delegate's check-in right)."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    stmt = (
+        core_select(_KR, _OWNER.c.delegate_id.label("owner_delegate_id"), _OWNER.c.away_until.label("owner_away_until"))
+        .outerjoin(_OWNER, _OWNER.c.id == _KR.c.owner_id)
+        .where(_KR.c.id.in_(wanted))
+    )
+    return {row.id: row for row in (await (await session.connection()).execute(stmt)).all()}
+
+
+async def set_key_result_values(*, session: AsyncSession, values: dict[int, tuple[float, str]], at) -> None:
+    """Each KR's current value and confidence, and its last check-in time `at` (one executemany UPDATE)."""
+    if values:
+        rows = [{"kr_id": k, "new_value": v, "new_confidence": c, "at": at} for k, (v, c) in sorted(values.items())]
+        await (await session.connection()).execute(_SET_KR_VALUES, rows)
 
 
 async def objectives_for_team(

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -61,6 +61,27 @@ async def people_by_ids(*, session: AsyncSession, ids: Iterable[str]) -> dict[st
         return {}
     rows = await session.exec(select(Person).where(col(Person.id).in_(wanted)))
     return {p.id: p for p in rows.all()}
+
+
+async def home_opened_at(*, session: AsyncSession, person_id: str) -> datetime | None:
+    """When the person last opened the Home tab (as recorded: at most once a day), or None."""
+    stmt = core_select(_PEOPLE.c.home_opened_at).where(_PEOPLE.c.id == person_id)
+    return (await session.exec(stmt)).scalar()
+
+
+async def set_home_opened(*, session: AsyncSession, person_id: str, at: datetime, unless_since: datetime) -> None:
+    """Record a Home tab open at `at`, unless one at or after `unless_since` is already recorded (one UPDATE)."""
+    stale = or_(_PEOPLE.c.home_opened_at.is_(None), _PEOPLE.c.home_opened_at < unless_since)
+    await session.exec(update(_PEOPLE).where(_PEOPLE.c.id == person_id, stale).values(home_opened_at=at))
+
+
+async def home_users(*, session: AsyncSession, ids: Iterable[str], since: datetime) -> set[str]:
+    """Those of `ids` who opened the Home tab at or after `since`."""
+    wanted = list(set(ids))
+    if not wanted:
+        return set()
+    stmt = core_select(_PEOPLE.c.id).where(_PEOPLE.c.id.in_(wanted), _PEOPLE.c.home_opened_at >= since)
+    return set((await session.exec(stmt)).scalars().all())
 
 
 async def set_dm_channels(*, session: AsyncSession, channels: dict[str, str]) -> int:

@@ -1,7 +1,7 @@
 """The App Home tab: my KRs, my teams, when I'm asked next; managers' and admins' sections. Never review notes."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,6 +21,11 @@ from storage.models import Cycle, Team
 
 log = logging.getLogger(__name__)
 
+# After-check-in refreshes go only to people who opened Home this recently: most people never open it, and
+# rebuilding and publishing it was most of a thread reply's cost (docs/performance.md). Opening Home rebuilds
+# it in full, so nobody sees a stale tab; the open is recorded at most once per OPEN_RECORDED (no write per open).
+HOME_USER_WINDOW = timedelta(days=90)
+OPEN_RECORDED = timedelta(days=1)
 HOME_KR_LIMIT = 15  # two blocks each: leaves room for teams, manager and admin sections under 100
 
 
@@ -33,19 +38,25 @@ def _summary(name: str, views: list[KRView]) -> TeamSummary:
     )
 
 
-async def _team_views(session: AsyncSession, svc: Services, team: Team, cycle: Cycle) -> list[KRView]:
-    objectives = await read_models.team_objectives(session, cycle=cycle, team=team, today=svc.now().date())
-    return [kr for o in objectives if not o.shared_from for kr in o.krs]
+async def _teams_views(session: AsyncSession, svc: Services, teams_: list[Team], cycle: Cycle):
+    """Each team's own KR views ({team id: views}), all the teams in one batch of reads (read_models), each team
+    once: a manager's team is both among their teams and among those they manage."""
+    today = svc.now().date()
+    unique = list({t.id: t for t in teams_}.values())
+    wanted = [read_models.TeamView(t, today) for t in unique]
+    objectives = await read_models.teams_objectives(session, cycle=cycle, wanted=wanted) if wanted else {}
+    return {tid: [kr for o in objs if not o.shared_from for kr in o.krs] for tid, objs in objectives.items()}
 
 
-async def _overview(session: AsyncSession, svc: Services, team: Team, cycle: Cycle) -> ManagerOverview:
+async def _overview(
+    session: AsyncSession, svc: Services, team: Team, cycle: Cycle, views: list[KRView]
+) -> ManagerOverview:
     """Who owns KRs in the team but has not checked in since this period's prompt (or the cycle start)."""
     now = svc.now()
     occurrence = cadence.latest_due(
         slot_for(team, cycle), cadence.safe_zone(team.timezone), now, window=(cycle.start, cycle.end)
     )
     since = occurrence.due_utc if occurrence else datetime.combine(cycle.start, datetime.min.time(), now.tzinfo)
-    views = await _team_views(session, svc, team, cycle)
     latest: dict[str, datetime | None] = {}
     for v in views:
         prev = latest.get(v.owner_id)
@@ -87,8 +98,9 @@ async def build_home(svc: Services, *, user_id: str) -> HomePage:
         titles = {o.id: o.title for o in objs.values()}
         my_views = await read_models.kr_views(session, krs=shown, cycle=cycle, today=svc.now().date(), titles=titles)
         mine = await teams.teams_of_person(session=session, person_id=user_id)
-        summaries = [_summary(t.name, await _team_views(session, svc, t, cycle)) for t in mine[:10]]
         managed = await teams.teams_managed_by(session=session, person_id=user_id)
+        views = await _teams_views(session, svc, mine[:10] + managed[:5], cycle)
+        summaries = [_summary(t.name, views[t.id]) for t in mine[:10]]
         next_at, tz = await _next_prompt(session, svc, user_id, mine, cycle)
         return HomePage(
             user_id=user_id,
@@ -98,7 +110,7 @@ async def build_home(svc: Services, *, user_id: str) -> HomePage:
             teams=tuple(summaries),
             next_prompt=next_at,
             next_prompt_tz=tz,
-            managed=tuple([await _overview(session, svc, t, cycle) for t in managed[:5]]),
+            managed=tuple([await _overview(session, svc, t, cycle, views[t.id]) for t in managed[:5]]),
             is_admin=admin,
             editable=await editable_kr_ids(session, user_id=user_id, krs=shown, admins=svc.admins),
         )
@@ -109,9 +121,20 @@ async def refresh_home(svc: Services, *, user_id: str) -> None:
     await svc.notifier.publish_home(user_id, await build_home(svc, user_id=user_id))
 
 
-async def stale_homes(session: AsyncSession, *, user_id: str, kr_ids: tuple[int, ...]) -> list[str]:
-    """After-check-in effect, marked in the check-in's transaction: the Home tab of who checked in."""
-    return [user_id]
+async def home_opened(svc: Services, *, user_id: str) -> None:
+    """On app_home_opened (after the ack): note that the person uses Home (at most a write a day), then rebuild it."""
+    now = svc.now()
+    async with svc.db.read() as session:  # a read first: most opens find today's open already recorded
+        seen = await people.home_opened_at(session=session, person_id=user_id)
+    if seen is None or seen < now - OPEN_RECORDED:
+        async with svc.db.transaction() as session:
+            await people.set_home_opened(session=session, person_id=user_id, at=now, unless_since=now - OPEN_RECORDED)
+    await refresh_home(svc, user_id=user_id)
+
+
+async def stale_homes(session: AsyncSession, *, user_id: str, kr_ids: tuple[int, ...], now: datetime) -> list[str]:
+    """After-check-in effect, marked in the check-in's transaction: the Home tab of who checked in, if they use it."""
+    return sorted(await people.home_users(session=session, ids=[user_id], since=now - HOME_USER_WINDOW))
 
 
 async def refresh_stale_home(svc: Services, user_id: str) -> None:

@@ -10,6 +10,7 @@ from sqlmodel import select
 from storage.models import CheckIn
 from tests.fakes.slack_api import HTML_503
 from tests.scenario import digest_seed
+from tests.scenario.seed import opens_home
 
 FRIDAY_16_BERLIN = datetime(2027, 1, 8, 15, 0, tzinfo=UTC)
 MONDAY_10_BERLIN = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
@@ -40,6 +41,7 @@ async def test_an_odd_answer_to_a_check_in_effect_loses_nothing(bot, method, kin
     await bot.tick(MONDAY_10_BERLIN)
     (prompt,) = [m for m in bot.dm("U0ALICE") if m.thread_ts is None]
     bot.svc.clock = lambda: MONDAY_10_BERLIN + timedelta(hours=1)
+    await opens_home(bot, "U0ALICE")  # so her check-ins refresh the Home tab (views.publish) too
     _fault(bot.fake, method, kind)
 
     await bot.req.message_im("U0ALICE", "1: 41", thread_ts=prompt.ts)

@@ -1,6 +1,7 @@
 """Seed scenario tests through the real import service, and keep the fake Slack's users in step."""
 
 import copy
+import itertools
 import json
 from datetime import UTC, datetime
 
@@ -62,6 +63,17 @@ async def seed(bot, data: dict | None = None) -> dict:
         bot.fake.add_user(p["id"], name=p["name"], tz=p.get("tz") or "UTC")
     await import_okrs(bot.svc, data, dry_run=False)
     return data
+
+
+_HOME_OPENS = itertools.count()
+
+
+async def opens_home(bot, user_id: str) -> None:
+    """The person opens the Home tab (signed app_home_opened): from then on check-ins refresh it too. Its own
+    event id, so it never collides with the ids of a second SlackRequests a test makes."""
+    event = {"type": "app_home_opened", "user": user_id, "channel": "D" + user_id[1:], "tab": "home"}
+    await bot.req.event(event, event_id=f"Ev0HOME{next(_HOME_OPENS):06d}")
+    await bot.settle()
 
 
 def at(when: datetime):

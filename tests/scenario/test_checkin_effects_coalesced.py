@@ -15,7 +15,7 @@ from storage.models import CheckIn, EffectDue
 from tests.fakes.signing import SlackRequests
 from tests.harness import SIGNING_SECRET, running_bot
 from tests.scenario.digest_seed import texts
-from tests.scenario.seed import MONDAY_10_BERLIN, at, okr_data, seed
+from tests.scenario.seed import MONDAY_10_BERLIN, at, okr_data, opens_home, seed
 from tests.scenario.test_late_checkin_effects import FRIDAY_16_BERLIN
 
 AFTER_DIGEST = FRIDAY_16_BERLIN + timedelta(hours=1)
@@ -28,6 +28,7 @@ async def _prompt_and_digest(bot):
     await bot.tick(FRIDAY_16_BERLIN)
     (digest,) = bot.fake.messages("C0GROWTH")
     bot.svc.clock = at(AFTER_DIGEST)
+    await opens_home(bot, "U0ALICE")  # Home is refreshed after check-ins only for people who use it
     bot.fake.reset_calls()
     return prompt, digest
 

@@ -13,7 +13,7 @@ from sqlalchemy import event
 from storage.db import READ_ONLY
 from tests.fakes.signing import SlackRequests
 from tests.harness import SIGNING_SECRET
-from tests.scenario.seed import MONDAY_10_BERLIN, at, okr_data, seed
+from tests.scenario.seed import MONDAY_10_BERLIN, at, okr_data, opens_home, seed
 
 
 async def test_one_thread_reply_is_put_claimed_recorded_and_finished_in_four_write_transactions(bot):
@@ -21,6 +21,8 @@ async def test_one_thread_reply_is_put_claimed_recorded_and_finished_in_four_wri
     await bot.tick(MONDAY_10_BERLIN)
     (prompt,) = bot.dm("U0ALICE")
     bot.svc.clock = at(MONDAY_10_BERLIN + timedelta(hours=1))
+    await opens_home(bot, "U0ALICE")  # so her check-ins mark her Home tab too
+    bot.fake.reset_calls()
     unsettled = SlackRequests(bot.app_url, SIGNING_SECRET, fake=bot.fake)
     await unsettled.message_im("U0ALICE", "40 on track", thread_ts=prompt.ts)  # warm: the first reply
     await bot.inbox.wait_idle()

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from storage import people
 from tests.scenario.digest_seed import example, seed, texts
+from tests.scenario.seed import opens_home
 
 FRIDAY_DUE = datetime(2027, 1, 8, 15, 0, tzinfo=UTC)
 
@@ -68,6 +69,7 @@ async def test_confidence_and_pace_are_labelled_wherever_both_are_shown(bot):
     assert "confidence :large_yellow_circle: pace :warning:" in texts(alice)
     await bot.req.command("/okr", text="team Growth", user_id="U0MANAGER")
     assert both in _reply(bot)
+    await opens_home(bot, "U0ALICE")
     assert "pace: :white_check_mark:" in texts(bot.fake.home_view("U0ALICE")["blocks"])  # her teams' counts
 
 

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from tests.scenario.digest_seed import texts
-from tests.scenario.seed import MONDAY_10_BERLIN, at, okr_data, seed
+from tests.scenario.seed import MONDAY_10_BERLIN, at, okr_data, opens_home, seed
 
 FRIDAY_16_BERLIN = datetime(2027, 1, 15, 15, 0, tzinfo=UTC)
 
@@ -17,6 +17,7 @@ async def test_a_thread_reply_after_the_digest_updates_it_and_the_home_tab(bot):
     assert "Alice" in texts(digest).rsplit("Not checked in yet", 1)[1]
 
     bot.svc.clock = at(FRIDAY_16_BERLIN + timedelta(hours=1))  # 17:00 Berlin, after the digest
+    await opens_home(bot, "U0ALICE")  # she uses Home, so her check-ins refresh it
     resp = await bot.req.message_im("U0ALICE", "42 at risk, waiting on legal", thread_ts=prompt.ts)
     assert resp.status == 200
 

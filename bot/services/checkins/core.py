@@ -34,6 +34,23 @@ async def authorize(session: AsyncSession, svc: Services, *, user_id: str, kr: K
     await require_check_in(session, user_id=user_id, kr=kr, admins=svc.admins)
 
 
+async def authorize_row(session: AsyncSession, svc: Services, *, user_id: str, kr) -> None:
+    """`authorize` for a KR row from okrs.key_result_rows, which carries its owner's delegate and away date."""
+    away = kr.owner_away_until
+    if kr.owner_delegate_id == user_id and away and away >= svc.now().date():
+        return
+    await require_check_in(session, user_id=user_id, kr=kr, admins=svc.admins)
+
+
+async def load_kr_rows(session: AsyncSession, kr_ids: list[int]) -> list:
+    """The KRs as Core rows (okrs.key_result_rows), in this order, in one SELECT; NotFound as load_kr."""
+    rows = await okrs.key_result_rows(session=session, ids=kr_ids)
+    for kr_id in kr_ids:
+        if kr_id not in rows or rows[kr_id].archived:
+            raise NotFound("That key result no longer exists.")
+    return [rows[kr_id] for kr_id in kr_ids]
+
+
 async def record(
     session: AsyncSession,
     *,

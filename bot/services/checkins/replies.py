@@ -9,6 +9,7 @@ person's own KRs, and keeps the text (PendingReply) behind a "Use as comment" co
 """
 
 import hashlib
+from types import SimpleNamespace
 
 from bot.okr.messages.checkins import CheckInRecorded, KRChoice, ReplyNotUnderstood, ReplyUnsure, UnsureLine
 from bot.okr.replies import CheckInDraft, KRRef, ParseError, parse_reply
@@ -18,7 +19,7 @@ from bot.services.checkins.effects import after_checkins
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import NotFound
 from bot.services.kernel.inbox import DmMessage
-from storage import checkins, ledger, schedule
+from storage import checkins, okrs, schedule
 from storage.models import KeyResult, PendingReply, SendLedger
 
 
@@ -45,19 +46,25 @@ async def on_thread_reply(svc: Services, msg: DmMessage) -> bool:
 
     One write transaction per reply: find the prompt, read the reply against its KRs and record it (or keep an
     unsure or unreadable reply), marking the Home tab and digests it makes stale; the answer is posted after.
+    Core statements returning rows, no ORM objects (docs/performance.md): the prompt and whether this reply was
+    already recorded in one SELECT, its KRs in one, the check-ins in one INSERT, the KRs in one UPDATE.
     """
     if not msg.thread_ts:
         return False
     async with svc.db.transaction() as session:
-        entry = await ledger.get_by_message(session=session, channel=msg.channel, ts=msg.thread_ts, kind="prompt")
+        entry, replied = await checkins.prompt_of_reply(
+            session=session, channel=msg.channel, thread_ts=msg.thread_ts, ts=msg.ts
+        )
         if entry is None:
             return False
-        krs = await _prompt_krs(session, entry)
-        existing = await checkins.checkins_from_message(session=session, channel=msg.channel, ts=msg.ts)
-        if existing and not msg.edited:
+        krs = await core.load_kr_rows(session, core.prompt_kr_ids(entry))
+        if replied and not msg.edited:
             return True  # already recorded: the inbox is redoing a reply whose work a crash cut short
+        existing = (
+            await checkins.checkins_from_message(session=session, channel=msg.channel, ts=msg.ts) if replied else []
+        )
         try:
-            _outcome, answer = await read_reply(session, svc, msg, entry, krs, existing)
+            _outcome, answer = await read_reply(session, svc, msg, entry, krs, existing, loaded=True)
             where = (entry.channel or msg.channel, entry.ts)
         except ParseError as exc:
             answer, where = await _not_understood(session, svc, msg, entry, krs, exc), (msg.channel, msg.thread_ts)
@@ -75,40 +82,68 @@ async def take_reply(svc: Services, msg: DmMessage, entry: SendLedger, krs: list
     return outcome
 
 
-async def read_reply(session, svc: Services, msg: DmMessage, entry: SendLedger, krs: list[KeyResult], existing):
+async def read_reply(
+    session, svc: Services, msg: DmMessage, entry: SendLedger, krs: list[KeyResult], existing, *, loaded=False
+):
     """In the caller's transaction: record `msg`, amend what an edited message recorded, or keep it and ask when
-    unsure. Returns (outcome, the answer to post); raises ParseError before writing anything."""
+    unsure. Returns (outcome, the answer to post); raises ParseError before writing anything. `loaded`: `krs`
+    are core.load_kr_rows rows read in this transaction (not read again)."""
     amending = bool(msg.edited and existing)  # an edit rewrites what was recorded: no room to ask first
     drafts = parse_reply(msg.text, _refs(krs), allow_unsure=not amending)
     if any(d.unsure for d in drafts):
         return "asked", await _ask(session, svc, msg, entry, krs, drafts)
     if amending:
         return "updated", await _amend_from_edit(session, svc, msg, krs, drafts, existing)
-    lines = await record_drafts(session, svc, msg.user_id, krs, drafts, message=(msg.channel, msg.ts))
+    lines = await record_drafts(session, svc, msg.user_id, krs, drafts, message=(msg.channel, msg.ts), loaded=loaded)
     await after_checkins(session, svc, user_id=msg.user_id, kr_ids=[line.kr_id for line in lines])
     return "recorded", CheckInRecorded(tuple(lines))
 
 
-async def record_drafts(session, svc: Services, user_id: str, krs, drafts: list[CheckInDraft], *, message):
-    """Record each draft in the caller's transaction; returns the confirmation lines."""
-    at, lines = svc.now(), []
+async def record_drafts(
+    session, svc: Services, user_id: str, krs, drafts: list[CheckInDraft], *, message, loaded=False
+):
+    """Record each draft in the caller's transaction; returns the confirmation lines. What core.record does for
+    one check-in, for all of them in two Core statements (one INSERT, one UPDATE of the KRs), no ORM flush.
+    `krs` are read again (one SELECT) unless `loaded` (core.load_kr_rows rows from this transaction)."""
+    at = svc.now()
+    rows = {kr.id: kr for kr in krs} if loaded else await okrs.key_result_rows(session=session, ids=[k.id for k in krs])
+    held: dict[int, tuple[float, str | None]] = {}  # each KR's value and confidence as the drafts so far left it
+    inserts, shown = [], []
     for draft in drafts:
-        kr = await core.load_kr(session, krs[draft.index - 1].id)
-        await core.authorize(session, svc, user_id=user_id, kr=kr)
-        row = await core.record(
-            session,
-            kr=kr,
-            author=user_id,
-            at=at,
-            value=None if draft.no_change else draft.value,
-            confidence=draft.confidence,
-            source=CheckInSource.THREAD,
-            comment=draft.comment,
-            blockers=draft.blockers,
-            message=message,
+        kr = rows.get(krs[draft.index - 1].id)
+        if kr is None or kr.archived:
+            raise NotFound("That key result no longer exists.")
+        await core.authorize_row(session, svc, user_id=user_id, kr=kr)
+        current, confidence = held.get(kr.id, (kr.current_value, kr.confidence))
+        value = current if draft.no_change or draft.value is None else draft.value
+        conf = str(draft.confidence or confidence or Confidence.ON_TRACK)
+        inserts.append(
+            _checkin_row(kr.id, user_id, at, value, conf, draft, prev=(current, confidence), message=message)
         )
-        lines.append(core.line(kr, row))
-    return lines
+        held[kr.id] = (value, conf)
+        shown.append(kr)
+    ids = await checkins.insert_checkins(session=session, rows=inserts)  # a prompt lists each KR once (ParseError)
+    await okrs.set_key_result_values(session=session, values=held, at=at)
+    return [core.line(kr, SimpleNamespace(id=ids[kr.id], **row)) for kr, row in zip(shown, inserts, strict=True)]
+
+
+def _checkin_row(kr_id: int, user_id: str, at, value: float, conf: str, draft: CheckInDraft, *, prev, message) -> dict:
+    return {
+        "kr_id": kr_id,
+        "author_id": user_id,
+        "value": value,
+        "confidence": conf,
+        "comment": draft.comment,
+        "blockers": draft.blockers,
+        "source": CheckInSource.THREAD,
+        "created_at": at,
+        "edited_at": None,
+        "undone_at": None,
+        "prev_value": prev[0],
+        "prev_confidence": prev[1],
+        "source_channel": message[0] if message else None,
+        "source_ts": message[1] if message else None,
+    }
 
 
 def reading_check(krs: list[KeyResult], drafts: list[CheckInDraft]) -> str:

@@ -7,6 +7,7 @@ seconds later each team's posted digest of this period is rebuilt once, however 
 
 import dataclasses
 import logging
+from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,7 +22,7 @@ from storage import cycles, ledger, okrs, teams
 log = logging.getLogger(__name__)
 
 
-async def stale_digests(session: AsyncSession, *, user_id: str, kr_ids: tuple[int, ...]) -> list[str]:
+async def stale_digests(session: AsyncSession, *, user_id: str, kr_ids: tuple[int, ...], now: datetime) -> list[str]:
     """The ids of the teams whose digests show these KRs (one query, in the check-in's transaction)."""
     return [str(team_id) for team_id in sorted(await okrs.teams_showing(session=session, kr_ids=kr_ids))]
 

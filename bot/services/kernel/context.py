@@ -25,9 +25,10 @@ Step = Callable[["Services", datetime], Awaitable[list[str]]]
 
 @dataclass(frozen=True)
 class Effect:
-    """An after-check-in effect, coalesced (kernel.effects_due): `targets(session, user_id=..., kr_ids=...)` names,
-    inside the check-in's transaction, what it made stale (e.g. a person, a team); `run(svc, target)` later
-    brings one target up to date, best effort, at most once per few seconds however many check-ins marked it."""
+    """An after-check-in effect, coalesced (kernel.effects_due): `targets(session, user_id=..., kr_ids=...,
+    now=...)` names, inside the check-in's transaction, what it made stale (e.g. a person, a team); `run(svc,
+    target)` later brings one target up to date, best effort, at most once per few seconds however many check-ins
+    marked it."""
 
     name: str  # the key prefix in effect_due, e.g. "home"
     targets: Callable[..., Awaitable[Iterable[str]]]

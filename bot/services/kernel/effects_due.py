@@ -30,9 +30,12 @@ LEASE = timedelta(seconds=60)  # a runner that died: its rows are taken again af
 BATCH = 50  # rows claimed per transaction
 IN_FLIGHT = 4  # effects running at once (each is a few reads and one Slack call)
 IDLE_POLL = 5.0  # seconds between looks when nothing is waiting (marks by other processes, the Teams path)
-# While the inbox is busy, due effects wait (they share the event loop with the check-ins themselves), up to this
-# long past their due time: a burst is stored first and its refreshes follow, coalescing further meanwhile.
+# While the inbox is busy (the effects share the event loop with the check-ins themselves), due effects trickle:
+# TRICKLE at a time, every YIELD_SECONDS, so Home tabs and digest edits keep flowing without starving the acks
+# and check-ins (waiting for the burst to end, then running a whole batch, left them minutes stale). A backlog
+# overdue by MAX_LAG is run in whole batches, busy or not.
 MAX_LAG = timedelta(seconds=30)
+TRICKLE = 4
 YIELD_SECONDS = 0.25
 
 
@@ -41,20 +44,21 @@ async def mark(session: AsyncSession, svc: Services, *, user_id: str, kr_ids: It
     kr_ids = tuple(sorted(set(kr_ids)))
     if not kr_ids:
         return
+    now = svc.now()
     keys = [
         f"{effect.name}:{target}"
         for effect in svc.after_checkin
-        for target in await effect.targets(session, user_id=user_id, kr_ids=kr_ids)
+        for target in await effect.targets(session, user_id=user_id, kr_ids=kr_ids, now=now)
     ]
-    await store.mark(session=session, keys=keys, due_at=svc.now() + DELAY)
+    await store.mark(session=session, keys=keys, due_at=now + DELAY)
 
 
-async def run_due(svc: Services, *, owner: str, force: bool = False) -> int:
-    """Claim and run the due rows (every waiting one with `force`); how many were claimed."""
+async def run_due(svc: Services, *, owner: str, force: bool = False, limit: int = BATCH) -> int:
+    """Claim and run up to `limit` due rows (every waiting one with `force`); how many were claimed."""
     now = svc.now()
     async with svc.db.transaction() as session:
         claimed = await store.claim(
-            session=session, now=now, owner=owner, lease_until=now + LEASE, limit=BATCH, force=force
+            session=session, now=now, owner=owner, lease_until=now + LEASE, limit=limit, force=force
         )
     if not claimed:
         return 0
@@ -92,7 +96,7 @@ async def run_forever(
     """The runner: run what is due, sleep until the next row is, or until `wake` (set when inbox work is done).
 
     It reads before it claims: a look that finds nothing due takes no write lock. While `busy()` (the inbox
-    has work running), due rows wait, up to MAX_LAG past their due time."""
+    has work running), due rows trickle, TRICKLE every YIELD_SECONDS, until they are MAX_LAG overdue."""
     away = False
     while True:
         try:
@@ -100,6 +104,7 @@ async def run_forever(
                 at = await store.next_due(session=session, now=svc.now())
             if at is not None and at <= svc.now():
                 if busy() and svc.now() - at < MAX_LAG:
+                    await run_due(svc, owner=owner, limit=TRICKLE)
                     await asyncio.sleep(YIELD_SECONDS)
                     continue
                 await run_due(svc, owner=owner)

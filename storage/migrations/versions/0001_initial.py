@@ -94,6 +94,7 @@ def upgrade() -> None:
         sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
         sa.Column("dm_channel", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("tz_refreshed_at", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("home_opened_at", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["delegate_id"],
             ["person.id"],
