@@ -27,7 +27,7 @@ from bot.services.kernel.health import WriteHealth
 from bot.slack.response_url import verified_middleware
 from bot.slack.sender import SlackNotifier
 from bot.wiring import AFTER_CHECKIN, DM_ROUTES, TICK_STEPS, build_services, slack_client  # noqa: F401
-from handlers.inbox import INBOX, REPLAY, InboxWorker
+from handlers.inbox import AFTER_RESPONSE, INBOX, REPLAY, InboxWorker
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,18 @@ def build_web(
     web_app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=guards)
 
     async def slack_events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+        bolt_request = await to_bolt_request(request)
+        after: list = []  # handlers.inbox.after_ack listeners' runs, started once the response is written
+        bolt_request.context[AFTER_RESPONSE] = after
+        response = await to_aiohttp_response(await app.async_dispatch(bolt_request))
+        if after:
+            try:  # written here, not by aiohttp after we return: the modal's reads and views.open follow the 200
+                await response.prepare(request)
+                await response.write_eof()
+            finally:
+                for start in after:
+                    start()
+        return response
 
     write_health = WriteHealth(db) if db is not None else None
 
