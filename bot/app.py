@@ -51,8 +51,9 @@ def build_app(settings: Settings, services: Services) -> Bot:
     """A Bolt app whose listeners find the services in context["svc"] and the inbox in context[INBOX].
 
     Bolt answers Slack only once a listener has returned (process_before_response): a listener
-    acks, keeps its request in the durable inbox (or, for a modal that must open within 3 s, does
-    that at once) and returns, so Slack's 200 always follows the commit of what it acknowledges.
+    acks, keeps its request in the durable inbox and returns, so Slack's 200 always follows the commit
+    of what it acknowledges. A click that opens a modal (its trigger_id expires in 3 s) keeps nothing: it
+    acks, and the modal opens straight after the 200 is written (handlers.inbox.after_ack, AFTER_RESPONSE).
     Teams alone: no Bolt app, only the inbox workers (Teams messages are kept there too, bot.platforms).
     """
     if settings.teams_only:

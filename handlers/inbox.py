@@ -6,6 +6,12 @@ has its 200 the work survives SIGTERM, SIGKILL and a database restart. Inbox wor
 the kept body through the same Bolt app with a replay flag in the context, so the very same
 listener then runs its work, with Bolt's own argument injection, `respond` and error handler.
 
+Puts are group-committed (bot.services.kernel.inbox_puts): the requests waiting to be kept at the same
+moment share one transaction, each still answered on its own and only after that commit.
+
+A listener that opens a modal is wrapped in `after_ack` instead: it keeps nothing, acks, and the inbox
+worker runs it again straight after the 200 (`soon`), in memory, not behind the queue.
+
 Workers are fair between people: they take the oldest item of each person ("lane") in turn,
 one item per person at a time, so a burst from one person delays only that person, and one
 person's replies are applied in the order they were sent.
