@@ -100,8 +100,8 @@ class ReplyLoad:
         self.errors += resp.status != 200 or bool(resp.body)  # a body means field errors: the modal stayed open
 
     async def views_open_for(self, trigger: str, timeout: float = 10.0):
-        """The fake's views.open call with this trigger_id (okrbot opens the modal before its 200, but a
-        modal opened after the ack would still be found here)."""
+        """The fake's views.open call with this trigger_id (okrbot opens the modal straight after its 200:
+        handlers.inbox.after_ack)."""
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
             for call in self.fake.calls_to("views.open"):

@@ -29,7 +29,7 @@ from bot.services.kernel.health import WriteHealth
 from bot.slack.response_url import verified_middleware
 from bot.slack.sender import SlackNotifier
 from bot.wiring import AFTER_CHECKIN, DM_ROUTES, TICK_STEPS, build_services, slack_client  # noqa: F401
-from handlers.inbox import INBOX, REPLAY, InboxWorker
+from handlers.inbox import AFTER_RESPONSE, INBOX, REPLAY, InboxWorker
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -53,8 +53,9 @@ def build_app(settings: Settings, services: Services) -> Bot:
     """A Bolt app whose listeners find the services in context["svc"] and the inbox in context[INBOX].
 
     Bolt answers Slack only once a listener has returned (process_before_response): a listener
-    acks, keeps its request in the durable inbox (or, for a modal that must open within 3 s, does
-    that at once) and returns, so Slack's 200 always follows the commit of what it acknowledges.
+    acks, keeps its request in the durable inbox and returns, so Slack's 200 always follows the commit
+    of what it acknowledges. A click that opens a modal (its trigger_id expires in 3 s) keeps nothing: it
+    acks, and the modal opens straight after the 200 is written (handlers.inbox.after_ack, AFTER_RESPONSE).
     Teams alone: no Bolt app, only the inbox workers (Teams messages are kept there too, bot.platforms).
     """
     if settings.teams_only:
@@ -141,7 +142,18 @@ def build_web(
     web_app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=guards)
 
     async def slack_events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+        bolt_request = await to_bolt_request(request)
+        after: list = []  # handlers.inbox.after_ack listeners' runs, started once the response is written
+        bolt_request.context[AFTER_RESPONSE] = after
+        response = await to_aiohttp_response(await app.async_dispatch(bolt_request))
+        if after:
+            try:  # written here, not by aiohttp after we return: the modal's reads and views.open follow the 200
+                await response.prepare(request)
+                await response.write_eof()
+            finally:
+                for start in after:
+                    start()
+        return response
 
     write_health = WriteHealth(db) if db is not None else None
 

@@ -15,7 +15,7 @@ from bot.slack.builders.checkins import decode_context
 from bot.slack.ids import Action, Block, Callback, parse_kr_button_value
 from bot.slack.render import render, render_view
 from handlers.commands import Invocation, Subcommand, parse_mention
-from handlers.inbox import deferred
+from handlers.inbox import after_ack, deferred
 
 
 def _where(body: dict) -> Delivery | None:
@@ -82,7 +82,7 @@ async def on_confirm_reply(ack, body, action, context) -> None:
 
 
 async def on_edit_reply(ack, body, action, context, client) -> None:
-    await ack()  # not deferred: a modal must open within 3 s of the click (trigger_id)
+    await ack()
     value = json.loads(action["value"])
     form = await confirm.edit_reply_form(
         context["svc"],
@@ -166,12 +166,13 @@ SUBCOMMANDS = [
 
 
 def register(app: AsyncApp) -> None:
-    app.action(Action.UPDATE_KR)(on_update)
+    # The modal openers: acked at once, opened straight after (a trigger_id expires 3 s after the click).
+    app.action(Action.UPDATE_KR)(after_ack(on_update))
     app.action(Action.NO_CHANGE)(deferred(on_no_change))
-    app.action(Action.EDIT_CHECKIN)(on_edit)
+    app.action(Action.EDIT_CHECKIN)(after_ack(on_edit))
     app.action(Action.UNDO_CHECKIN)(deferred(on_undo))
     app.action(Action.SNOOZE)(deferred(on_snooze))
     app.action(Action.USE_AS_COMMENT)(deferred(on_use_as_comment))
     app.action(Action.CONFIRM_REPLY)(deferred(on_confirm_reply))
-    app.action(re.compile(rf"^{re.escape(Action.EDIT_REPLY)}\.\d+$"))(on_edit_reply)  # one button per unsure line
+    app.action(re.compile(rf"^{re.escape(Action.EDIT_REPLY)}\.\d+$"))(after_ack(on_edit_reply))  # one per unsure line
     app.view(Callback.CHECKIN_MODAL)(deferred(on_submit, precheck=submit_errors))

@@ -63,8 +63,8 @@ class Subcommand:
     usage: str  # e.g. "/okr team [name]"
     summary: str  # one line for /okr help
     aliases: tuple[str, ...] = ()
-    # Opens a modal: runs at once, since its trigger_id expires 3 s after the click. Every other
-    # subcommand's work is kept in the durable inbox first and done by a worker.
+    # Opens a modal: runs straight after the ack, not queued, since its trigger_id expires 3 s after the
+    # command. Every other subcommand's work is kept in the durable inbox first and done by a worker.
     opens_modal: bool = False
 
 
@@ -89,8 +89,11 @@ def register(app: AsyncApp, subcommands: list[Subcommand]) -> None:
         word, _, rest = (command.get("text") or "").strip().partition(" ")
         word = word.lower()
         sub = table.get(word) or (table.get("@") if word.startswith("<@") else None)
-        if sub is not None and sub is not HELP and not sub.opens_modal and not context.get(REPLAY):
-            await context[INBOX].keep(body)
+        if sub is not None and sub is not HELP and not context.get(REPLAY):
+            if sub.opens_modal:  # opened straight after the 200, ahead of the inbox's queue (handlers.inbox.after_ack)
+                context[INBOX].soon(body, context)
+            else:
+                await context[INBOX].keep(body)
             return
         inv = Invocation(
             svc=context["svc"],

@@ -11,7 +11,7 @@ from bot.slack.builders.cycles import CARRY, build_open_cycle_modal
 from bot.slack.ids import CycleForm, DigestId, ViewAction
 from bot.slack.render import render
 from handlers.commands import Invocation, Subcommand
-from handlers.inbox import deferred
+from handlers.inbox import after_ack, deferred
 
 FIELD_BLOCKS = {"name": CycleForm.NAME, "start": CycleForm.START, "end": CycleForm.END}
 
@@ -93,7 +93,7 @@ async def on_score(ack, body: dict, context, respond) -> None:
 
 
 def register(app: AsyncApp) -> None:
-    app.action(ViewAction.OPEN_CYCLE)(on_open_cycle)
+    app.action(ViewAction.OPEN_CYCLE)(after_ack(on_open_cycle))
     app.action(ViewAction.CLOSE_CYCLE)(deferred(on_close_cycle))
     app.view(CycleForm.OPEN_MODAL)(on_open_cycle_submit)
     app.action(DigestId.SCORE_PICK)(deferred(on_score))

@@ -5,7 +5,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.services import home
 from bot.slack.builders.home import build_review_people
 from bot.slack.ids import ViewAction
-from handlers.inbox import deferred
+from handlers.inbox import after_ack, deferred
 
 
 async def on_home_opened(event: dict, body: dict, context) -> None:
@@ -22,4 +22,4 @@ async def on_review_notes(ack, body, context, client) -> None:
 
 def register(app: AsyncApp) -> None:
     app.event("app_home_opened")(deferred(on_home_opened))
-    app.action(ViewAction.REVIEW_NOTES)(on_review_notes)
+    app.action(ViewAction.REVIEW_NOTES)(after_ack(on_review_notes))

@@ -6,6 +6,12 @@ has its 200 the work survives SIGTERM, SIGKILL and a database restart. Inbox wor
 the kept body through the same Bolt app with a replay flag in the context, so the very same
 listener then runs its work, with Bolt's own argument injection, `respond` and error handler.
 
+Puts are group-committed (bot.services.kernel.inbox_puts): the requests waiting to be kept at the same
+moment share one transaction, each still answered on its own and only after that commit.
+
+A listener that opens a modal is wrapped in `after_ack` instead: it keeps nothing, acks, and the inbox
+worker runs it again straight after the 200 (`soon`), in memory, not behind the queue.
+
 Workers are fair between people: they take the oldest item of each person ("lane") in turn,
 one item per person at a time, so a burst from one person delays only that person, and one
 person's replies are applied in the order they were sent.
@@ -14,6 +20,7 @@ person's replies are applied in the order they were sent.
 import asyncio
 import contextlib
 import functools
+import inspect
 import logging
 import os
 import socket
@@ -25,7 +32,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.logs import correlation_id
-from bot.services.kernel import effects_due, inbox_store
+from bot.services.kernel import effects_due, inbox_puts, inbox_store
 from bot.services.kernel.context import Services
 from bot.services.kernel.front_door import FrontDoor
 
@@ -33,6 +40,9 @@ log = logging.getLogger(__name__)
 
 REPLAY = "okrbot_inbox_replay"  # context flag: this dispatch is a worker replaying a kept request
 INBOX = "okrbot_inbox"  # context key: the InboxWorker that keeps requests
+SOON = "okrbot_inbox_soon"  # context flag: this dispatch is the run, straight after the ack, of an after_ack listener
+# Bolt context key set by the HTTP endpoint (bot.app): callables to start once the response has been written.
+AFTER_RESPONSE = "okrbot_after_response"
 OUTCOME = "okrbot_inbox_outcome"  # set by a replayed listener that failed: "retry" or the error's class name
 # Items taken up at once while requests are being answered (bot.services.kernel.front_door): acks go first, and
 # the work still moves on under a long burst. One is enough: its Slack calls leave the loop free meanwhile.
@@ -89,6 +99,33 @@ def deferred(fn: Callable[..., Awaitable[None]], *, precheck: Precheck | None = 
     return listener
 
 
+def after_ack(fn: Callable[..., Awaitable[None]]):
+    """Wrap a listener that opens a modal: ack at once, then run `fn` straight after the 200, ahead of the queue.
+
+    A trigger_id expires 3 s after the click, so the modal cannot wait behind the inbox's backlog, and the ack
+    cannot wait for the database reads that fill the modal (nothing touches the database or Slack before the
+    ack). Nothing is kept: a modal whose trigger has expired is worth nothing after a restart. `fn` runs in its
+    own dispatch through Bolt (InboxWorker.soon), so its errors reach the one error handler, which tells the
+    person. `fn` must take `body` and `context`.
+    """
+
+    missing = {"ack", "body", "context"} - set(inspect.signature(fn).parameters)
+    if missing:  # Bolt passes only the arguments `fn` names; without these the wrapper could not do its part
+        raise TypeError(f"{fn.__name__} must take {', '.join(sorted(missing))}")
+
+    @functools.wraps(fn)
+    async def listener(**kw) -> None:
+        context = kw["context"]
+        if kw.get("ack") is not None:
+            await kw["ack"]()  # on the run after the ack too: Bolt expects it (Slack was answered already)
+        if context.get(SOON):
+            await fn(**kw)
+            return
+        context[INBOX].soon(kw["body"], context)
+
+    return listener
+
+
 async def _run_replayed(fn, kw: dict) -> None:
     context = kw["context"]
     if kw.get("ack") is not None:
@@ -119,9 +156,12 @@ class InboxWorker:
     ) -> None:
         self.app, self.svc = app, svc
         self.concurrency, self.limit, self.lease, self.poll = concurrency, limit, lease, poll_seconds
+        self._puts = inbox_puts.GroupPuts(svc, limit=limit)  # puts waiting at the same time share one commit
         self.owner = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._running: dict[int, asyncio.Task] = {}
+        self._soon: set[asyncio.Task] = set()  # after_ack listeners running now (modals opening), not queued
+        self._soon_due = 0  # after_ack runs waiting for their request's response to be written
         self._busy_lanes: set[str] = set()
         self._loop: asyncio.Task | None = None
         self._heartbeat: asyncio.Task | None = None
@@ -142,11 +182,46 @@ class InboxWorker:
     async def keep_item(self, *, key: str, lane: str, payload: dict) -> bool:
         """Commit any platform's verified request; False for a redelivery of one already kept (dropped)."""
         payload = {**payload, "cid": correlation_id.get()}
-        fresh = await inbox_store.keep(self.svc, key=key, lane=lane[:64], payload=payload, limit=self.limit)
+        fresh = await self._puts.put(inbox_store.Put(key=key, lane=lane[:64], payload=payload))
         if not fresh:
             log.info("dropped a redelivered request")
         self._wake.set()
         return fresh
+
+    def soon(self, body: dict, context) -> None:
+        """Dispatch `body` again (with SOON set) once the response to it has been written: in memory, not queued.
+
+        The HTTP endpoint runs what AFTER_RESPONSE holds once Slack's 200 is written; without it (a direct
+        dispatch), the run starts as soon as this request's handling yields, which is after Bolt's ack.
+        """
+        self._soon_due += 1  # seen by wait_idle from now on, before the 200 is even written
+        start = functools.partial(self._start_soon, body)
+        later = context.get(AFTER_RESPONSE)
+        if later is None:
+            start()
+        else:
+            later.append(start)
+
+    def _start_soon(self, body: dict) -> None:
+        self._soon_due -= 1
+        task = asyncio.create_task(self._run_soon(body), name="okrbot-after-ack")
+        self._soon.add(task)
+        task.add_done_callback(self._soon.discard)
+
+    async def _run_soon(self, body: dict) -> None:
+        if self.app is None:  # pragma: no cover - a Slack request reached an inbox without Slack
+            return
+        # The same correlation id as the request's (this task copied its context), and REPLAY: not logged twice.
+        request = AsyncBoltRequest(body=body, mode="socket_mode", context={REPLAY: True, SOON: True, INBOX: self})
+        try:
+            await self.app.async_dispatch(request)
+        except Exception:  # Bolt's error handler has had it; this only keeps the task's end quiet
+            log.exception("inbox: a listener run after its ack failed")
+
+    @property
+    def puts_waiting(self) -> int:
+        """Requests waiting for their put's group commit (tests hold the writer and watch this fill)."""
+        return self._puts.waiting
 
     def start(self) -> None:
         """Begin working, starting with whatever an earlier process left unfinished."""
@@ -170,12 +245,13 @@ class InboxWorker:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        running = list(self._running.values())
+        running = [*self._running.values(), *self._soon]
         if running:
             await asyncio.wait(running, timeout=drain_seconds)
         left = [t for t in running if not t.done()]
         for task in left:
             task.cancel()
+        left = [t for t in left if t not in self._soon]  # a modal still opening is not an item left running
         if self._finished:  # their work is committed; unrecorded, a lapsed lease would redo them (recognised)
             with contextlib.suppress(Exception):
                 await inbox_store.done_many(self.svc, item_ids=self._finished, owner=self.owner)
@@ -185,8 +261,11 @@ class InboxWorker:
     async def wait_idle(self) -> None:
         """Until nothing is running and nothing is ready (tests: a request's effects are all done)."""
         while True:
-            if self._running:
-                await asyncio.wait(list(self._running.values()))
+            if self._running or self._soon:
+                await asyncio.wait([*self._running.values(), *self._soon])
+                continue
+            if self._soon_due:  # its response is being written; the run starts right after
+                await asyncio.sleep(0.001)
                 continue
             if self._finished and self._loop is None:  # not started: record them here
                 finished, self._finished = self._finished, []
@@ -197,7 +276,7 @@ class InboxWorker:
             await asyncio.sleep(0.005)
 
     def _idle(self) -> bool:
-        return not self._claiming and not self._finished and not self._running
+        return not self._claiming and not self._finished and not self._running and not self._soon and not self._soon_due
 
     async def _work_loop(self) -> None:
         while not self._stopping:

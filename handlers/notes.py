@@ -8,7 +8,7 @@ from bot.slack.builders.notes import decode_note_context
 from bot.slack.ids import DigestId
 from bot.slack.render import render_view
 from handlers.commands import Invocation, Subcommand, parse_mention
-from handlers.inbox import deferred
+from handlers.inbox import after_ack, deferred
 
 
 async def note_cmd(inv: Invocation) -> None:
@@ -70,5 +70,5 @@ async def on_note_submit(ack, body: dict, view: dict, context) -> None:
 
 
 def register(app: AsyncApp) -> None:
-    app.action(DigestId.ADD_NOTE)(on_add_note)
+    app.action(DigestId.ADD_NOTE)(after_ack(on_add_note))
     app.view(DigestId.NOTE_MODAL)(deferred(on_note_submit, precheck=note_errors))

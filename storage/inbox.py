@@ -46,6 +46,48 @@ async def add_item(*, session: AsyncSession, key: str, lane: str, payload: str, 
         return None
 
 
+def _put_many(dialect: str, n: int):
+    """`_put` for n rows in one multi-row INSERT, returning (id, key): which keys were new, and their ids."""
+    make = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
+    cols = ("key", "lane", "payload", "received_at", "available_at")
+    rows = [{c: bindparam(f"{c}_{i}", type_=T[c].type) for c in cols} for i in range(n)]
+    return make(InboxItem.__table__).values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(T.id, T.key)
+
+
+_PUTS_MANY: dict[tuple[str, int], object] = {}  # built once per (dialect, batch size): a burst repeats a few sizes
+
+
+async def add_items(*, session: AsyncSession, rows: list[dict], now: datetime) -> dict[str, int]:
+    """Insert several requests ({key, lane, payload}, keys distinct) in one statement: {key: id} of those whose key
+    was not there yet; a key missing from the answer is a redelivery. (RETURNING's row order is not the VALUES
+    order, hence the keys.)"""
+    if not rows:
+        return {}
+    conn = await _conn(session)
+    dialect = conn.dialect.name
+    if dialect not in _PUTS:  # pragma: no cover - neither SQLite nor PostgreSQL: one at a time, portably
+        got = [await add_item(session=session, now=now, **row) for row in rows]
+        return {row["key"]: item_id for row, item_id in zip(rows, got, strict=True) if item_id is not None}
+    stmt = _PUTS_MANY.get((dialect, len(rows)))
+    if stmt is None:
+        stmt = _PUTS_MANY.setdefault((dialect, len(rows)), _put_many(dialect, len(rows)))
+    params = {}
+    for i, row in enumerate(rows):
+        for c in ("key", "lane", "payload"):
+            params[f"{c}_{i}"] = row[c]
+        params[f"received_at_{i}"] = params[f"available_at_{i}"] = now
+    return {key: item_id for item_id, key in (await conn.execute(stmt, params)).all()}
+
+
+_DELETE = delete(InboxItem.__table__).where(T.id.in_(bindparam("ids", expanding=True)))
+
+
+async def delete_items(*, session: AsyncSession, item_ids: list[int]) -> None:
+    """Take back rows this transaction added (puts refused past the inbox limit, in a batch that kept others)."""
+    if item_ids:
+        await (await _conn(session)).execute(_DELETE, {"ids": list(item_ids)})
+
+
 _COUNT_OPEN = select(func.count(), func.min(T.id)).where(T.state.in_(_OPEN))
 
 

@@ -95,6 +95,7 @@ async def running_bot(
     try:
         harness = Harness(fake, svc, f"http://127.0.0.1:{port}", settings, bot.inbox if inbox else None)
         harness.app = bot.bolt
+        harness.worker = bot.inbox  # the InboxWorker, started or not (its puts run either way)
         yield harness
     finally:
         await runner.cleanup()

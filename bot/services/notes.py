@@ -188,7 +188,7 @@ async def note_modal(
     svc: Services, *, user_id: str, subject_id: str, channel: str = "", thread_ts: str = ""
 ) -> NoteModal:
     """The Add review note modal, after the permission check."""
-    async with svc.db.transaction() as session:
+    async with svc.db.read() as session:  # a modal opening: it must not queue behind the writers
         name = await _require(session, svc, viewer_id=user_id, subject_id=subject_id)
     return NoteModal(subject_id=subject_id, subject_name=name, channel=channel, thread_ts=thread_ts)
 

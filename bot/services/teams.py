@@ -34,7 +34,7 @@ def _initial(team: Team) -> dict:
 
 async def settings_form(svc: Services, *, user_id: str, team_name: str = "") -> SettingsForm:
     """The settings modal's current values, for a team the person manages (the named one, or their only one)."""
-    async with svc.db.transaction() as session:
+    async with svc.db.read() as session:  # a modal opening: it must not queue behind the writers
         if team_name:
             team = await find_team(session, team_name)
         else:

@@ -10,6 +10,7 @@ from bot.slack.builders.forms import errors_for, read_values
 from bot.slack.builders.okrs.modals import build_kr_modal, build_objective_modal
 from bot.slack.ids import ViewAction, ViewCallback
 from handlers.commands import Invocation, Subcommand
+from handlers.inbox import after_ack
 
 
 async def new(inv: Invocation) -> None:
@@ -85,8 +86,8 @@ async def on_edit_kr_submit(ack, body, view, context) -> None:
 
 
 def register(app: AsyncApp) -> None:
-    app.action(ViewAction.EDIT_KR)(on_edit_kr)
-    app.action(ViewAction.EDIT_OBJECTIVE)(on_edit_objective)
+    app.action(ViewAction.EDIT_KR)(after_ack(on_edit_kr))
+    app.action(ViewAction.EDIT_OBJECTIVE)(after_ack(on_edit_objective))
     app.view(ViewCallback.NEW_OBJECTIVE)(on_new_objective)
     app.view(ViewCallback.NEW_KR)(on_new_kr)
     app.view(ViewCallback.EDIT_OBJECTIVE)(on_edit_objective_submit)

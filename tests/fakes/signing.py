@@ -141,6 +141,7 @@ class SlackRequests:
         channel_id: str = "C0GENERAL",
         channel_name: str | None = None,
         user_name: str | None = None,
+        trigger_id: str | None = None,
     ) -> Response:
         fields = {
             "token": self.verification_token,
@@ -155,7 +156,7 @@ class SlackRequests:
             "api_app_id": APP_ID,
             "is_enterprise_install": "false",
             "response_url": self._response_url(channel=channel_id, user=user_id),
-            "trigger_id": self.trigger_id(),
+            "trigger_id": trigger_id or self.trigger_id(),
         }
         return await self._form(fields)
 

@@ -50,7 +50,13 @@ async def test_a_burst_from_one_person_does_not_delay_anothers_reply_or_modal(bo
     await wait_for(lambda: bot.fake.messages("U0BOB", thread_ts=bob_prompt.ts), timeout=30)
     assert await open_items(bot, "U0ALICE") >= backlog - 50  # Bob did not wait for Alice's backlog
 
-    await bot.req.block_action("U0BOB", "okr.checkin.update", _update_value(bob_prompt), message=bob_prompt)
+    trigger = bot.fake.issue_trigger_id()
+    clicked = await bot.req.block_action(
+        "U0BOB", "okr.checkin.update", _update_value(bob_prompt), message=bob_prompt, trigger_id=trigger
+    )
+    assert clicked.status == 200  # acked; the modal opens straight after (handlers.inbox.after_ack)
+    opened = lambda: [c for c in bot.fake.calls_to("views.open") if c.args["trigger_id"] == trigger and c.ok]  # noqa: E731
+    await wait_for(opened, timeout=30)  # Bob submits the modal once he sees it
     submitted = await bot.req.view_submission(
         "U0BOB", "okr.checkin.modal", {"value": {"value": "430"}, "confidence": {"confidence": _select("at_risk")}}
     )

@@ -86,7 +86,7 @@ async def edit_reply_form(
 ) -> CheckInForm:
     """The check-in form for line `index` of a kept reply, prefilled with what the bot understood. What it
     submits is tied to the reply (`reply_ts`), so a later Confirm records only the other lines."""
-    async with svc.db.transaction() as session:
+    async with svc.db.read() as session:  # a modal opening: it must not queue behind the writers
         pending, krs, drafts = await _reading(session, user_id, pending_id)
         draft = next((d for d in drafts if d.index == index), None)
         if draft is None:

@@ -50,7 +50,7 @@ def _form(kr: KeyResult, context: FormContext, **extra) -> CheckInForm:
 
 async def prompt_form(svc: Services, *, user_id: str, kr_id: int, ledger_id: int | None) -> CheckInForm:
     """The modal behind a prompt's Update button, prefilled with the KR's current state."""
-    async with svc.db.transaction() as session:
+    async with svc.db.read() as session:  # a modal opening: it must not queue behind the writers
         kr = await core.load_kr(session, kr_id)
         await core.authorize(session, svc, user_id=user_id, kr=kr)
     return _form(kr, FormContext(CheckInSource.MODAL, kr_id=kr.id, ledger_id=ledger_id))
@@ -58,7 +58,7 @@ async def prompt_form(svc: Services, *, user_id: str, kr_id: int, ledger_id: int
 
 async def edit_form(svc: Services, *, user_id: str, checkin_id: int) -> CheckInForm:
     """The modal behind an Edit button: the latest check-in's own values."""
-    async with svc.db.transaction() as session:
+    async with svc.db.read() as session:  # a modal opening: it must not queue behind the writers
         row, kr = await core.latest_live(session, checkin_id)
         await core.authorize(session, svc, user_id=user_id, kr=kr)
     value = ("done" if row.value >= 1 else "not_done") if kr.kind == KRKind.BINARY else format_value(row.value)
@@ -75,7 +75,7 @@ async def edit_form(svc: Services, *, user_id: str, checkin_id: int) -> CheckInF
 
 async def command_form(svc: Services, *, user_id: str, args: str) -> CheckInForm:
     """`/okr checkin [N | title words]`: one KR prefilled, or a picker over the person's KRs."""
-    async with svc.db.transaction() as session:
+    async with svc.db.read() as session:  # a modal opening: it must not queue behind the writers
         cycle = await cycles.active_cycle(session=session)
         if cycle is None:
             raise NotFound("There is no active OKR cycle, so there is nothing to check in on.")

@@ -6,6 +6,7 @@ redelivery is a no-op) and a lane (who it is for, so workers can be fair between
 
 import json
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,6 +14,8 @@ from bot.services.kernel.context import Services
 from bot.services.kernel.errors import OkrError
 from storage import inbox
 from storage.db import db_unavailable
+
+BUSY = "okrbot is busy; please try again in a minute."
 
 
 class InboxFull(OkrError):
@@ -43,8 +46,67 @@ async def keep(svc: Services, *, key: str, lane: str, payload: dict, limit: int)
             count, lowest = await inbox.open_items(session=session)
             _lowest_open[svc.db] = lowest or item_id
             if count > limit:  # with this one: there were `limit` open before it
-                raise InboxFull("okrbot is busy; please try again in a minute.")
+                raise InboxFull(BUSY)
         return True
+
+
+@dataclass(frozen=True)
+class Put:
+    key: str
+    lane: str
+    payload: dict
+
+
+async def keep_many(svc: Services, *, take: Callable[[], list[Put]], limit: int) -> list[bool | InboxFull]:
+    """`keep` for several requests in one transaction (a group commit, bot.services.kernel.inbox_puts). `take()`
+    is called once the writer is held, so every put that arrived while this waited for it joins. For each put,
+    in order: True (committed), False (a redelivery: its key was kept already, or came earlier in the batch),
+    or an InboxFull.
+
+    As if kept one after another: past the limit the later ones are refused, each on its own. Their rows are
+    deleted again in the same transaction; when none is kept the transaction rolls back instead, as `keep`'s does.
+    """
+    puts: list[Put] = []
+    firsts: dict[str, Put] = {}
+    ids: dict[str, int] = {}
+    refused: set[str] = set()
+    try:
+        async with svc.db.transaction(urgent=True) as session:
+            puts = take()
+            for put in puts:
+                firsts.setdefault(put.key, put)
+            rows = [{"key": p.key, "lane": p.lane, "payload": _json(p.payload)} for p in firsts.values()]
+            ids = await inbox.add_items(session=session, rows=rows, now=svc.now())
+            refused = await _past_the_limit(session, svc.db, ids, limit)
+            if refused and len(refused) == len(ids):
+                raise _NoneKept
+            await inbox.delete_items(session=session, item_ids=[ids[key] for key in refused])
+    except _NoneKept:
+        pass
+    out: list[bool | InboxFull] = []
+    for put in puts:
+        # A second copy of a refused put is refused too: kept one by one, it would have found no room either.
+        out.append(InboxFull(BUSY) if put.key in refused else firsts[put.key] is put and put.key in ids)
+    return out
+
+
+def _json(payload: dict) -> str:
+    return json.dumps(payload, separators=(",", ":"))
+
+
+class _NoneKept(Exception):
+    """Raised inside keep_many's transaction only to roll it back."""
+
+
+async def _past_the_limit(session, db, ids: dict[str, int], limit: int) -> set[str]:
+    """Keys of the new items past the inbox limit (the highest ids: the ones that would have come last)."""
+    if not limit or not ids or max(ids.values()) - _lowest_open.get(db, 1) + 1 <= limit:
+        return set()
+    count, lowest = await inbox.open_items(session=session)
+    _lowest_open[db] = lowest or min(ids.values())
+    room = max(0, limit - (count - len(ids)))  # open before these, and how many more the limit takes
+    newest_last = sorted(ids, key=ids.__getitem__)
+    return set(newest_last[room:])
 
 
 # Per database: a lowest open id seen by the last count (ids start at 1). It only grows (new items get higher

@@ -53,7 +53,7 @@ async def _apply(session, *, actor: str, at: datetime, entity: str, row, changes
 
 async def objective_form(svc: Services, *, user_id: str, objective_id: int | None = None) -> ObjectiveForm:
     """Choices for the objective modal: teams the person manages, this cycle's objectives to align under."""
-    async with svc.db.transaction() as session:
+    async with svc.db.read() as session:  # a modal opening: it must not queue behind the writers
         cycle = await current_cycle(session)
         mine = await _manageable_teams(session, svc, user_id)
         initial: dict = {}
@@ -149,7 +149,7 @@ async def update_objective(svc: Services, *, user_id: str, objective_id: int, va
 
 async def kr_form(svc: Services, *, user_id: str, kr_id: int | None = None, objective_id: int | None = None) -> KRForm:
     """Choices for the KR modal; an owner who isn't a manager gets the title-only edit form."""
-    async with svc.db.transaction() as session:
+    async with svc.db.read() as session:  # a modal opening: it must not queue behind the writers
         cycle = await current_cycle(session)
         managed = {t.id for t in await _manageable_teams(session, svc, user_id)}
         objs = [o for o in await okrs.objectives_in_cycle(session=session, cycle_id=cycle.id) if not o.archived]
