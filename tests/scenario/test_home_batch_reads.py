@@ -32,7 +32,10 @@ async def _statements_of_home(bot, user_id: str):
         page = await home.build_home(bot.svc, user_id=user_id)
     finally:
         event.remove(bot.db.engine.sync_engine, "before_cursor_execute", listener)
-    return page, [s for s in statements if not s.startswith("BEGIN")]
+    # The inbox workers and the effects runner read their own tables now and then, on the same engine: theirs
+    # are not Home's (they made this count flaky by one).
+    background = ("inbox_item", "effect_due")
+    return page, [s for s in statements if not s.startswith("BEGIN") and not any(t in s for t in background)]
 
 
 async def test_a_managers_home_reads_one_team_or_three_with_the_same_statements(bot, tmp_path):
