@@ -30,6 +30,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import structure
 from storage.gate import Gate
 
 BUSY_TIMEOUT_MS = 30_000
@@ -122,6 +123,7 @@ class Database:
         self.engine = create_async_engine(url, echo=echo, hide_parameters=True, **options)
         if self.engine.dialect.name == "sqlite":
             _install_sqlite_recipe(self.engine)
+        structure.install(self.engine)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._gate = Gate(1 if self.engine.dialect.name == "sqlite" else pool_size)
         self._readers = Gate(pool_size)
@@ -159,6 +161,8 @@ class Database:
                         if read_only:
                             await session.connection(execution_options={READ_ONLY: True})
                         yield session
+                        if not read_only:  # the caches' stamp changes with the edit, in its transaction
+                            await structure.bump_if_marked(session)
             finally:
                 _inside.reset(token)
 
