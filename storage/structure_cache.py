@@ -23,7 +23,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import structure
-from storage.models import KeyResult, KRTeam, Objective, Team
+from storage.models import KeyResult, KRTeam, Objective, Team, TeamMember
 
 MAX_ENTRIES = 32  # a few cycles' trees plus the teams and rosters, under the current stamp and the one before
 _STAMP = "okrbot_structure_stamp"  # in Session.info: the token read once per unit of work
@@ -141,3 +141,29 @@ async def key_results(
     for oid in ids:
         out[oid] = [KRRow(**kr._mapping, **live[kr.id]) for kr in tree.krs[oid] if kr.id in live]
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    """Every team's columns (rows with Team's attribute names, by name) and who is in which team as what."""
+
+    teams: tuple  # ordered by name
+    roles: MappingProxyType  # person id -> ((team id, role), ...)
+
+    def teams_of(self, person_id: str, role: str | None = None) -> list:
+        """The person's teams (with `role`, only those where they have it), ordered by name."""
+        ids = {team_id for team_id, r in self.roles.get(person_id, ()) if role is None or r == role}
+        return [t for t in self.teams if t.id in ids]
+
+
+async def roster(*, session: AsyncSession) -> Roster:
+    return await cached(session, ("roster",), lambda: _read_roster(session))
+
+
+async def _read_roster(session: AsyncSession) -> Roster:
+    rows = (await session.exec(select(*Team.__table__.columns).order_by(col(Team.name)))).all()
+    roles: dict[str, list[tuple[int, str]]] = {}
+    stmt = select(TeamMember.person_id, TeamMember.team_id, TeamMember.role).order_by(col(TeamMember.team_id))
+    for person_id, team_id, role in (await session.exec(stmt)).all():
+        roles.setdefault(person_id, []).append((team_id, role))
+    return Roster(tuple(rows), MappingProxyType({p: tuple(r) for p, r in roles.items()}))

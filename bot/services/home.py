@@ -16,7 +16,7 @@ from bot.services.kernel.errors import PermissionDenied
 from bot.services.kernel.lookups import name_of
 from bot.services.kernel.permissions import editable_kr_ids
 from bot.services.kernel.ports import DeliveryFailed
-from storage import cycles, okrs, people, reporting, teams
+from storage import cycles, okrs, people, reporting, structure_cache, teams
 from storage.models import Cycle, Team
 
 log = logging.getLogger(__name__)
@@ -86,9 +86,10 @@ async def build_home(svc: Services, *, user_id: str) -> HomePage:
         shown = krs[:HOME_KR_LIMIT]
         titles = {o.id: o.title for o in objs.values()}
         my_views = await read_models.kr_views(session, krs=shown, cycle=cycle, today=svc.now().date(), titles=titles)
-        mine = await teams.teams_of_person(session=session, person_id=user_id)
+        roster = await structure_cache.roster(session=session)  # team rows, not Team objects: cached per stamp
+        mine = roster.teams_of(user_id)
         summaries = [_summary(t.name, await _team_views(session, svc, t, cycle)) for t in mine[:10]]
-        managed = await teams.teams_managed_by(session=session, person_id=user_id)
+        managed = roster.teams_of(user_id, teams.MANAGER)
         next_at, tz = await _next_prompt(session, svc, user_id, mine, cycle)
         return HomePage(
             user_id=user_id,
