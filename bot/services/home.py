@@ -82,9 +82,9 @@ async def build_home(svc: Services, *, user_id: str) -> HomePage:
                 user_id=user_id, cycle=None, my_krs=(), more_krs=0, teams=(), next_prompt=None, is_admin=admin
             )
         krs = await okrs.key_results_owned_by(session=session, person_id=user_id, cycle_id=cycle.id)
-        objs = await okrs.objectives_by_ids(session=session, ids={kr.objective_id for kr in krs})
+        tree = await structure_cache.cycle_tree(session=session, cycle_id=cycle.id)  # holds live KRs' objectives
         shown = krs[:HOME_KR_LIMIT]
-        titles = {o.id: o.title for o in objs.values()}
+        titles = {o: tree.objectives[o].title for o in {kr.objective_id for kr in krs} if o in tree.objectives}
         my_views = await read_models.kr_views(session, krs=shown, cycle=cycle, today=svc.now().date(), titles=titles)
         roster = await structure_cache.roster(session=session)  # team rows, not Team objects: cached per stamp
         mine = roster.teams_of(user_id)
