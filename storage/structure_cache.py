@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import structure
 from storage.models import KeyResult, KRTeam, Objective, Team, TeamMember
 
-MAX_ENTRIES = 32  # a few cycles' trees plus the teams and rosters, under the current stamp and the one before
+MAX_ENTRIES = 32  # the trees of a few cycles and the roster, under the newest stamp seen
 _STAMP = "okrbot_structure_stamp"  # in Session.info: the token read once per unit of work
 _MISSING = object()
 _stores: WeakKeyDictionary = WeakKeyDictionary()  # sync engine -> OrderedDict[key, value]
@@ -47,6 +47,8 @@ async def cached(session: AsyncSession, key: tuple, build: Callable[[], Awaitabl
         store.move_to_end(full)
         return store[full]
     value = await build()  # read after the stamp: it can only be as new or newer than the key says
+    for stale in [k for k in store if k[0] != stamp]:
+        del store[stale]  # another stamp's values are never asked for again (but by a unit still reading it)
     store[full] = value
     while len(store) > MAX_ENTRIES:
         store.popitem(last=False)

@@ -3,10 +3,11 @@
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import insert, text, update
+from sqlalchemy import event, insert, text, update
+from sqlalchemy.engine import Row
 from sqlmodel import SQLModel
 
-from storage import ledger, structure
+from storage import ledger, structure, structure_cache
 from storage.db import Database
 from storage.models import CheckIn, Cycle, EffectDue, InboxItem, KeyResult, KRCoOwner, Objective, Person, Team
 
@@ -104,3 +105,27 @@ def test_update_statements_are_read_column_by_column():
     assert not structure.is_structural("SELECT * FROM team")
     assert not structure.is_structural("INSERT INTO check_in (kr_id) VALUES (?)")
     assert structure.is_structural("DELETE FROM team_member WHERE team_member.team_id = ?")
+
+
+async def test_readers_reuse_the_tree_until_the_stamp_changes(seeded):
+    selects: list[str] = []
+    listen = (seeded.engine.sync_engine, "before_cursor_execute")
+
+    def record(_conn, _cursor, statement, *_rest):
+        if statement.startswith("SELECT"):
+            selects.append(statement)
+
+    async def tree():
+        async with seeded.read() as s:
+            return await structure_cache.cycle_tree(session=s, cycle_id=1)
+
+    first = await tree()
+    assert all(isinstance(row, Row) for row in [*first.objectives.values(), *first.krs[1]])  # plain rows, no ORM
+    event.listen(*listen, record)
+    try:
+        assert await tree() is first and len(selects) == 1  # the stamp, nothing else
+        async with seeded.transaction() as s:
+            (await s.get(KeyResult, 1)).title = "Renamed"
+        assert [kr.title for kr in (await tree()).krs[1]] == ["Renamed"]
+    finally:
+        event.remove(*listen, record)
