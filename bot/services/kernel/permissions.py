@@ -19,12 +19,13 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.kernel.errors import PermissionDenied
-from storage import okrs, reporting, teams
+from storage import okrs, reporting, structure_cache, teams
 from storage.models import KeyResult, KRCoOwner
 
 
 async def is_team_manager(session: AsyncSession, *, user_id: str, team_id: int) -> bool:
-    return await teams.is_manager(session=session, team_id=team_id, person_id=user_id)
+    roster = await structure_cache.roster(session=session)  # cached per structure stamp: no query when unchanged
+    return (team_id, teams.MANAGER) in roster.roles.get(user_id, ())
 
 
 async def kr_team_id(session: AsyncSession, kr: KeyResult) -> int:
@@ -106,7 +107,8 @@ async def editable_kr_ids(
     """Ids of the KRs the viewer may open an edit modal for (owner, team manager, admin), in two queries."""
     if user_id in admins:
         return frozenset(kr.id for kr in krs)
-    managed = {t.id for t in await teams.teams_managed_by(session=session, person_id=user_id)}
+    roster = await structure_cache.roster(session=session)
+    managed = {team_id for team_id, role in roster.roles.get(user_id, ()) if role == teams.MANAGER}
     objs = await okrs.objectives_by_ids(session=session, ids={kr.objective_id for kr in krs})
     return frozenset(
         kr.id
