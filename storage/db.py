@@ -30,7 +30,6 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import structure
 from storage.gate import Gate
 from storage.sqlite_inline import creator as sqlite_inline_creator
 
@@ -140,8 +139,6 @@ class Database:
         self.write_engine = self.engine
         if self.engine.dialect.name == "sqlite":
             _install_sqlite_recipe(self.engine)
-        # Before the inline write engine joins its events (below): it hears these listeners too.
-        structure.install(self.engine)
         if sqlite_inline and self.engine.dialect.name == "sqlite":
             self.write_engine = create_async_engine(
                 url, echo=echo, hide_parameters=True, async_creator=sqlite_inline_creator(url)
@@ -192,8 +189,6 @@ class Database:
                         if read_only:
                             await session.connection(execution_options={READ_ONLY: True})
                         yield session
-                        if not read_only:  # the caches' stamp changes with the edit, in its transaction
-                            await structure.bump_if_marked(session)
             finally:
                 _inside.reset(token)
 

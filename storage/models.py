@@ -370,20 +370,3 @@ class TeamsChannel(SQLModel, table=True):
     tenant_id: str = Field(max_length=64)
     service_url: str = Field(max_length=300)
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
-
-
-# --- the structure stamp: which version of teams, rosters, cycles and OKRs the caches hold (storage/structure.py) ---
-
-
-class StructureStamp(SQLModel, table=True):
-    """One row, given a new token in the same transaction as any write to a structural table (storage/structure.py).
-
-    Per-process caches of the objective tree, team settings and rosters are keyed by the token, so every process
-    sees another's edit on its next read. A random token, not a counter: a restored backup cannot bring back a
-    value a cache already holds under other contents.
-    """
-
-    __tablename__ = "structure_stamp"
-    id: int = Field(default=1, primary_key=True)
-    token: str = Field(max_length=32)
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

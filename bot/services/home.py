@@ -16,7 +16,7 @@ from bot.services.kernel.errors import PermissionDenied
 from bot.services.kernel.lookups import name_of
 from bot.services.kernel.permissions import editable_kr_ids
 from bot.services.kernel.ports import DeliveryFailed
-from storage import cycles, okrs, people, reporting, structure_cache, teams
+from storage import cycles, okrs, people, reporting, teams
 from storage.models import Cycle, Team
 
 log = logging.getLogger(__name__)
@@ -93,13 +93,12 @@ async def build_home(svc: Services, *, user_id: str) -> HomePage:
                 user_id=user_id, cycle=None, my_krs=(), more_krs=0, teams=(), next_prompt=None, is_admin=admin
             )
         krs = await okrs.key_results_owned_by(session=session, person_id=user_id, cycle_id=cycle.id)
-        tree = await structure_cache.cycle_tree(session=session, cycle_id=cycle.id)  # holds live KRs' objectives
+        objs = await okrs.objectives_by_ids(session=session, ids={kr.objective_id for kr in krs})
         shown = krs[:HOME_KR_LIMIT]
-        titles = {o: tree.objectives[o].title for o in {kr.objective_id for kr in krs} if o in tree.objectives}
+        titles = {o.id: o.title for o in objs.values()}
         my_views = await read_models.kr_views(session, krs=shown, cycle=cycle, today=svc.now().date(), titles=titles)
-        roster = await structure_cache.roster(session=session)  # team rows, not Team objects: cached per stamp
-        mine = roster.teams_of(user_id)
-        managed = roster.teams_of(user_id, teams.MANAGER)
+        mine = await teams.teams_of_person(session=session, person_id=user_id)
+        managed = await teams.teams_managed_by(session=session, person_id=user_id)
         views = await _teams_views(session, svc, mine[:10] + managed[:5], cycle)
         summaries = [_summary(t.name, views[t.id]) for t in mine[:10]]
         next_at, tz = await _next_prompt(session, svc, user_id, mine, cycle)

@@ -25,7 +25,7 @@ from bot.services.kernel import read_models
 from bot.services.kernel.context import Services
 from bot.services.kernel.errors import NotFound
 from bot.services.kernel.ports import DeliveryFailed
-from storage import checkins, cycles, ledger, ledger_bulk, okrs, structure_cache, teams
+from storage import checkins, cycles, ledger, ledger_bulk, okrs, teams
 from storage.models import Cycle, KeyResult, Team
 
 log = logging.getLogger(__name__)
@@ -154,19 +154,10 @@ def _missing(krs: list[KRView], done: set[int]) -> tuple[MissingPerson, ...]:
     return tuple(MissingPerson(pid, names[pid]) for pid in sorted(sorted(names), key=lambda p: names[p].casefold()))
 
 
-async def _teams_showing(session: AsyncSession, kr: KeyResult, cycle: Cycle) -> list:
-    """The teams with a digest channel whose views show the KR: from the cached tree and roster when the KR is in
-    the active cycle's tree (no query while the structure stamp is unchanged), else read as they are."""
-    tree = await structure_cache.cycle_tree(session=session, cycle_id=cycle.id)
-    objective = tree.objectives.get(kr.objective_id)
-    if objective is None or kr.id not in tree.objective_of:  # archived, or in another cycle
-        obj = await okrs.get_objective(session=session, objective_id=kr.objective_id)
-        extra = (await okrs.contributing_teams(session=session, kr_ids=[kr.id]))[kr.id]
-        found = [await teams.get_team(session=session, team_id=tid) for tid in [obj.team_id, *extra]]
-        return [t for t in found if t is not None and t.channel]
-    extra = sorted(team_id for team_id, ids in tree.shared.items() if kr.id in ids)
-    by_id = {t.id: t for t in (await structure_cache.roster(session=session)).teams}
-    found = [by_id.get(tid) for tid in [objective.team_id, *extra]]
+async def _teams_showing(session: AsyncSession, kr: KeyResult) -> list[Team]:
+    obj = await okrs.get_objective(session=session, objective_id=kr.objective_id)
+    extra = (await okrs.contributing_teams(session=session, kr_ids=[kr.id]))[kr.id]
+    found = [await teams.get_team(session=session, team_id=tid) for tid in [obj.team_id, *extra]]
     return [t for t in found if t is not None and t.channel]
 
 
@@ -179,7 +170,7 @@ async def refresh_posted_digests(svc: Services, *, kr_id: int) -> None:
         if kr is None or cycle is None:
             return
         edits: list[tuple[Delivery, DigestMessage]] = []
-        for team in await _teams_showing(session, kr, cycle):
+        for team in await _teams_showing(session, kr):
             row = await ledger.latest_sent(session=session, recipient=team_recipient(team.id), kind=SendKind.DIGEST)
             if row is None or row.due_at is None or not cycle.start <= row.due_at.date() <= cycle.end:
                 continue

@@ -19,13 +19,12 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.kernel.errors import PermissionDenied
-from storage import okrs, reporting, structure_cache, teams
+from storage import okrs, reporting, teams
 from storage.models import KeyResult, KRCoOwner
 
 
 async def is_team_manager(session: AsyncSession, *, user_id: str, team_id: int) -> bool:
-    roster = await structure_cache.roster(session=session)  # cached per structure stamp: no query when unchanged
-    return (team_id, teams.MANAGER) in roster.roles.get(user_id, ())
+    return await teams.is_manager(session=session, team_id=team_id, person_id=user_id)
 
 
 async def kr_team_id(session: AsyncSession, kr: KeyResult) -> int:
@@ -107,8 +106,7 @@ async def editable_kr_ids(
     """Ids of the KRs the viewer may open an edit modal for (owner, team manager, admin), in two queries."""
     if user_id in admins:
         return frozenset(kr.id for kr in krs)
-    roster = await structure_cache.roster(session=session)
-    managed = {team_id for team_id, role in roster.roles.get(user_id, ()) if role == teams.MANAGER}
+    managed = {t.id for t in await teams.teams_managed_by(session=session, person_id=user_id)}
     objs = await okrs.objectives_by_ids(session=session, ids={kr.objective_id for kr in krs})
     return frozenset(
         kr.id

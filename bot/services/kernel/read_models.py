@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.okr.messages.read_models import AlignedObjective, CycleInfo, KRView, ObjectiveView, kr_view
 from bot.okr.progress import rollup
 from bot.services.kernel.lookups import name_of
-from storage import checkins, people, structure_cache
+from storage import checkins, okrs, people, teams
 from storage.models import Cycle, KeyResult, Objective, Team
 
 
@@ -117,34 +117,29 @@ async def teams_objectives(
     """team_objectives for many teams in one batch of reads (the same few queries for 1 team or 500).
 
     Only the KRs these views need are loaded (the teams' objectives, objectives they share KRs from, and their
-    aligned descendants for the roll-up), so a view costs the same whatever the size of the rest of the org.
-    Objectives, KRs, alignment and team names come from the cycle's cached tree (storage/structure_cache.py,
-    rebuilt when any edit changes the structure stamp); only live KR values, names and texts are read each time."""
-    tree = await structure_cache.cycle_tree(session=session, cycle_id=cycle.id)
-    links = tree.links
-    shared_ids = {w.team.id: tree.shared.get(w.team.id, ()) for w in wanted}
-    live = tree.objectives.keys()
+    aligned descendants for the roll-up), so a view costs the same whatever the size of the rest of the org;
+    the alignment tree is read as (id, parent, team) tuples and team names as (id, name) pairs, once."""
+    links = await okrs.objective_links(session=session, cycle_id=cycle.id)
+    shared = await okrs.shared_key_results_for_teams(
+        session=session, cycle_id=cycle.id, team_ids=[w.team.id for w in wanted]
+    )
+    live = {i for i, _parent, _team in links}
     parent_of = {i: parent for i, parent, _team in links}
     plans: dict[int, tuple[set[int], set[int]]] = {}  # team id -> (objectives needed, those plus their parents)
     for w in wanted:
         roots = {i for i, _parent, team_id in links if team_id == w.team.id} | {
-            tree.objective_of[kr_id] for kr_id in shared_ids[w.team.id]
+            kr.objective_id for kr in shared[w.team.id]
         }
         needed = _with_descendants(links, roots)
-        # The objectives shown are aligned under parents that may belong to other teams: they are in the tree
-        # already, so "aligned under X" costs nothing extra.
+        # The objectives shown are aligned under parents that may belong to other teams: load those in the same
+        # query, so "aligned under X" costs nothing extra.
         plans[w.team.id] = (needed, needed | {parent_of[i] for i in needed if parent_of.get(i) in live})
-    wanted_ids = set().union(*(ids for _n, ids in plans.values()))
-    loaded = [o for i, o in tree.objectives.items() if i in wanted_ids]
+    loaded = await okrs.objectives_in_order(session=session, ids=set().union(*(ids for _n, ids in plans.values())))
     position = {o.id: n for n, o in enumerate(loaded)}
     all_needed = set().union(*(needed for needed, _ids in plans.values()))
-    by_obj = await structure_cache.key_results(session=session, tree=tree, objective_ids=all_needed & position.keys())
+    by_obj = await okrs.key_results_for_objectives(session=session, objective_ids=all_needed & position.keys())
     facts = await _kr_facts(session, [kr for oid in position if oid in by_obj for kr in by_obj[oid]])
-    names = tree.team_names
-    shared = {
-        team_id: [kr for kr_id in ids for kr in by_obj.get(tree.objective_of[kr_id], ()) if kr.id == kr_id]
-        for team_id, ids in shared_ids.items()
-    }
+    names = await teams.team_names(session=session, ids={o.team_id for o in loaded})
     by_id = {o.id: o for o in loaded}
     out = {}
     for w in wanted:

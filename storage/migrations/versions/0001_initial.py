@@ -130,13 +130,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_send_ledger_status_claimed_at", ["status", "claimed_at"], unique=False)
 
     op.create_table(
-        "structure_stamp",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("token", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("updated_at", storage.models.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_table(
         "team",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
         sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
@@ -456,7 +449,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_team_name"))
 
     op.drop_table("team")
-    op.drop_table("structure_stamp")
     with op.batch_alter_table("send_ledger", schema=None) as batch_op:
         batch_op.drop_index("ix_send_ledger_status_claimed_at")
         batch_op.drop_index("ix_send_ledger_kind_period")
