@@ -5,6 +5,7 @@ stop the loop while another process holds the lock (they wait on asyncio sleeps,
 same bound), and views' reads stay on aiosqlite's thread."""
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 
@@ -68,6 +69,23 @@ async def test_writers_still_queue_in_order_and_none_is_lost(inline_db):
         assert other.execute("SELECT count(*) FROM person").fetchone() == (200,)
 
 
+@contextlib.contextmanager
+def loop_turns(*, every: float):
+    """Counts the turns the event loop gives a task that sleeps `every` seconds, while the block runs."""
+    ticks = [0]
+
+    async def ticker() -> None:
+        while True:
+            await asyncio.sleep(every)
+            ticks[0] += 1
+
+    task = asyncio.get_running_loop().create_task(ticker())
+    try:
+        yield ticks
+    finally:
+        task.cancel()
+
+
 def hold_write_lock(path: str, seconds: float, held: threading.Event) -> None:
     """Another process's writer: BEGIN IMMEDIATE, then keep the lock for `seconds`."""
     other = sqlite3.connect(path, isolation_level=None)
@@ -83,22 +101,11 @@ async def test_another_processes_lock_is_waited_for_without_stopping_the_loop(in
     holder = threading.Thread(target=hold_write_lock, args=(inline_db.engine.url.database, 0.5, held))
     holder.start()
     await asyncio.to_thread(held.wait)
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
-
-    task = asyncio.create_task(ticker())
-    try:
+    with loop_turns(every=0.01) as ticks:
         async with inline_db.transaction() as s:  # BEGIN IMMEDIATE meets the lock and waits on the loop
             s.add(Person(id="U0ALICE", display_name="Alice"))
-    finally:
-        task.cancel()
     await asyncio.to_thread(holder.join)
-    assert ticks >= 10  # the loop ran on while the write waited (a sleeping busy handler would have stopped it)
+    assert ticks[0] >= 10  # the loop ran on while the write waited (a sleeping busy handler would have stopped it)
     async with inline_db.read() as s:
         assert (await s.exec(select(Person.id))).all() == ["U0ALICE"]
 
@@ -120,22 +127,11 @@ async def test_a_lock_held_past_the_bound_is_an_error(inline_db, monkeypatch):
 
 
 async def test_a_long_write_transaction_gives_the_loop_turns(inline_db):
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0)
-            ticks += 1
-
-    task = asyncio.create_task(ticker())
-    try:
+    with loop_turns(every=0) as ticks:
         async with inline_db.transaction() as s:  # thousands of statements, as a big YAML import from chat makes
             for i in range(3000):
                 await s.exec(text("INSERT INTO person (id, display_name) VALUES (:id, 'p')").bindparams(id=f"U{i}"))
-            during = ticks
-    finally:
-        task.cancel()
+            during = ticks[0]
     assert during >= 3  # the loop had turns inside it (statements alone never yield)
     async with inline_db.read() as s:
         assert len((await s.exec(select(Person.id))).all()) == 3000
