@@ -30,26 +30,6 @@ class Claimed:
     attempts: int  # including this one
 
 
-async def keep(svc: Services, *, key: str, lane: str, payload: dict, limit: int) -> bool:
-    """Commit the request before it is acknowledged; False for a redelivery of one already kept.
-
-    Urgent: Slack's 200 waits for this commit, so it goes ahead of the queued workers' transactions.
-    The limit without counting every time: ids only grow, so (new id - lowest open id + 1) bounds the open
-    items from above; only when that bound passes the limit are they counted (and the lowest open id noted).
-    """
-    async with svc.db.transaction(urgent=True) as session:
-        data = json.dumps(payload, separators=(",", ":"))
-        item_id = await inbox.add_item(session=session, key=key, lane=lane, payload=data, now=svc.now())
-        if item_id is None:
-            return False
-        if limit and item_id - _lowest_open.get(svc.db, 1) + 1 > limit:
-            count, lowest = await inbox.open_items(session=session)
-            _lowest_open[svc.db] = lowest or item_id
-            if count > limit:  # with this one: there were `limit` open before it
-                raise InboxFull(BUSY)
-        return True
-
-
 @dataclass(frozen=True)
 class Put:
     key: str
@@ -58,7 +38,9 @@ class Put:
 
 
 async def keep_many(svc: Services, *, take: Callable[[], list[Put]], limit: int) -> list[bool | InboxFull]:
-    """`keep` for several requests in one transaction (a group commit, bot.services.kernel.inbox_puts). `take()`
+    """Commit requests before they are acknowledged, in one transaction (a group commit when several,
+    bot.services.kernel.inbox_puts). Urgent: Slack's 200 waits for this commit, so it goes ahead of the queued
+    workers' transactions. `take()`
     is called once the writer is held, so every put that arrived while this waited for it joins. For each put,
     in order: True (committed), False (a redelivery: its key was kept already, or came earlier in the batch),
     or an InboxFull.
@@ -90,6 +72,15 @@ async def keep_many(svc: Services, *, take: Callable[[], list[Put]], limit: int)
     return out
 
 
+async def keep(svc: Services, *, key: str, lane: str, payload: dict, limit: int) -> bool:
+    """Commit one request before it is acknowledged; False for a redelivery of one already kept, InboxFull
+    raised past the limit: `keep_many` for a batch of one."""
+    (answer,) = await keep_many(svc, take=lambda: [Put(key, lane, payload)], limit=limit)
+    if isinstance(answer, InboxFull):
+        raise answer
+    return answer
+
+
 def _json(payload: dict) -> str:
     return json.dumps(payload, separators=(",", ":"))
 
@@ -99,7 +90,10 @@ class _NoneKept(Exception):
 
 
 async def _past_the_limit(session, db, ids: dict[str, int], limit: int) -> set[str]:
-    """Keys of the new items past the inbox limit (the highest ids: the ones that would have come last)."""
+    """Keys of the new items past the inbox limit (the highest ids: the ones that would have come last).
+
+    Without counting every time: ids only grow, so (newest id - lowest open id + 1) bounds the open items from
+    above; only when that bound passes the limit are they counted (and the lowest open id noted)."""
     if not limit or not ids or max(ids.values()) - _lowest_open.get(db, 1) + 1 <= limit:
         return set()
     count, lowest = await inbox.open_items(session=session)
