@@ -29,17 +29,21 @@ async def load_kr(session: AsyncSession, kr_id: int) -> KeyResult:
 async def authorize(session: AsyncSession, svc: Services, *, user_id: str, kr: KeyResult) -> None:
     """The usual check-in rule, plus the owner's delegate while the owner is away (they got the prompt)."""
     owner = await people.get_person(session=session, person_id=kr.owner_id)
-    if owner and owner.delegate_id == user_id and owner.away_until and owner.away_until >= svc.now().date():
+    if owner and _stands_in(svc, user_id, owner.delegate_id, owner.away_until):
         return
     await require_check_in(session, user_id=user_id, kr=kr, admins=svc.admins)
 
 
 async def authorize_row(session: AsyncSession, svc: Services, *, user_id: str, kr) -> None:
     """`authorize` for a KR row from okrs.key_result_rows, which carries its owner's delegate and away date."""
-    away = kr.owner_away_until
-    if kr.owner_delegate_id == user_id and away and away >= svc.now().date():
+    if _stands_in(svc, user_id, kr.owner_delegate_id, kr.owner_away_until):
         return
     await require_check_in(session, user_id=user_id, kr=kr, admins=svc.admins)
+
+
+def _stands_in(svc: Services, user_id: str, delegate_id: str | None, away_until) -> bool:
+    """Whether `user_id` is the owner's delegate while the owner is away."""
+    return delegate_id == user_id and bool(away_until) and away_until >= svc.now().date()
 
 
 async def load_kr_rows(session: AsyncSession, kr_ids: list[int]) -> list:
@@ -65,25 +69,58 @@ async def record(
     message: tuple[str, str] | None = None,
 ) -> CheckIn:
     """Store one check-in; value/confidence None keep the KR's current ones. The KR follows it."""
-    conf = str(confidence or kr.confidence or Confidence.ON_TRACK)
     row = CheckIn(
-        kr_id=kr.id,
-        author_id=author,
-        value=kr.current_value if value is None else value,
-        confidence=conf,
-        comment=comment,
-        blockers=blockers,
-        source=source,
-        created_at=at,
-        prev_value=kr.current_value,
-        prev_confidence=kr.confidence,
-        source_channel=message[0] if message else None,
-        source_ts=message[1] if message else None,
+        **checkin_values(
+            kr_id=kr.id,
+            holding=(kr.current_value, kr.confidence),
+            author=author,
+            at=at,
+            value=value,
+            confidence=confidence,
+            source=source,
+            comment=comment,
+            blockers=blockers,
+            message=message,
+        )
     )
     await checkins.add_checkin(session=session, checkin=row)
     kr.current_value, kr.confidence, kr.last_checkin_at = row.value, row.confidence, at
     await session.flush()
     return row
+
+
+def checkin_values(
+    *,
+    kr_id: int,
+    holding: tuple[float, str | None],
+    author: str,
+    at: datetime,
+    value: float | None,
+    confidence: Confidence | str | None,
+    source: str,
+    comment: str = "",
+    blockers: str = "",
+    message: tuple[str, str] | None = None,
+) -> dict:
+    """Every column of a new check-in on a KR holding (value, confidence): None keeps what it holds. Shared by
+    `record` (ORM) and the thread-reply path's Core INSERT, so both store the same row."""
+    current, current_confidence = holding
+    return {
+        "kr_id": kr_id,
+        "author_id": author,
+        "value": current if value is None else value,
+        "confidence": str(confidence or current_confidence or Confidence.ON_TRACK),
+        "comment": comment,
+        "blockers": blockers,
+        "source": source,
+        "created_at": at,
+        "edited_at": None,
+        "undone_at": None,
+        "prev_value": current,
+        "prev_confidence": current_confidence,
+        "source_channel": message[0] if message else None,
+        "source_ts": message[1] if message else None,
+    }
 
 
 async def latest_live(session: AsyncSession, checkin_id: int) -> tuple[CheckIn, KeyResult]:

@@ -114,36 +114,24 @@ async def record_drafts(
         if kr is None or kr.archived:
             raise NotFound("That key result no longer exists.")
         await core.authorize_row(session, svc, user_id=user_id, kr=kr)
-        current, confidence = held.get(kr.id, (kr.current_value, kr.confidence))
-        value = current if draft.no_change or draft.value is None else draft.value
-        conf = str(draft.confidence or confidence or Confidence.ON_TRACK)
-        inserts.append(
-            _checkin_row(kr.id, user_id, at, value, conf, draft, prev=(current, confidence), message=message)
+        row = core.checkin_values(
+            kr_id=kr.id,
+            holding=held.get(kr.id, (kr.current_value, kr.confidence)),
+            author=user_id,
+            at=at,
+            value=None if draft.no_change else draft.value,
+            confidence=draft.confidence,
+            source=CheckInSource.THREAD,
+            comment=draft.comment,
+            blockers=draft.blockers,
+            message=message,
         )
-        held[kr.id] = (value, conf)
+        inserts.append(row)
+        held[kr.id] = (row["value"], row["confidence"])
         shown.append(kr)
     ids = await checkins.insert_checkins(session=session, rows=inserts)  # a prompt lists each KR once (ParseError)
     await okrs.set_key_result_values(session=session, values=held, at=at)
     return [core.line(kr, SimpleNamespace(id=ids[kr.id], **row)) for kr, row in zip(shown, inserts, strict=True)]
-
-
-def _checkin_row(kr_id: int, user_id: str, at, value: float, conf: str, draft: CheckInDraft, *, prev, message) -> dict:
-    return {
-        "kr_id": kr_id,
-        "author_id": user_id,
-        "value": value,
-        "confidence": conf,
-        "comment": draft.comment,
-        "blockers": draft.blockers,
-        "source": CheckInSource.THREAD,
-        "created_at": at,
-        "edited_at": None,
-        "undone_at": None,
-        "prev_value": prev[0],
-        "prev_confidence": prev[1],
-        "source_channel": message[0] if message else None,
-        "source_ts": message[1] if message else None,
-    }
 
 
 def reading_check(krs: list[KeyResult], drafts: list[CheckInDraft]) -> str:
