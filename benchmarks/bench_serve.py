@@ -43,14 +43,21 @@ async def run(tiny: bool) -> Result:
             # Unpaced: the fake enforces no limit, and this measures okrbot's own capacity. In production the
             # thread confirmations would drain at SLACK_MAX_MESSAGES_PER_SECOND after the check-ins are stored.
             unpaced = {"SLACK_MAX_MESSAGES_PER_SECOND": "0"}
+            # OKRBOT_BENCH_SERVE_WORK: that many `okrbot work` processes beside the serve (a second core's worth);
+            # OKRBOT_BENCH_SERVE_WEB_ONLY=1: the serve only acks and keeps (`--web-only`), they do all the work.
+            work, web_only = [None] * _size("WORK", 0), bool(_size("WEB_ONLY", 0))
+            size |= {"work processes": len(work), "web only": web_only}
             async with (
-                serve(org.url, fake.base_url, fake.token, **unpaced) as (url, proc, ready),
+                serve(org.url, fake.base_url, fake.token, work=work, web_only=web_only, **unpaced) as (url, proc, up),
                 aiohttp.ClientSession() as http,
             ):
                 req = SlackRequests(url, SIGNING_SECRET, fake=fake, session=http)
+                pids = [proc.pid, *(p.pid for p in work)]
                 await ack_latency(result, req, org, prompts, requests)
-                await ingest_load(result, req, org, prompts, ingest, skip=requests, pid=proc.pid)
-                rss = peak_rss_mb(proc.pid)
+                await ingest_load(result, req, org, prompts, ingest, skip=requests, pids=pids)
+                rss, ready = peak_rss_mb(proc.pid), up
+                for n, p in enumerate(work, 1):
+                    result.add(f"peak RSS of work process {n} (MB)", round(peak_rss_mb(p.pid), 1))
             # The after-check-in refreshes both loads caused (coalesced: kernel.effects_due), once the process is quiet
             result.add("Home tabs published (views.publish)", len(fake.calls_to("views.publish")))
             result.add("posted digests edited (chat.update)", len(fake.calls_to("chat.update")))
@@ -134,7 +141,7 @@ async def ack_latency(result: Result, req: SlackRequests, org: Org, prompts: dic
 
 
 async def ingest_load(
-    result: Result, req: SlackRequests, org: Org, prompts: dict, n: int, *, skip: int, pid: int
+    result: Result, req: SlackRequests, org: Org, prompts: dict, n: int, *, skip: int, pids: list[int]
 ) -> None:
     """n thread-reply check-ins (distinct owners not used by the ack load) at CONCURRENCY in flight."""
     owners = [u for u in org.owners() if u in prompts][skip // 4 + 1 :][:n]
@@ -145,14 +152,14 @@ async def ingest_load(
         async with sem:
             return (await req.message_im(user, "55 at risk, waiting on data", thread_ts=prompts[user].ts)).status
 
-    cpu_before = cpu_seconds(pid)
+    cpu_before = cpu_seconds(*pids)
     started = time.perf_counter()
     statuses = await asyncio.gather(*(one(u) for u in owners))
     sent = time.perf_counter() - started
     stored = await wait_for_checkins(org, before + len(owners), timeout=300) - before
     elapsed = time.perf_counter() - started
-    cpu_stored = cpu_seconds(pid) - cpu_before
-    cpu_all = await cpu_until_quiet(pid) - cpu_before  # the deferred effects (Home tab, digest edits) included
+    cpu_stored = cpu_seconds(*pids) - cpu_before
+    cpu_all = await cpu_until_quiet(*pids) - cpu_before  # the deferred effects (Home tab, digest edits) included
     rate = stored / elapsed
     result.add("ingest: replies sent", len(owners))
     result.add("ingest: HTTP errors", sum(s != 200 for s in statuses), "0")
@@ -164,20 +171,23 @@ async def ingest_load(
     result.add("ingest: serve CPU per reply incl. after-effects (ms)", round(cpu_all * 1000 / max(stored, 1), 1))
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (all its threads), from /proc (Linux)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(*pids: int) -> float:
+    """User + system CPU time of processes (all their threads), from /proc (Linux)."""
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
-async def cpu_until_quiet(pid: int, *, quiet: float = 0.02, timeout: float = 120) -> float:
-    """The process's CPU time once it has used less than `quiet` of a core for a second (its backlog is done)."""
+async def cpu_until_quiet(*pids: int, quiet: float = 0.02, timeout: float = 120) -> float:
+    """The processes' CPU time once they have used less than `quiet` of a core for a second (the backlog is done)."""
     deadline = time.perf_counter() + timeout
-    last = cpu_seconds(pid)
+    last = cpu_seconds(*pids)
     while time.perf_counter() < deadline:
         await asyncio.sleep(1)
-        now = cpu_seconds(pid)
+        now = cpu_seconds(*pids)
         if now - last < quiet:
             return now
         last = now

@@ -52,9 +52,12 @@ async def wait_healthy(proc: subprocess.Popen, url: str, *, attempts: int | None
 
 
 @asynccontextmanager
-async def serve(db_url: str, slack_api_url: str, token: str, **env_overrides: str):
+async def serve(
+    db_url: str, slack_api_url: str, token: str, *, work: list | None = None, web_only: bool = False, **env_overrides
+):
     """Yields (base_url, process, seconds_until_healthz); `env_overrides` are extra settings, e.g.
-    SLACK_MAX_MESSAGES_PER_SECOND="0"."""
+    SLACK_MAX_MESSAGES_PER_SECOND="0". `work`: a list, filled with that many `okrbot work` processes started
+    beside the serve (each None in it becomes one); `web_only`: the serve does no inbox work itself."""
     port = free_port()
     env = {
         **os.environ,
@@ -67,16 +70,19 @@ async def serve(db_url: str, slack_api_url: str, token: str, **env_overrides: st
     }
     env.pop("SLACK_APP_TOKEN", None)
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1", "--no-scheduler"], env=env
-    )
+    cmd = [sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1", "--no-scheduler"]
+    proc = subprocess.Popen([*cmd, "--web-only"] if web_only else cmd, env=env)
     url = f"http://127.0.0.1:{port}"
     await wait_healthy(proc, url)
     ready = time.perf_counter() - started
+    work = work if work is not None else []
+    work[:] = [subprocess.Popen([sys.executable, "-m", "bot", "work", "--no-scheduler"], env=env) for _ in work]
     try:
         yield url, proc, ready
     finally:
-        proc.terminate()  # SIGTERM: okrbot drains running inbox work (OKRBOT_DRAIN_SECONDS) before exiting
+        for p in [proc, *work]:
+            p.terminate()  # SIGTERM: okrbot drains running inbox work (OKRBOT_DRAIN_SECONDS) before exiting
         # Waited for off the event loop: the drain's Slack calls go to a fake Slack that usually runs on this
         # loop, and a blocking wait here kept it from answering them until the drain gave up (20 s).
-        await asyncio.to_thread(proc.wait, 60)
+        for p in [proc, *work]:
+            await asyncio.to_thread(p.wait, 60)

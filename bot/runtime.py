@@ -16,7 +16,8 @@ from storage.locks import Leader
 log = logging.getLogger(__name__)
 
 
-async def serve_http(settings: Settings, *, host: str, port: int, scheduler: bool) -> None:
+async def serve_http(settings: Settings, *, host: str, port: int, scheduler: bool, work: bool = True) -> None:
+    """Answer Slack (and Teams) over HTTP; `work`: also do the kept requests' work (False: `okrbot work` does)."""
     await check_tokens(settings)
     svc = build_services(settings)
     bot = build_app(settings, svc)
@@ -26,14 +27,18 @@ async def serve_http(settings: Settings, *, host: str, port: int, scheduler: boo
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    bot.inbox.start()  # first, whatever an earlier process acked but did not finish
+    if work:
+        bot.inbox.start()  # first, whatever an earlier process acked but did not finish
     leader = Leader(settings.database_url, connect_timeout=settings.database_connect_timeout) if scheduler else None
     sched = build_scheduler(svc, leader=leader) if scheduler else None
     if sched:
         sched.start()
     bound = runner.addresses[0][1] if runner.addresses else port  # --port 0: the port the OS picked
     path = "/slack/events" if bot.bolt is not None else "/healthz (Slack is not configured)"
-    log.info("listening on http://%s:%d%s (scheduler %s)", host, bound, path, "on" if sched else "off")
+    log.info(
+        "listening on http://%s:%d%s (scheduler %s%s)",
+        *(host, bound, path, "on" if sched else "off", "" if work else "; requests are worked by okrbot work"),
+    )
     if teams:
         log.info("answering Teams at http://%s:%d/api/messages", host, bound)
     try:
@@ -46,6 +51,36 @@ async def serve_http(settings: Settings, *, host: str, port: int, scheduler: boo
             await leader.close()  # another scheduler may lead from its next tick
         await _drain(bot, settings)
         await runner.cleanup()
+        await close(svc)
+
+
+async def work_forever(settings: Settings, *, scheduler: bool) -> None:
+    """Do the inbox's work and the after-check-in effects, and (leading) the ticks, answering no requests.
+
+    Beside `okrbot serve --web-only` this puts a machine's second core to work: the web process only acks and
+    keeps, every process here claims what is ready (a claim is a lease: none is done twice, a killed process's
+    items are retaken). Requests are replayed through the same Bolt app and Teams handlers as in `serve`.
+    """
+    await check_tokens(settings)
+    svc = build_services(settings)
+    bot = build_app(settings, svc)
+    # The Teams handlers and the inbox's Teams replayer, on a web app that is never served: this process
+    # answers no requests.
+    await mount_teams(web.Application(), svc, bot.inbox)
+    bot.inbox.start()
+    leader = Leader(settings.database_url, connect_timeout=settings.database_connect_timeout) if scheduler else None
+    sched = build_scheduler(svc, leader=leader) if scheduler else None
+    if sched:
+        sched.start()
+    log.info("working on the inbox (scheduler %s)", "on" if sched else "off")
+    try:
+        await _until_stopped()
+        log.info("stopping: draining running work for up to %ss", settings.drain_seconds)
+    finally:
+        if sched:
+            sched.shutdown(wait=False)
+            await leader.close()
+        await _drain(bot, settings)
         await close(svc)
 
 

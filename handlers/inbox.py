@@ -47,6 +47,8 @@ OUTCOME = "okrbot_inbox_outcome"  # set by a replayed listener that failed: "ret
 # Items taken up at once while requests are being answered (bot.services.kernel.front_door): acks go first, and
 # the work still moves on under a long burst. One is enough: its Slack calls leave the loop free meanwhile.
 WHILE_BUSY = 1
+# Seconds to the next look at the queue after one that found work (doubling to poll_seconds while none comes).
+FIRST_LOOK = 0.05
 MAX_ATTEMPTS = 200  # tries of an item that keeps meeting "database away" before it is given up (logged)
 # Replays a kept request of another platform (payload["platform"]); returns None, "retry" or the error's class
 # name, as OUTCOME does. The composition root adds one per platform (bot.platforms: Teams); Slack's is Bolt.
@@ -279,24 +281,30 @@ class InboxWorker:
         return not self._claiming and not self._finished and not self._running and not self._soon and not self._soon_due
 
     async def _work_loop(self) -> None:
+        wait = self.poll
         while not self._stopping:
             self._wake.clear()
             try:
-                await self._take_what_is_ready()
+                found = await self._take_what_is_ready()
             except Exception as exc:  # the database is away: keep polling; nothing is lost, it is all in the table
                 if not inbox_store.is_transient(exc):
                     log.exception("inbox: could not read the queue; retrying")
                 elif not self._away:  # one line per outage, not a traceback every poll
                     log.warning("inbox: the database is unavailable (%s); retrying", type(exc).__name__)
                 self._away = inbox_store.is_transient(exc)
+                found = False
             else:
                 self._away = False
+            # Items kept by another process (`okrbot serve --web-only` beside `okrbot work`) wake nobody here:
+            # look again soon after finding work, then less and less often, up to `poll`, while nothing comes.
+            wait = FIRST_LOOK if found else min(wait * 2, self.poll)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll)
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
-    async def _take_what_is_ready(self) -> None:
+    async def _take_what_is_ready(self) -> bool:
         """Claim what free workers can take (read what is ready, then one write transaction), recording the items
-        finished since the last look in that transaction: a reply's "done" costs no transaction of its own."""
+        finished since the last look in that transaction: a reply's "done" costs no transaction of its own.
+        True when there was work: something ready, running or just finished."""
         concurrency = min(self.concurrency, WHILE_BUSY) if self.front_door.busy else self.concurrency
         free = concurrency - len(self._running)
         finished, self._finished = self._finished, []
@@ -304,14 +312,14 @@ class InboxWorker:
             if free <= 0 or self._stopping:
                 if finished:
                     await inbox_store.done_many(self.svc, item_ids=finished, owner=self.owner)
-                return
+                return bool(self._running or finished)
             ready = await inbox_store.ready(self.svc, limit=free + len(self._busy_lanes) + 1)  # read: no write lock
             lanes: dict[str, int] = {}
             for item_id, lane in ready:
                 if lane not in self._busy_lanes and item_id not in self._running and len(lanes) < free:
                     lanes.setdefault(lane, item_id)
             if not lanes and not finished:
-                return
+                return bool(ready or self._running)
             self._claiming += 1  # wait_idle must not see "nothing ready, nothing running" mid-claim
             try:
                 claimed = await inbox_store.claim_many(
@@ -325,6 +333,7 @@ class InboxWorker:
         for item in claimed:
             self._busy_lanes.add(item.lane)
             self._running[item.item_id] = asyncio.create_task(self._process(item))
+        return True
 
     async def _process(self, item: inbox_store.Claimed) -> None:
         try:

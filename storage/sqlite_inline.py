@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 LOCKED_RETRY_SECONDS = 30.0  # as storage.db.BUSY_TIMEOUT_MS: how long a statement waits for another process
-_FIRST_SLEEP, _MAX_SLEEP = 0.001, 0.05
+_FIRST_SLEEP, _MAX_SLEEP = 0.0005, 0.004
 
 
 def _locked(exc: sqlite3.OperationalError) -> bool:

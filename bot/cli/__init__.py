@@ -12,7 +12,7 @@ from bot.cli.checkout import bench_command, demo_command
 from bot.cli.cycles import cycle_command
 from bot.cli.database import check_sqlite_path
 from bot.cli.okr_io import export_command, import_command
-from bot.cli.running import db_command, run_command, serve_command, tick_command
+from bot.cli.running import db_command, run_command, serve_command, tick_command, work_command
 from bot.cli.teams import teams_command
 from bot.config import SettingsError, load_settings
 from bot.logs import setup_logging
@@ -60,6 +60,21 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz")
     _listen_options(serve)
     serve.add_argument("--no-scheduler", action="store_true", help="for extra web workers")
+    serve.add_argument(
+        "--web-only", action="store_true", help="answer and keep requests only; `okrbot work` processes do the work"
+    )
+    work = sub.add_parser(
+        "work", help="do the kept requests' work and the scheduler's ticks, beside `okrbot serve --web-only`"
+    )
+    work.add_argument("--no-scheduler", action="store_true", help="for extra work processes")
+    work.add_argument(
+        "--nice",
+        type=int,
+        choices=range(20),
+        default=10,
+        metavar="N",
+        help="lower this process's CPU priority by N (0-19), so a web process on the same machine acks first",
+    )
 
     tick = sub.add_parser("tick", help="run exactly one scheduler pass, wait for its sends, print what it did")
     tick.add_argument("--at", type=_instant, help="ISO-8601 instant (default: now); naive means UTC")
@@ -169,6 +184,7 @@ NO_DATABASE = {
 COMMANDS = {
     "run": run_command,
     "serve": serve_command,
+    "work": work_command,
     "tick": tick_command,
     "import": import_command,
     "export": export_command,

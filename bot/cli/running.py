@@ -1,7 +1,8 @@
-"""`okrbot run`, `serve`, `tick` and `db upgrade`: the commands that run the bot or prepare its database."""
+"""`okrbot run`, `serve`, `work`, `tick` and `db upgrade`: the commands that run the bot or prepare its database."""
 
 import argparse
 import asyncio
+import os
 from datetime import UTC, datetime
 
 from bot.config import WHERE, SettingsError, require_platforms
@@ -33,7 +34,20 @@ def serve_command(settings, args) -> int:
 
     require_platforms(settings)  # Slack, Teams or both
     ensure_current(settings.database_url)
-    asyncio.run(serve_http(settings, host=args.host, port=args.port, scheduler=not args.no_scheduler))
+    scheduler = not args.no_scheduler
+    asyncio.run(serve_http(settings, host=args.host, port=args.port, scheduler=scheduler, work=not args.web_only))
+    return 0
+
+
+def work_command(settings, args) -> int:
+    from bot.runtime import work_forever
+    from storage.migrate import ensure_current
+
+    require_platforms(settings)  # it replays Slack and Teams requests through the same listeners as serve
+    ensure_current(settings.database_url)
+    if args.nice:  # behind the web process for the CPU: its acks go first, the work takes every cycle left
+        os.nice(args.nice)
+    asyncio.run(work_forever(settings, scheduler=not args.no_scheduler))
     return 0
 
 
@@ -43,7 +57,8 @@ def run_command(settings, args) -> int:
 
     socket_mode = settings.slack_app_token is not None
     if settings.teams_only:  # Teams alone: HTTP (POST /api/messages), with the scheduler
-        return serve_command(settings, argparse.Namespace(host=args.host, port=args.port, no_scheduler=False))
+        teams_alone = argparse.Namespace(host=args.host, port=args.port, no_scheduler=False, web_only=False)
+        return serve_command(settings, teams_alone)
     if not socket_mode and settings.slack_signing_secret is None:  # neither mode is set up: name both
         raise SettingsError(
             "set SLACK_APP_TOKEN for Socket Mode (no public URL needed; "

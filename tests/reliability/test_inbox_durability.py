@@ -35,8 +35,8 @@ MONDAY_10_UTC = datetime(2027, 1, 11, 10, 0, tzinfo=UTC)
 OWNERS = 200
 
 
-async def start_serve(fake, db_url: str, **extra: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
+def okrbot_env(fake, db_url: str, **extra: str) -> dict:
+    """The environment of an `okrbot` subprocess against `fake` and `db_url`, quiet, with short leases."""
     env = {
         **os.environ,
         "SLACK_BOT_TOKEN": fake.token,
@@ -51,8 +51,14 @@ async def start_serve(fake, db_url: str, **extra: str) -> tuple[subprocess.Popen
         **extra,
     }
     env.pop("SLACK_APP_TOKEN", None)
-    cmd = [sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1", "--no-scheduler"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
+    return env
+
+
+async def start_serve(fake, db_url: str, *flags: str, **extra: str) -> tuple[subprocess.Popen, str]:
+    """`okrbot serve --no-scheduler [flags]` on a free port, once its /healthz answers; (process, base URL)."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1", "--no-scheduler", *flags]
+    proc = subprocess.Popen(cmd, env=okrbot_env(fake, db_url, **extra), stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     await wait_healthy(proc, url, attempts=3000)
     return proc, url
@@ -69,8 +75,8 @@ def open_inbox_items(path: Path) -> int:
         return db.execute("SELECT count(*) FROM inbox_item WHERE state IN ('pending', 'claimed')").fetchone()[0]
 
 
-async def prompted_org(fake, tmp_path: Path):
-    org = build_org(tmp_path / "org.db", teams=4, krs_per_team=OWNERS // 4, checkins_per_kr=0)
+async def prompted_org(fake, tmp_path: Path, owners: int = OWNERS):
+    org = build_org(tmp_path / "org.db", teams=4, krs_per_team=owners // 4, checkins_per_kr=0)
     with sqlite3.connect(org.path) as db:  # everyone in UTC: all prompts due at one instant
         db.execute("UPDATE person SET tz = 'UTC'")
     await asyncio.to_thread(upgrade_stamp, org.url)
@@ -80,7 +86,7 @@ async def prompted_org(fake, tmp_path: Path):
     finally:
         await close(svc)
     prompts = {u: fake.messages(u)[0] for u in org.owners() if fake.messages(u)}
-    assert len(prompts) == OWNERS
+    assert len(prompts) == owners
     return org, prompts
 
 
