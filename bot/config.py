@@ -66,8 +66,10 @@ class Settings(BaseSettings):
     # and how long connecting, or waiting for a free pooled connection, may take before it is an error.
     database_pool_size: int = Field(default=5, ge=1, le=100, validation_alias="DATABASE_POOL_SIZE")
     database_connect_timeout: float = Field(default=10.0, gt=0, le=300, validation_alias="DATABASE_CONNECT_TIMEOUT")
-    # SQLite only: run sqlite3 on the event loop instead of aiosqlite's thread (storage/sqlite_inline.py).
-    sqlite_inline: bool = Field(default=False, validation_alias="OKRBOT_SQLITE_INLINE")
+    # SQLite only: run write transactions' sqlite3 calls on the event loop instead of aiosqlite's thread
+    # (storage/sqlite_inline.py). On by default: twice the check-ins per CPU second, and the only way two
+    # processes (serve --web-only beside work) take the write lock in turn quickly (docs/performance.md).
+    sqlite_inline: bool = Field(default=True, validation_alias="OKRBOT_SQLITE_INLINE")
     slack_api_url: str = Field(default=SLACK_API_DEFAULT, validation_alias="SLACK_API_URL")
     admins: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), validation_alias="OKRBOT_ADMINS")
     hr: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), validation_alias="OKRBOT_HR")

@@ -66,8 +66,9 @@ def test_settings(fake: FakeSlack, db_path, **overrides) -> Settings:
         "OKRBOT_HR": "U0HR",
         # Unpaced: the pacer would only add wall time to stories (tests/unit/test_pacer.py covers it).
         "SLACK_MAX_MESSAGES_PER_SECOND": "0",
-        # OKRBOT_TEST_SQLITE_INLINE=1 runs the suite with SQLite on the event loop (storage/sqlite_inline.py).
-        "OKRBOT_SQLITE_INLINE": os.environ.get("OKRBOT_TEST_SQLITE_INLINE", "0"),
+        # SQLite on the event loop (storage/sqlite_inline.py), as by default; OKRBOT_TEST_SQLITE_INLINE=0 runs the
+        # suite with aiosqlite's thread for every statement instead.
+        "OKRBOT_SQLITE_INLINE": os.environ.get("OKRBOT_TEST_SQLITE_INLINE", "1"),
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
