@@ -76,7 +76,9 @@ async def serve(
     await wait_healthy(proc, url)
     ready = time.perf_counter() - started
     work = work if work is not None else []
-    work[:] = [subprocess.Popen([sys.executable, "-m", "bot", "work", "--no-scheduler"], env=env) for _ in work]
+    nice = os.environ.get("OKRBOT_BENCH_WORK_NICE", "10")  # okrbot work's --nice (its default: 10)
+    work_cmd = [sys.executable, "-m", "bot", "work", "--no-scheduler", "--nice", nice]
+    work[:] = [subprocess.Popen(work_cmd, env=env) for _ in work]
     try:
         yield url, proc, ready
     finally:

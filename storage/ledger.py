@@ -34,8 +34,10 @@ async def get_by_id(*, session: AsyncSession, ledger_id: int) -> SendLedger | No
 
 async def get_by_message(*, session: AsyncSession, channel: str, ts: str, kind: str) -> SendLedger | None:
     """The row whose sent message is (channel, ts): how a thread reply finds its prompt."""
-    stmt = select(SendLedger).where(SendLedger.channel == channel, SendLedger.ts == ts, SendLedger.kind == kind)
-    return (await session.exec(stmt)).first()
+    # The kind is checked on the row or two found, not in the WHERE (see checkins.prompt_of_reply): there it led
+    # SQLite to the kind index and a walk over every row of that kind instead of the (channel, ts) index.
+    stmt = select(SendLedger).where(SendLedger.channel == channel, SendLedger.ts == ts)
+    return next((row for row in (await session.exec(stmt)).all() if row.kind == kind), None)
 
 
 async def claim(
