@@ -23,7 +23,7 @@ from tests.reliability.helpers import wait_for
 from tests.teams.activities import CHAT, install, message, post
 from tests.teams.crowd import as_person as activity
 from tests.teams.crowd import crowd, okrs
-from tests.teams.serve import start_serve
+from tests.teams.serve import start_serve, start_work
 
 pytestmark = pytest.mark.slow
 PEOPLE = 30
@@ -85,6 +85,34 @@ async def test_answers_acked_before_a_sigkill_are_all_recorded_once_after_restar
     assert set(per_author.values()) == {1}, "doubled"
     confirmations = Counter(c.path for c in connector.sent() if "Recorded" in (c.body.get("text") or ""))
     assert len(confirmations) == PEOPLE and set(confirmations.values()) == {1}  # each confirmed once
+
+
+async def test_a_web_only_serve_keeps_teams_answers_and_okrbot_work_does_them(fake_slack, connector, tmp_path):
+    path, people = tmp_path / "bot.db", crowd(PEOPLE)
+    await prompted(fake_slack, connector, path, people)
+    connector.calls.clear()
+    web, url = await start_serve(fake_slack, f"sqlite:///{path}", "--web-only", slack=False)
+    work = None
+    try:
+        async with aiohttp.ClientSession() as http:
+            for p in people:
+                async with http.post(f"{url}/api/messages", json=activity(message(connector, "42"), p)) as r:
+                    assert r.status == 200
+        await asyncio.sleep(1.0)  # a serve that did its own work would have recorded some by now
+        assert open_items(path) == PEOPLE and not stored(path)
+        work = start_work(fake_slack, f"sqlite:///{path}", slack=False)  # Teams alone: its replayer is mounted
+        await wait_for(lambda: open_items(path) == 0, timeout=120)
+    finally:
+        for proc in (web, work):
+            if proc is not None:
+                proc.terminate()
+                await asyncio.to_thread(proc.wait, 30)
+    assert stored(path) == Counter(p["id"] for p in people)  # each answer once
+    with sqlite3.connect(path) as db:
+        owners = {o.split(":")[1] for (o,) in db.execute("SELECT owner FROM inbox_item WHERE lane LIKE 'teams:%'")}
+    assert owners == {str(work.pid)}
+    confirmations = Counter(c.path for c in connector.sent() if "Recorded" in (c.body.get("text") or ""))
+    assert len(confirmations) == PEOPLE and set(confirmations.values()) == {1}
 
 
 async def test_a_teams_redelivery_of_the_same_activity_is_kept_once(teams_bot):
