@@ -64,6 +64,19 @@ async def start_serve(fake, db_url: str, *flags: str, **extra: str) -> tuple[sub
     return proc, url
 
 
+async def reply_to_every_prompt(fake, url: str, prompts: dict, text: str = "42") -> list[int]:
+    """Each prompted owner replies `text` in their prompt's thread, 20 in flight; the HTTP statuses."""
+    async with aiohttp.ClientSession() as http:
+        req = SlackRequests(url, SIGNING_SECRET, fake=fake, session=http)
+        sem = asyncio.Semaphore(20)
+
+        async def reply(user: str) -> int:
+            async with sem:
+                return (await req.message_im(user, text, thread_ts=prompts[user].ts)).status
+
+        return await asyncio.gather(*(reply(u) for u in prompts))
+
+
 def stored(path: Path) -> Counter:
     """Check-ins per author, straight from the database file."""
     with sqlite3.connect(path) as db:
@@ -96,15 +109,7 @@ async def test_replies_acked_before_a_stop_are_all_recorded_once_after_restart(f
     fake_slack.reset_calls()
     fake_slack.hang_next("chat.postMessage", times=100_000, seconds=0.3)  # slow Slack: work piles up
     proc, url = await start_serve(fake_slack, org.url, OKRBOT_DRAIN_SECONDS="1")
-    async with aiohttp.ClientSession() as http:
-        req = SlackRequests(url, SIGNING_SECRET, fake=fake_slack, session=http)
-        sem = asyncio.Semaphore(20)
-
-        async def reply(user: str) -> int:
-            async with sem:
-                return (await req.message_im(user, "42", thread_ts=prompts[user].ts)).status
-
-        statuses = await asyncio.gather(*(reply(u) for u in prompts))
+    statuses = await reply_to_every_prompt(fake_slack, url, prompts)
     proc.send_signal(getattr(signal, how))  # the moment the last 200 came back
     assert statuses == [200] * OWNERS
     assert (await asyncio.to_thread(proc.wait, 30)) == (-signal.SIGKILL if how == "SIGKILL" else 0)

@@ -20,7 +20,14 @@ from benchmarks.serve_process import SIGNING_SECRET
 from bot.slack.ids import Action
 from tests.fakes.signing import SlackRequests
 from tests.reliability.helpers import wait_for
-from tests.reliability.test_inbox_durability import okrbot_env, open_inbox_items, prompted_org, start_serve, stored
+from tests.reliability.test_inbox_durability import (
+    okrbot_env,
+    open_inbox_items,
+    prompted_org,
+    reply_to_every_prompt,
+    start_serve,
+    stored,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -98,16 +105,7 @@ async def test_two_work_processes_one_killed_mid_work_lose_and_double_nothing(fa
     web, url = await start_serve(fake_slack, org.url, WEB_ONLY)
     victim, survivor = start_work(fake_slack, org.url), start_work(fake_slack, org.url)
     try:
-        async with aiohttp.ClientSession() as http:
-            req = SlackRequests(url, SIGNING_SECRET, fake=fake_slack, session=http)
-            sem = asyncio.Semaphore(20)
-
-            async def reply(user: str) -> int:
-                async with sem:
-                    return (await req.message_im(user, "42", thread_ts=prompts[user].ts)).status
-
-            statuses = await asyncio.gather(*(reply(u) for u in prompts))
-        assert statuses == [200] * len(prompts)
+        assert await reply_to_every_prompt(fake_slack, url, prompts) == [200] * len(prompts)
         held_sql = f"SELECT count(*) FROM inbox_item WHERE state = 'claimed' AND owner LIKE '%:{victim.pid}:%'"
 
         def victim_busy() -> bool:
