@@ -133,26 +133,38 @@ async def digests(result: Result, place: Place, teams: int) -> None:
     result.add(f"[{place.kind}] digests: SQL statements per team", round(statements / max(posted, 1), 1))
 
 
+# The serve loads' process layouts: (web workers, web-only, `okrbot work` processes beside them), and their tags.
+LAYOUTS = ((1, False, 0, "1 worker"), (2, False, 0, "2 workers"), (1, True, 1, "web-only + 1 work"))
+
+
 async def serve_loads(result: Result, place: Place, teams: int, requests: int, ingest: int) -> None:
+    share = requests // 4 + ingest  # each layout's own owners: a second reply in a thread would be a correction
+    teams = max(teams, -(-share * len(LAYOUTS) // PER_TEAM))
     org = await place.org("serve", teams=teams, krs_per_team=PER_TEAM, checkins_per_kr=10)
     await asyncio.to_thread(upgrade_stamp, org.url)
     async with FakeSlack() as fake:
         prompts = await prompted(fake, org)  # the scheduler's tick: the prompts the requests act on
         owners = [u for u in org.owners() if u in prompts]
-        share = requests // 4 + ingest
         seq = itertools.count(1)
-        for workers in (1, 2):
-            mine = owners[(workers - 1) * share : workers * share]
+        for n, (workers, web_only, work, label) in enumerate(LAYOUTS):
+            mine = owners[n * share : (n + 1) * share]
             async with AsyncExitStack() as stack:
                 bases = []
                 for _ in range(workers):
                     base, _proc, _ready = await stack.enter_async_context(
-                        serve(org.url, fake.base_url, fake.token, SLACK_MAX_MESSAGES_PER_SECOND="0")
+                        serve(
+                            org.url,
+                            fake.base_url,
+                            fake.token,
+                            work=[None] * work,
+                            web_only=web_only,
+                            SLACK_MAX_MESSAGES_PER_SECOND="0",
+                        )
                     )
                     bases.append(base)
                 http = await stack.enter_async_context(aiohttp.ClientSession())
                 req = SpreadRequests(bases, SIGNING_SECRET, fake=fake, session=http, seq=seq)
-                tag = f"[{place.kind}, {workers} worker{'s' if workers > 1 else ''}]"
+                tag = f"[{place.kind}, {label}]"
                 progress(f"{tag} ack latency, then ingest")
                 await ack_latency(result, tag, req, org, prompts, mine[: requests // 4], requests)
                 await ingest_load(result, tag, req, org, prompts, mine[requests // 4 :])
