@@ -54,12 +54,13 @@ async def serve_http(settings: Settings, *, host: str, port: int, scheduler: boo
         await close(svc)
 
 
-async def work_forever(settings: Settings, *, scheduler: bool) -> None:
+async def work_forever(settings: Settings, *, scheduler: bool, health: tuple[str, int] | None = None) -> None:
     """Do the inbox's work and the after-check-in effects, and (leading) the ticks, answering no requests.
 
     Beside `okrbot serve --web-only` this puts a machine's second core to work: the web process only acks and
     keeps, every process here claims what is ready (a claim is a lease: none is done twice, a killed process's
     items are retaken). Requests are replayed through the same Bolt app and Teams handlers as in `serve`.
+    `health` (host, port): answer GET /healthz there (and nothing else), for a container's or an orchestrator's probe.
     """
     await check_tokens(settings)
     svc = build_services(settings)
@@ -67,6 +68,10 @@ async def work_forever(settings: Settings, *, scheduler: bool) -> None:
     # The Teams handlers and the inbox's Teams replayer, on a web app that is never served: this process
     # answers no requests.
     await mount_teams(web.Application(), svc, bot.inbox)
+    probe = web_runner(build_web(None, settings, db=svc.db)) if health else None  # /healthz only: no Slack route
+    if probe:
+        await probe.setup()
+        await web.TCPSite(probe, *health).start()
     bot.inbox.start()
     leader = Leader(settings.database_url, connect_timeout=settings.database_connect_timeout) if scheduler else None
     sched = build_scheduler(svc, leader=leader) if scheduler else None
@@ -81,6 +86,8 @@ async def work_forever(settings: Settings, *, scheduler: bool) -> None:
             sched.shutdown(wait=False)
             await leader.close()
         await _drain(bot, settings)
+        if probe:
+            await probe.cleanup()
         await close(svc)
 
 

@@ -68,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     work.add_argument("--no-scheduler", action="store_true", help="for extra work processes")
     work.add_argument(
+        "--health-port", type=int, metavar="P", help="answer GET /healthz on this port (default: no HTTP at all)"
+    )
+    work.add_argument("--host", default="127.0.0.1", help="address for --health-port")
+    work.add_argument(
         "--nice",
         type=int,
         choices=range(20),

@@ -47,7 +47,8 @@ def work_command(settings, args) -> int:
     ensure_current(settings.database_url)
     if args.nice:  # behind the web process for the CPU: its acks go first, the work takes every cycle left
         os.nice(args.nice)
-    asyncio.run(work_forever(settings, scheduler=not args.no_scheduler))
+    health = (args.host, args.health_port) if args.health_port is not None else None
+    asyncio.run(work_forever(settings, scheduler=not args.no_scheduler, health=health))
     return 0
 
 

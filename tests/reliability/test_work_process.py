@@ -16,7 +16,7 @@ from collections import Counter
 import aiohttp
 import pytest
 
-from benchmarks.serve_process import SIGNING_SECRET
+from benchmarks.serve_process import SIGNING_SECRET, free_port
 from bot.slack.ids import Action
 from tests.fakes.signing import SlackRequests
 from tests.reliability.helpers import wait_for
@@ -35,8 +35,8 @@ WEB_ONLY = "--web-only"
 MODAL = {"value": {"value": "77"}, "comment": {"comment": "from the modal"}}
 
 
-def start_work(fake, db_url: str, **extra: str) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "bot", "work", "--no-scheduler"]
+def start_work(fake, db_url: str, *flags: str, **extra: str) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "bot", "work", "--no-scheduler", *flags]
     return subprocess.Popen(cmd, env=okrbot_env(fake, db_url, **extra), stdout=subprocess.DEVNULL)
 
 
@@ -83,8 +83,13 @@ async def test_what_a_web_only_serve_acks_a_work_process_does_and_its_modals_sti
             await asyncio.sleep(1.5)  # a serve that did its own work would have recorded them all by now
             assert stored(org.path) == Counter() and open_inbox_items(org.path) == len(repliers) + 1
 
-            work = start_work(fake_slack, org.url)
+            health = f"http://127.0.0.1:{free_port()}"
+            work = start_work(fake_slack, org.url, "--health-port", health.rsplit(":", 1)[1])
             await wait_for(lambda: open_inbox_items(org.path) == 0, timeout=60)
+            async with http.get(f"{health}/healthz") as probed:  # for a container's probe: the database is writable
+                assert (probed.status, await probed.json()) == (200, {"ok": True})
+            async with http.post(f"{health}/slack/events", data=b"{}") as refused:  # it answers no requests
+                assert refused.status == 404
     finally:
         stop(web, *([work] if work else []))
 
