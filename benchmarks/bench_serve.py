@@ -47,15 +47,16 @@ async def run(tiny: bool) -> Result:
             # OKRBOT_BENCH_SERVE_WEB_ONLY=1: the serve only acks and keeps (`--web-only`), they do all the work.
             work, web_only = [None] * _size("WORK", 0), bool(_size("WEB_ONLY", 0))
             size |= {"work processes": len(work), "web only": web_only}
+            layout = {"work": work, "web_only": web_only}
             async with (
-                serve(org.url, fake.base_url, fake.token, work=work, web_only=web_only, **unpaced) as (url, proc, up),
+                serve(org.url, fake.base_url, fake.token, **layout, **unpaced) as (url, proc, ready),
                 aiohttp.ClientSession() as http,
             ):
                 req = SlackRequests(url, SIGNING_SECRET, fake=fake, session=http)
                 pids = [proc.pid, *(p.pid for p in work)]
                 await ack_latency(result, req, org, prompts, requests)
                 await ingest_load(result, req, org, prompts, ingest, skip=requests, pids=pids)
-                rss, ready = peak_rss_mb(proc.pid), up
+                rss = peak_rss_mb(proc.pid)
                 for n, p in enumerate(work, 1):
                     result.add(f"peak RSS of work process {n} (MB)", round(peak_rss_mb(p.pid), 1))
             # The after-check-in refreshes both loads caused (coalesced: kernel.effects_due), once the process is quiet

@@ -32,6 +32,13 @@ class Call:
         return self.status == 200 and bool(self.response.get("ok"))
 
 
+def buttons(message: Message | list[dict]) -> dict[str, str | None]:
+    """{action_id: value} of the buttons (and other action elements) in a message's blocks, or in a block list:
+    what a test clicks, by the ids the message really rendered."""
+    blocks = message.blocks if hasattr(message, "blocks") else message
+    return {e["action_id"]: e.get("value") for b in blocks or [] if b["type"] == "actions" for e in b["elements"]}
+
+
 @dataclass
 class Message:
     channel: str

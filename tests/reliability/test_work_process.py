@@ -19,6 +19,7 @@ import pytest
 from benchmarks.serve_process import SIGNING_SECRET, free_port
 from bot.slack.ids import Action
 from tests.fakes.signing import SlackRequests
+from tests.fakes.state import buttons
 from tests.reliability.helpers import wait_for
 from tests.reliability.test_inbox_durability import (
     okrbot_env,
@@ -53,10 +54,6 @@ def stop(*procs: subprocess.Popen) -> None:
             proc.wait(timeout=30)
 
 
-def buttons(message) -> dict[str, str]:
-    return {e["action_id"]: e.get("value") for b in message.blocks if b["type"] == "actions" for e in b["elements"]}
-
-
 async def test_what_a_web_only_serve_acks_a_work_process_does_and_its_modals_still_open(fake_slack, tmp_path):
     org, prompts = await prompted_org(fake_slack, tmp_path, owners=20)
     fake_slack.reset_calls()
@@ -83,8 +80,9 @@ async def test_what_a_web_only_serve_acks_a_work_process_does_and_its_modals_sti
             await asyncio.sleep(1.5)  # a serve that did its own work would have recorded them all by now
             assert stored(org.path) == Counter() and open_inbox_items(org.path) == len(repliers) + 1
 
-            health = f"http://127.0.0.1:{free_port()}"
-            work = start_work(fake_slack, org.url, "--health-port", health.rsplit(":", 1)[1])
+            health_port = free_port()
+            work = start_work(fake_slack, org.url, "--health-port", str(health_port))
+            health = f"http://127.0.0.1:{health_port}"
             await wait_for(lambda: open_inbox_items(org.path) == 0, timeout=60)
             async with http.get(f"{health}/healthz") as probed:  # for a container's probe: the database is writable
                 assert (probed.status, await probed.json()) == (200, {"ok": True})

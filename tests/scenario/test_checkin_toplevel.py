@@ -8,15 +8,12 @@ import pytest
 from sqlmodel import select
 
 from storage.models import CheckIn, PendingReply
+from tests.fakes.state import buttons
 from tests.scenario.seed import MONDAY_10_BERLIN, at, okr_data, seed
 
 MODAL = "okr.checkin.modal"
 HOUR = timedelta(hours=1)
 SECOND_KR = {"title": "Docs pages to 10", "owner": "U0ALICE", "start": 0, "target": 10}
-
-
-def buttons(message) -> dict[str, str]:
-    return {e["action_id"]: e["value"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]}
 
 
 def select_value(value: str) -> dict:

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from storage.models import CheckIn, PendingReply
+from tests.fakes.state import buttons
 from tests.scenario.seed import MONDAY_10_BERLIN, at, seed
 
 MODAL = "okr.checkin.modal"
@@ -17,10 +18,6 @@ UNSURE_REPLY = "1: 95, not on track"  # a negated confidence: the parser must no
 def last_said(bot) -> str:
     """The text of the bot's last answer to Alice: a message, or an ephemeral reply through response_url."""
     return bot.fake.calls_to("response_url")[-1].args["text"]
-
-
-def buttons(message) -> dict[str, str]:
-    return {e["action_id"]: e["value"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]}
 
 
 async def rows(bot, model) -> list:

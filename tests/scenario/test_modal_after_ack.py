@@ -16,6 +16,7 @@ from bot.slack.ids import DigestId
 from storage import inbox, okrs, teams
 from storage.models import CheckIn, Cycle, ReviewNote
 from tests.fakes.signing import Response
+from tests.fakes.state import buttons
 from tests.scenario import digest_seed, view_seed
 from tests.scenario.seed import MONDAY_10_BERLIN, at, seed
 
@@ -26,11 +27,6 @@ BACKLOG_PEOPLE, BACKLOG_EACH = 24, 5  # 120 items in 24 lanes: every worker is b
 
 def sel(value) -> dict:
     return {"type": "static_select", "selected_option": {"value": str(value)}}
-
-
-def buttons(message) -> dict[str, str]:
-    blocks = message.blocks if hasattr(message, "blocks") else message
-    return {e["action_id"]: e.get("value") for b in blocks if b["type"] == "actions" for e in b["elements"]}
 
 
 async def open_behind_a_backlog(bot, click: Callable[[str], Awaitable[Response]]) -> dict:
