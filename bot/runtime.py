@@ -1,6 +1,7 @@
 """Long-running modes and the one-shot tick, built from the composition root."""
 
 import asyncio
+import contextlib
 import logging
 import signal
 
@@ -29,26 +30,20 @@ async def serve_http(settings: Settings, *, host: str, port: int, scheduler: boo
     await site.start()
     if work:
         bot.inbox.start()  # first, whatever an earlier process acked but did not finish
-    leader = Leader(settings.database_url, connect_timeout=settings.database_connect_timeout) if scheduler else None
-    sched = build_scheduler(svc, leader=leader) if scheduler else None
-    if sched:
-        sched.start()
-    bound = runner.addresses[0][1] if runner.addresses else port  # --port 0: the port the OS picked
-    path = "/slack/events" if bot.bolt is not None else "/healthz (Slack is not configured)"
-    log.info(
-        "listening on http://%s:%d%s (scheduler %s%s)",
-        *(host, bound, path, "on" if sched else "off", "" if work else "; requests are worked by okrbot work"),
-    )
-    if teams:
-        log.info("answering Teams at http://%s:%d/api/messages", host, bound)
     try:
-        await _until_stopped()
-        log.info("stopping: no new requests; draining running work for up to %ss", settings.drain_seconds)
-        await site.stop()  # stop accepting: Slack retries (or the load balancer sends elsewhere)
+        async with _scheduling(settings, svc, on=scheduler) as sched:
+            bound = runner.addresses[0][1] if runner.addresses else port  # --port 0: the port the OS picked
+            path = "/slack/events" if bot.bolt is not None else "/healthz (Slack is not configured)"
+            log.info(
+                "listening on http://%s:%d%s (scheduler %s%s)",
+                *(host, bound, path, "on" if sched else "off", "" if work else "; requests are worked by okrbot work"),
+            )
+            if teams:
+                log.info("answering Teams at http://%s:%d/api/messages", host, bound)
+            await _until_stopped()
+            log.info("stopping: no new requests; draining running work for up to %ss", settings.drain_seconds)
+            await site.stop()  # stop accepting: Slack retries (or the load balancer sends elsewhere)
     finally:
-        if sched:
-            sched.shutdown(wait=False)
-            await leader.close()  # another scheduler may lead from its next tick
         await _drain(bot, settings)
         await runner.cleanup()
         await close(svc)
@@ -73,18 +68,12 @@ async def work_forever(settings: Settings, *, scheduler: bool, health: tuple[str
         await probe.setup()
         await web.TCPSite(probe, *health).start()
     bot.inbox.start()
-    leader = Leader(settings.database_url, connect_timeout=settings.database_connect_timeout) if scheduler else None
-    sched = build_scheduler(svc, leader=leader) if scheduler else None
-    if sched:
-        sched.start()
-    log.info("working on the inbox (scheduler %s)", "on" if sched else "off")
     try:
-        await _until_stopped()
-        log.info("stopping: draining running work for up to %ss", settings.drain_seconds)
+        async with _scheduling(settings, svc, on=scheduler) as sched:
+            log.info("working on the inbox (scheduler %s)", "on" if sched else "off")
+            await _until_stopped()
+            log.info("stopping: draining running work for up to %ss", settings.drain_seconds)
     finally:
-        if sched:
-            sched.shutdown(wait=False)
-            await leader.close()
         await _drain(bot, settings)
         if probe:
             await probe.cleanup()
@@ -98,23 +87,36 @@ async def serve_socket_mode(settings: Settings) -> None:
     svc = build_services(settings)
     bot = build_app(settings, svc)
     bot.inbox.start()
-    leader = Leader(settings.database_url, connect_timeout=settings.database_connect_timeout)
-    sched = build_scheduler(svc, leader=leader)
-    sched.start()
     # The aiohttp Socket Mode client pings the server itself; that keepalive is what avoids
     # the silent stall after an idle reconnect reported in bolt-python #1529.
     handler = AsyncSocketModeHandler(bot.bolt, settings.slack_app_token.get_secret_value(), ping_interval=10)
-    await handler.connect_async()
-    log.info("connected in Socket Mode")
     try:
-        await _until_stopped()
-        await handler.disconnect_async()
+        async with _scheduling(settings, svc, on=True):
+            await handler.connect_async()
+            log.info("connected in Socket Mode")
+            await _until_stopped()
+            await handler.disconnect_async()
     finally:
-        sched.shutdown(wait=False)
-        await leader.close()
         await _drain(bot, settings)
         await handler.close_async()
         await close(svc)
+
+
+@contextlib.asynccontextmanager
+async def _scheduling(settings: Settings, svc, *, on: bool):
+    """The tick scheduler for the block (None when not `on`). It ticks only while it leads (storage.locks.Leader:
+    on PostgreSQL an advisory lock), and on leaving it stops and lets go, so another may lead from its next tick."""
+    if not on:
+        yield None
+        return
+    leader = Leader(settings.database_url, connect_timeout=settings.database_connect_timeout)
+    sched = build_scheduler(svc, leader=leader)
+    sched.start()
+    try:
+        yield sched
+    finally:
+        sched.shutdown(wait=False)
+        await leader.close()
 
 
 async def _until_stopped() -> None:
