@@ -10,8 +10,12 @@ What could block the loop stays off it:
 * a lock held by another process: the connection's busy_timeout is 0 (storage.db sets it), so SQLite answers
   "database is locked" at once, and the statement is retried after an asyncio sleep, for up to the same 30 s
   the threaded driver would wait;
-* a commit (WAL's automatic checkpoint writes and syncs the database file), a connect and a close: on a thread,
-  as aiosqlite does (one hand-off per transaction instead of one per call).
+* WAL's checkpoint, which writes and syncs the database file: these connections turn SQLite's automatic one
+  off (wal_autocheckpoint=0) and run it themselves on a thread, after every CHECKPOINT_EVERY commits that
+  wrote. The commit itself runs inline: with synchronous=NORMAL a WAL commit only appends to the WAL (no
+  sync), so handing every commit to a thread (as before) cost a thread hop and a loop wake-up per write
+  transaction for nothing but the rare commit that checkpointed;
+* a connect and a close: on a thread, as aiosqlite does.
 
 It mimics the part of aiosqlite's Connection that SQLAlchemy's aiosqlite adapter uses, and is handed to it
 through `create_async_engine(async_creator=...)`; everything else (the dialect, pooling, types) is SQLAlchemy's.
@@ -23,6 +27,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+# Write commits between this connection's checkpoints. A thread reply's transactions write a few pages each, so
+# this keeps the WAL near SQLite's own default of a checkpoint per 1,000 pages.
+CHECKPOINT_EVERY = 200
 LOCKED_RETRY_SECONDS = 30.0  # as storage.db.BUSY_TIMEOUT_MS: how long a statement waits for another process
 _FIRST_SLEEP, _MAX_SLEEP = 0.0005, 0.004
 
@@ -107,6 +114,19 @@ class _Cursor:
         self._cursor.close()
 
 
+def _connect(database: str, **kwargs: Any) -> sqlite3.Connection:
+    connection = sqlite3.connect(database, **kwargs)
+    connection.execute("PRAGMA wal_autocheckpoint=0")  # no checkpoint inside an inline commit; see commit()
+    return connection
+
+
+def checkpoint(connection: sqlite3.Connection) -> None:
+    """Copy the WAL's committed pages into the database file (on a thread: it writes and syncs). PASSIVE, as
+    SQLite's automatic checkpoint is: it never waits for readers or writers, and what it cannot copy now the
+    next one does."""
+    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+
 class _Tasks:
     """Stands in for aiosqlite's queue to its thread: SQLAlchemy sets isolation_level through it."""
 
@@ -130,13 +150,14 @@ class InlineConnection:
         self._tx = _Tasks()
         self._changes = 0  # total_changes at the last commit: more since means the transaction wrote
         self._ran = 0.0  # seconds of statements since the loop last had a turn from this connection
+        self._unchecked = 0  # commits that wrote since this connection's last checkpoint
 
     def __await__(self):
         return self._open().__await__()
 
     async def _open(self) -> "InlineConnection":
         kwargs = {**self._kwargs, "check_same_thread": False}  # a commit and the close run on a worker thread
-        self._connection = await asyncio.to_thread(sqlite3.connect, self._database, **kwargs)
+        self._connection = await asyncio.to_thread(_connect, self._database, **kwargs)
         return self
 
     @property
@@ -171,10 +192,11 @@ class InlineConnection:
     async def commit(self) -> None:
         connection, self._ran = self._conn, 0.0
         wrote, self._changes = connection.total_changes != self._changes, connection.total_changes
-        if wrote:  # its commit may run WAL's checkpoint, which writes and syncs the database file
-            await asyncio.to_thread(connection.commit)
-        else:  # a read (or a write transaction that changed nothing) has nothing to sync
-            connection.commit()
+        connection.commit()  # appends to the WAL, never syncs: the checkpoint is ours (CHECKPOINT_EVERY)
+        self._unchecked += wrote
+        if self._unchecked >= CHECKPOINT_EVERY:
+            self._unchecked = 0
+            await asyncio.to_thread(checkpoint, connection)
 
     async def rollback(self) -> None:
         self._ran = 0.0
