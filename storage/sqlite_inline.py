@@ -156,7 +156,7 @@ class InlineConnection:
         return self._open().__await__()
 
     async def _open(self) -> "InlineConnection":
-        kwargs = {**self._kwargs, "check_same_thread": False}  # a commit and the close run on a worker thread
+        kwargs = {**self._kwargs, "check_same_thread": False}  # the checkpoint and the close run on a worker thread
         self._connection = await asyncio.to_thread(_connect, self._database, **kwargs)
         return self
 
