@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # (storage/sqlite_inline.py). On by default: twice the check-ins per CPU second, and the only way two
     # processes (serve --web-only beside work) take the write lock in turn quickly (docs/performance.md).
     sqlite_inline: bool = Field(default=True, validation_alias="OKRBOT_SQLITE_INLINE")
+    # With OKRBOT_SQLITE_INLINE, the views' reads on the loop too (storage/db.py), not only the writes. Unset: on
+    # in `okrbot work` and `okrbot tick`, which answer no requests (bot.runtime), off where requests are acked.
+    sqlite_inline_reads: bool | None = Field(default=None, validation_alias="OKRBOT_SQLITE_INLINE_READS")
     slack_api_url: str = Field(default=SLACK_API_DEFAULT, validation_alias="SLACK_API_URL")
     admins: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), validation_alias="OKRBOT_ADMINS")
     hr: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), validation_alias="OKRBOT_HR")
@@ -218,6 +221,14 @@ NO_PLATFORM = (
     "no chat platform is configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack (create the app from "
     "manifest.yml), or TEAMS_CLIENT_ID and TEAMS_CLIENT_SECRET for Microsoft Teams (docs/teams.md), or both"
 )
+
+
+def answering_no_requests(settings: Settings) -> Settings:
+    """The settings of a process that acks nothing (`okrbot work`, `okrbot tick`): SQLite reads inline unless
+    OKRBOT_SQLITE_INLINE_READS says otherwise; there no ack waits while a view's reads hold the loop."""
+    if settings.sqlite_inline_reads is None:
+        return settings.model_copy(update={"sqlite_inline_reads": True})
+    return settings
 
 
 def require_platforms(settings: Settings, *, socket_mode: bool = False, send_only: bool = False) -> None:

@@ -8,7 +8,7 @@ import signal
 from aiohttp import web
 
 from bot.app import build_app, build_services, build_web, web_runner
-from bot.config import Settings
+from bot.config import Settings, answering_no_requests
 from bot.platforms import mount_teams
 from bot.scheduler import build_scheduler
 from bot.wiring import check_tokens, close, run_one_tick  # noqa: F401  (the one-shot tick and its helpers)
@@ -58,6 +58,7 @@ async def work_forever(settings: Settings, *, scheduler: bool, health: tuple[str
     `health` (host, port): answer GET /healthz there (and nothing else), for a container's or an orchestrator's probe.
     """
     await check_tokens(settings)
+    settings = answering_no_requests(settings)
     svc = build_services(settings)
     bot = build_app(settings, svc)
     # The Teams handlers and the inbox's Teams replayer, on a web app that is never served: this process

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 import bot.slack.builders  # noqa: F401  (registers every message renderer)
-from bot.config import WHERE, Settings, SettingsError
+from bot.config import WHERE, Settings, SettingsError, answering_no_requests
 from bot.services import home, notes
 from bot.services.checkins import nudges, prompts, replies, toplevel
 from bot.services.cycles import scoring
@@ -77,7 +77,7 @@ def slack_client(settings: Settings) -> AsyncWebClient:
 async def run_one_tick(settings: Settings, at: datetime) -> TickReport:
     """Exactly one scheduler pass at `at`; returns once every send has finished."""
     await check_tokens(settings)
-    svc = build_services(settings)
+    svc = build_services(answering_no_requests(settings))
     try:
         return await run_tick(svc, at)
     finally:

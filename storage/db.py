@@ -128,10 +128,19 @@ class Database:
         pool_size: int = POOL_SIZE,
         connect_timeout: float = CONNECT_TIMEOUT_S,
         sqlite_inline: bool = False,
+        inline_reads: bool = False,
     ) -> None:
         self.url = url
         # hide_parameters: a failed statement is logged and raised without its values (review-note text).
         options = _pool_options(url, pool_size, connect_timeout)
+        sqlite = make_url(url).get_backend_name() == "sqlite"
+        if sqlite and sqlite_inline and inline_reads:
+            # Reads inline too (OKRBOT_SQLITE_INLINE_READS; `okrbot work` by default): on aiosqlite's thread a
+            # Home tab's ~17 reads cost ~70 hand-offs, each waiting for the GIL behind the loop's own work; inline
+            # the same build took 16-19 ms of CPU instead of 33-36 (docs/performance.md). A long read still gives
+            # the loop a turn every sqlite_inline.YIELD_AFTER_SECONDS of statements, but a short one holds it:
+            # where requests are acked, reads stay on the thread unless this is set.
+            options["async_creator"] = sqlite_inline_creator(url)
         self.engine = create_async_engine(url, echo=echo, hide_parameters=True, **options)
         # Write transactions on their own engine when SQLite runs inline (storage.sqlite_inline): they are short
         # and on the hot path (the inbox put before each ack, claims, a reply's record), while a view's reads can
@@ -163,6 +172,7 @@ class Database:
             pool_size=settings.database_pool_size,
             connect_timeout=settings.database_connect_timeout,
             sqlite_inline=settings.sqlite_inline,
+            inline_reads=bool(settings.sqlite_inline_reads),
         )
 
     def transaction(self, *, urgent: bool = False) -> AbstractAsyncContextManager[AsyncSession]:

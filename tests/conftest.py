@@ -60,7 +60,7 @@ def _drop_test_databases():
 @pytest.fixture
 async def db(tmp_path):
     inline = os.environ.get("OKRBOT_TEST_SQLITE_INLINE", "1") == "1"  # see tests/harness.test_settings
-    database = Database(pg.database_url(tmp_path / "okrbot.db"), sqlite_inline=inline)
+    database = Database(pg.database_url(tmp_path / "okrbot.db"), sqlite_inline=inline, inline_reads=inline)
     await database.create_all()
     yield database
     await database.dispose()

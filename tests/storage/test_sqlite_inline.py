@@ -2,7 +2,8 @@
 
 They must behave as the threaded driver's do (commit, roll back, constraints, the one-writer queue), never
 stop the loop while another process holds the lock (they wait on asyncio sleeps, and still fail after the
-same bound), and views' reads stay on aiosqlite's thread."""
+same bound). Views' reads run inline too with OKRBOT_SQLITE_INLINE_READS (the default), on aiosqlite's
+thread without it, and never wait for a writer."""
 
 import asyncio
 import contextlib
@@ -14,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import select
 
+from bot.config import Settings, answering_no_requests
 from storage import sqlite_inline
 from storage.db import Database
 from storage.models import Person
@@ -40,6 +42,47 @@ async def test_writes_run_inline_and_reads_on_the_thread(inline_db):
         reader = (await (await s.connection()).get_raw_connection()).driver_connection
         assert (await s.exec(select(Person.display_name))).all() == ["Alice"]
     assert not isinstance(reader, InlineConnection)  # aiosqlite's
+
+
+@pytest.fixture
+async def inline_reads_db(tmp_path):
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'okrbot.db'}", sqlite_inline=True, inline_reads=True)
+    await database.create_all()
+    yield database
+    await database.dispose()
+
+
+async def test_inline_reads_run_on_the_loop_and_never_wait_for_a_writer(inline_reads_db):
+    loop_thread, seen = threading.get_ident(), []
+    async with inline_reads_db.transaction() as s:
+        s.add(Person(id="U0ALICE", display_name="Alice"))
+    held = threading.Event()  # another process holds the write lock for the whole read
+    holder = threading.Thread(target=hold_write_lock, args=(inline_reads_db.engine.url.database, 0.5, held))
+    holder.start()
+    await asyncio.to_thread(held.wait)
+    try:
+        async with inline_reads_db.read() as s:
+            reader = (await (await s.connection()).get_raw_connection()).driver_connection
+            reader._conn.set_trace_callback(lambda sql: seen.append(threading.get_ident() == loop_thread))
+            started = asyncio.get_running_loop().time()
+            assert (await s.exec(select(Person.display_name))).all() == ["Alice"]
+            waited = asyncio.get_running_loop().time() - started
+    finally:
+        await asyncio.to_thread(holder.join)
+    assert isinstance(reader, InlineConnection) and seen and all(seen)  # on the loop's own thread
+    assert waited < 0.25  # a WAL reader does not wait for the writer's lock (held for 0.5 s)
+
+
+async def test_a_long_inline_read_gives_the_loop_turns(inline_reads_db):
+    async with inline_reads_db.transaction() as s:
+        for i in range(3000):
+            await s.exec(text("INSERT INTO person (id, display_name) VALUES (:id, 'p')").bindparams(id=f"U{i}"))
+    with loop_turns(every=0) as ticks:
+        async with inline_reads_db.read() as s:  # hundreds of scans in one view, as an export makes
+            for i in range(300):
+                await s.exec(text("SELECT count(*) FROM person WHERE display_name LIKE :x").bindparams(x=f"%{i}%"))
+            during = ticks[0]
+    assert during >= 3
 
 
 async def test_a_failed_unit_of_work_leaves_nothing_and_constraints_hold(inline_db):
@@ -166,3 +209,22 @@ async def test_commits_run_inline_and_the_wal_is_checkpointed_on_a_thread(inline
         # all 60 commits' (about 330; SQLite's own checkpoint would not have run below 1,000).
         _, frames, _ = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     assert 0 < frames < 60
+
+
+@pytest.mark.parametrize(
+    ("setting", "answers_requests", "inline"),
+    [(None, True, False), (None, False, True), ("false", False, False), ("true", True, True)],
+)
+async def test_reads_are_inline_where_no_request_is_acked_unless_set(tmp_path, setting, answers_requests, inline):
+    overrides = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'okrbot.db'}"}
+    if setting is not None:
+        overrides["OKRBOT_SQLITE_INLINE_READS"] = setting
+    settings = Settings(_env_file=None, **overrides)
+    database = Database.from_settings(settings if answers_requests else answering_no_requests(settings))
+    try:
+        await database.create_all()
+        async with database.read() as s:
+            reader = (await (await s.connection()).get_raw_connection()).driver_connection
+    finally:
+        await database.dispose()
+    assert isinstance(reader, InlineConnection) is inline
