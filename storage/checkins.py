@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Row, exists, func, insert
+from sqlalchemy import Row, bindparam, exists, func, insert
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -43,26 +43,40 @@ async def add_checkin(*, session: AsyncSession, checkin: CheckIn) -> CheckIn:
     return checkin
 
 
+# Executed with a list of rows: SQLAlchemy sends them as one multi-row INSERT ("insertmanyvalues") from a
+# statement compiled once. `insert().values([...])` would say the same, but a statement holding its rows has no
+# cache key, so SQLAlchemy compiled it anew for every reply.
+_INSERT_CHECKINS = insert(_CHECK_IN).returning(_CHECK_IN.c.id, _CHECK_IN.c.kr_id)
+
+
 async def insert_checkins(*, session: AsyncSession, rows: list[dict]) -> dict[int, int]:
     """Insert check-in rows, at most one per KR, every column given: {kr_id: new check-in id}. One multi-row
     INSERT ... RETURNING (Core: no ORM objects nor flush); ids are matched by KR, as RETURNING's order is not
     promised."""
     if not rows:
         return {}
-    stmt = insert(_CHECK_IN).values(rows).returning(_CHECK_IN.c.id, _CHECK_IN.c.kr_id)
-    return {kr_id: row_id for row_id, kr_id in (await (await session.connection()).execute(stmt)).all()}
+    found = (await (await session.connection()).execute(_INSERT_CHECKINS, rows)).all()
+    return {kr_id: row_id for row_id, kr_id in found}
+
+
+_C = _CHECK_IN.c
+_REPLIED = exists().where(
+    _C.source_channel == bindparam("channel"), _C.source_ts == bindparam("ts"), _C.undone_at.is_(None)
+)
+# The kind is checked in Python, not in the WHERE: with `kind = 'prompt'` there, SQLite (no ANALYZE statistics)
+# chose the (kind, period, ...) index and walked every prompt row until it met this message, about 1 ms a reply
+# at 2,000 prompts; (channel, ts) names one sent message, so its index finds the row or two at once. Built once,
+# as every thread reply runs it.
+_PROMPT_OF_REPLY = core_select(_LEDGER, _REPLIED.label("replied")).where(
+    _LEDGER.c.channel == bindparam("channel"), _LEDGER.c.ts == bindparam("thread_ts")
+)
 
 
 async def prompt_of_reply(*, session: AsyncSession, channel: str, thread_ts: str, ts: str) -> tuple[Row | None, bool]:
     """A thread reply's prompt (its send_ledger row, as a Core row) and whether that reply (channel, ts) already
     has live check-ins, in one SELECT: the thread-reply path runs this on every reply."""
-    c = _CHECK_IN.c
-    replied = exists().where(c.source_channel == channel, c.source_ts == ts, c.undone_at.is_(None))
-    # The kind is checked here, not in the WHERE: with `kind = 'prompt'` there, SQLite (no ANALYZE statistics)
-    # chose the (kind, period, ...) index and walked every prompt row until it met this message, about 1 ms a
-    # reply at 2,000 prompts; (channel, ts) names one sent message, so its index finds the row or two at once.
-    stmt = core_select(_LEDGER, replied.label("replied")).where(_LEDGER.c.channel == channel, _LEDGER.c.ts == thread_ts)
-    rows = (await (await session.connection()).execute(stmt)).all()
+    params = {"channel": channel, "thread_ts": thread_ts, "ts": ts}
+    rows = (await (await session.connection()).execute(_PROMPT_OF_REPLY, params)).all()
     row = next((r for r in rows if r.kind == "prompt"), None)
     return (row, bool(row.replied)) if row is not None else (None, False)
 

@@ -6,7 +6,7 @@ Core statements (rows, not ORM objects): these run on every check-in and every f
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, case, delete, func, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,6 +16,17 @@ from storage.models import EffectDue
 T = EffectDue.__table__.c
 
 
+def _upsert(insert):
+    """The dialect's INSERT ... ON CONFLICT (key) DO UPDATE, with bound parameters: built and compiled once, and
+    executed with all of a check-in's keys as one multi-row statement. (`.values([...])` holding the rows would
+    have no cache key: SQLAlchemy would compile it anew on every check-in.)"""
+    values = insert(EffectDue).values(key=bindparam("key"), due_at=bindparam("due_at", type_=T.due_at.type))
+    return values.on_conflict_do_update(index_elements=["key"], set_={"generation": T.generation + 1})
+
+
+_MARKS = {"sqlite": _upsert(sqlite.insert), "postgresql": _upsert(postgresql.insert)}
+
+
 async def mark(*, session: AsyncSession, keys: Iterable[str], due_at: datetime) -> None:
     """Insert each key due at `due_at`, or, if it is already waiting, bump its generation and keep its due time
     (so a burst is refreshed once, at most DELAY after its first check-in). The dialect's upsert; elsewhere an
@@ -23,11 +34,10 @@ async def mark(*, session: AsyncSession, keys: Iterable[str], due_at: datetime) 
     rows = [{"key": k, "due_at": due_at, "generation": 0} for k in sorted(set(keys))]
     if not rows:
         return
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(session.bind.dialect.name)
-    if insert is not None:
-        stmt = insert(EffectDue).values(rows)
-        stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"generation": T.generation + 1})
-        await session.exec(stmt)
+    conn = await session.connection()
+    stmt = _MARKS.get(conn.dialect.name)
+    if stmt is not None:
+        await conn.execute(stmt, [{"key": row["key"], "due_at": due_at} for row in rows])
         return
     for row in rows:  # pragma: no cover - neither SQLite nor PostgreSQL
         try:

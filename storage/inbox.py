@@ -46,15 +46,15 @@ async def add_item(*, session: AsyncSession, key: str, lane: str, payload: str, 
         return None
 
 
-def _put_many(dialect: str, n: int):
-    """`_put` for n rows in one multi-row INSERT, returning (id, key): which keys were new, and their ids."""
+def _put_many(dialect: str):
+    """`_put` returning (id, key), for a list of rows: which keys were new, and their ids. Executed with the list,
+    SQLAlchemy sends one multi-row INSERT ("insertmanyvalues") from a statement compiled once; a statement built
+    with `.values([...])` (as before) has no cache key, so it was compiled anew for every batch of puts."""
     make = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
-    cols = ("key", "lane", "payload", "received_at", "available_at")
-    rows = [{c: bindparam(f"{c}_{i}", type_=T[c].type) for c in cols} for i in range(n)]
-    return make(InboxItem.__table__).values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(T.id, T.key)
+    return make(InboxItem.__table__).on_conflict_do_nothing(index_elements=["key"]).returning(T.id, T.key)
 
 
-_PUTS_MANY: dict[tuple[str, int], object] = {}  # built once per (dialect, batch size): a burst repeats a few sizes
+_PUTS_MANY = {name: _put_many(name) for name in ("sqlite", "postgresql")}
 
 
 async def add_items(*, session: AsyncSession, rows: list[dict], now: datetime) -> dict[str, int]:
@@ -68,15 +68,11 @@ async def add_items(*, session: AsyncSession, rows: list[dict], now: datetime) -
     if dialect not in _PUTS:  # pragma: no cover - neither SQLite nor PostgreSQL: one at a time, portably
         got = [await add_item(session=session, now=now, **row) for row in rows]
         return {row["key"]: item_id for row, item_id in zip(rows, got, strict=True) if item_id is not None}
-    stmt = _PUTS_MANY.get((dialect, len(rows)))
-    if stmt is None:
-        stmt = _PUTS_MANY.setdefault((dialect, len(rows)), _put_many(dialect, len(rows)))
-    params = {}
-    for i, row in enumerate(rows):
-        for c in ("key", "lane", "payload"):
-            params[f"{c}_{i}"] = row[c]
-        params[f"received_at_{i}"] = params[f"available_at_{i}"] = now
-    return {key: item_id for item_id, key in (await conn.execute(stmt, params)).all()}
+    params = [
+        {"key": r["key"], "lane": r["lane"], "payload": r["payload"], "received_at": now, "available_at": now}
+        for r in rows
+    ]
+    return {key: item_id for item_id, key in (await conn.execute(_PUTS_MANY[dialect], params)).all()}
 
 
 _DELETE = delete(InboxItem.__table__).where(T.id.in_(bindparam("ids", expanding=True)))
@@ -109,18 +105,27 @@ def _takeable(now):
     )
 
 
+_NOW = bindparam("now", type_=_TS)
+_OLDEST = func.min(T.id)
+_READY = (
+    select(_OLDEST, T.lane)
+    .where(_takeable(_NOW))
+    .group_by(T.lane)
+    .order_by(_OLDEST)
+    .limit(bindparam("limit", type_=Integer))
+)
+
+
 async def ready(*, session: AsyncSession, now: datetime, limit: int) -> list[tuple[int, str]]:
     """The oldest takeable item of each lane, as (id, lane), lanes in order of their oldest item.
 
     One item per lane is all a worker may run at once, and picking per lane is what keeps a person
     with a thousand queued replies from pushing everyone else's single reply to the back.
     """
-    oldest = func.min(T.id)
-    stmt = select(oldest, T.lane).where(_takeable(now)).group_by(T.lane).order_by(oldest).limit(limit)
-    return [(row[0], row[1]) for row in (await (await _conn(session)).execute(stmt)).all()]
+    rows = (await (await _conn(session)).execute(_READY, {"now": now, "limit": limit})).all()
+    return [(row[0], row[1]) for row in rows]
 
 
-_NOW = bindparam("now", type_=_TS)
 _UNTIL = bindparam("until", type_=_TS)
 _CLAIM_SET = {"state": "claimed", "owner": bindparam("b_owner"), "lease_until": _UNTIL, "attempts": T.attempts + 1}
 _RETURNING = (T.id, T.lane, T.payload, T.attempts)

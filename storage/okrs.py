@@ -33,18 +33,22 @@ async def get_key_result(*, session: AsyncSession, kr_id: int) -> KeyResult | No
     return await session.get(KeyResult, kr_id)
 
 
+# The thread reply's statements are built once, with bound parameters: building one and its cache key cost more
+# than SQLite's work on it (~0.3 ms each; docs/performance.md).
+_KR_ROWS = (
+    core_select(_KR, _OWNER.c.delegate_id.label("owner_delegate_id"), _OWNER.c.away_until.label("owner_away_until"))
+    .outerjoin(_OWNER, _OWNER.c.id == _KR.c.owner_id)
+    .where(_KR.c.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 async def key_result_rows(*, session: AsyncSession, ids: Iterable[int]) -> dict[int, Row]:
     """KRs by id as Core rows (no ORM objects: the thread-reply path), in one SELECT: every key_result column
     plus the owner's `owner_delegate_id` and `owner_away_until` (for the delegate's check-in right)."""
-    wanted = list(set(ids))
+    wanted = sorted(set(ids))
     if not wanted:
         return {}
-    stmt = (
-        core_select(_KR, _OWNER.c.delegate_id.label("owner_delegate_id"), _OWNER.c.away_until.label("owner_away_until"))
-        .outerjoin(_OWNER, _OWNER.c.id == _KR.c.owner_id)
-        .where(_KR.c.id.in_(wanted))
-    )
-    return {row.id: row for row in (await (await session.connection()).execute(stmt)).all()}
+    return {row.id: row for row in (await (await session.connection()).execute(_KR_ROWS, {"ids": wanted})).all()}
 
 
 async def set_key_result_values(*, session: AsyncSession, values: dict[int, tuple[float, str]], at) -> None:
@@ -286,15 +290,19 @@ async def live_key_results_in_cycle(*, session: AsyncSession, cycle_id: int) -> 
     return list((await session.exec(stmt)).all())
 
 
+_OBJ, _KR_TEAM = Objective.__table__, KRTeam.__table__
+_TEAMS_SHOWING = (
+    core_select(_OBJ.c.team_id)
+    .join(_KR, _KR.c.objective_id == _OBJ.c.id)
+    .where(_KR.c.id.in_(bindparam("ids", expanding=True)))
+    .union(core_select(_KR_TEAM.c.team_id).where(_KR_TEAM.c.kr_id.in_(bindparam("ids", expanding=True))))
+)
+
+
 async def teams_showing(*, session: AsyncSession, kr_ids: Iterable[int]) -> set[int]:
     """Ids of the teams whose views show these KRs: their objectives' teams and their contributing teams."""
-    ids = list(set(kr_ids))
+    ids = sorted(set(kr_ids))
     if not ids:
         return set()
-    owning = (
-        select(Objective.team_id)
-        .join(KeyResult, col(KeyResult.objective_id) == col(Objective.id))
-        .where(col(KeyResult.id).in_(ids))
-    )
-    extra = select(KRTeam.team_id).where(col(KRTeam.kr_id).in_(ids))
-    return {team_id for (team_id,) in (await session.exec(owning.union(extra))).all()}
+    rows = (await (await session.connection()).execute(_TEAMS_SHOWING, {"ids": ids})).all()
+    return {team_id for (team_id,) in rows}

@@ -75,13 +75,19 @@ async def set_home_opened(*, session: AsyncSession, person_id: str, at: datetime
     await session.exec(update(_PEOPLE).where(_PEOPLE.c.id == person_id, stale).values(home_opened_at=at))
 
 
+_HOME_USERS = core_select(_PEOPLE.c.id).where(  # built once: every check-in asks (effects_due.mark)
+    _PEOPLE.c.id.in_(bindparam("ids", expanding=True)),
+    _PEOPLE.c.home_opened_at >= bindparam("since", type_=_PEOPLE.c.home_opened_at.type),
+)
+
+
 async def home_users(*, session: AsyncSession, ids: Iterable[str], since: datetime) -> set[str]:
     """Those of `ids` who opened the Home tab at or after `since`."""
-    wanted = list(set(ids))
+    wanted = sorted(set(ids))
     if not wanted:
         return set()
-    stmt = core_select(_PEOPLE.c.id).where(_PEOPLE.c.id.in_(wanted), _PEOPLE.c.home_opened_at >= since)
-    return set((await session.exec(stmt)).scalars().all())
+    rows = await (await session.connection()).execute(_HOME_USERS, {"ids": wanted, "since": since})
+    return set(rows.scalars().all())
 
 
 async def set_dm_channels(*, session: AsyncSession, channels: dict[str, str]) -> int:
