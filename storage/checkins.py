@@ -14,19 +14,26 @@ _CHECK_IN = CheckIn.__table__
 _LEDGER = SendLedger.__table__
 
 
+def _latest_texts():
+    """Built once, with the KR ids bound: every KR view (Home, digests, /okr) runs it (see storage/okrs.py)."""
+    live = (col(CheckIn.kr_id).in_(bindparam("ids", expanding=True)), col(CheckIn.undone_at).is_(None))
+    commented = select(func.max(CheckIn.id)).where(*live, CheckIn.comment != "").group_by(CheckIn.kr_id)
+    latest = select(func.max(CheckIn.id)).where(*live).group_by(CheckIn.kr_id)
+    return select(CheckIn.id, CheckIn.kr_id, CheckIn.comment, CheckIn.blockers, CheckIn.created_at).where(
+        col(CheckIn.id).in_(commented) | col(CheckIn.id).in_(latest)
+    )
+
+
+_LATEST_TEXTS = _latest_texts()
+
+
 async def latest_texts(*, session: AsyncSession, kr_ids: Iterable[int]) -> dict[int, tuple[str, str, datetime | None]]:
     """Per KR, in one query: (the newest non-empty live comment, the blockers of its latest live check-in and when
     that check-in was made). Blockers come from the latest check-in only: one without blockers clears them."""
-    ids = list(set(kr_ids))
+    ids = sorted(set(kr_ids))
     if not ids:
         return {}
-    live = (col(CheckIn.kr_id).in_(ids), col(CheckIn.undone_at).is_(None))
-    commented = select(func.max(CheckIn.id)).where(*live, CheckIn.comment != "").group_by(CheckIn.kr_id)
-    latest = select(func.max(CheckIn.id)).where(*live).group_by(CheckIn.kr_id)
-    stmt = select(CheckIn.id, CheckIn.kr_id, CheckIn.comment, CheckIn.blockers, CheckIn.created_at).where(
-        col(CheckIn.id).in_(commented) | col(CheckIn.id).in_(latest)
-    )
-    rows = (await session.exec(stmt)).all()
+    rows = (await session.exec(_LATEST_TEXTS, params={"ids": ids})).all()
     newest = {}
     for row_id, kr_id, _comment, _blockers, _at in rows:
         newest[kr_id] = max(newest.get(kr_id, row_id), row_id)

@@ -18,8 +18,11 @@ async def get_cycle_by_name(*, session: AsyncSession, name: str) -> Cycle | None
 
 async def active_cycle(*, session: AsyncSession) -> Cycle | None:
     """The active cycle; if several are active, the one that started last."""
-    stmt = select(Cycle).where(Cycle.state == "active").order_by(col(Cycle.start).desc(), col(Cycle.id).desc())
-    return (await session.exec(stmt)).first()
+    return (await session.exec(_ACTIVE_CYCLE)).first()
+
+
+# Built once: every view and tick asks for it (see storage/okrs.py).
+_ACTIVE_CYCLE = select(Cycle).where(Cycle.state == "active").order_by(col(Cycle.start).desc(), col(Cycle.id).desc())
 
 
 async def list_cycles(*, session: AsyncSession) -> list[Cycle]:

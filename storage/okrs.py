@@ -74,54 +74,70 @@ async def objectives_in_cycle(*, session: AsyncSession, cycle_id: int) -> list[O
     return list((await session.exec(stmt)).all())
 
 
+# The views' statements (Home tab, digests, /okr) are built once, with bound parameters: building a statement
+# and its cache key on every call cost ~0.3 ms each, more than SQLite's work on it (docs/performance.md).
+_OBJECTIVE_LINKS = select(Objective.id, Objective.parent_id, Objective.team_id).where(
+    Objective.cycle_id == bindparam("cycle_id"), col(Objective.archived).is_(False)
+)
+_OBJECTIVES_IN_ORDER = (
+    select(Objective)
+    .where(col(Objective.id).in_(bindparam("ids", expanding=True)))
+    .order_by(col(Objective.position), col(Objective.id))
+)
+_KRS_OF_OBJECTIVES = select(KeyResult).where(col(KeyResult.objective_id).in_(bindparam("ids", expanding=True)))
+_KRS_OF_OBJECTIVES = {
+    True: _KRS_OF_OBJECTIVES.order_by(col(KeyResult.position), col(KeyResult.id)),  # archived included
+    False: _KRS_OF_OBJECTIVES.where(col(KeyResult.archived).is_(False)).order_by(
+        col(KeyResult.position), col(KeyResult.id)
+    ),
+}
+_KRS_OWNED_BY = (
+    select(KeyResult)
+    .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
+    .where(
+        Objective.cycle_id == bindparam("cycle_id"),
+        col(Objective.archived).is_(False),
+        col(KeyResult.archived).is_(False),
+        or_(
+            col(KeyResult.owner_id) == bindparam("person_id"),
+            col(KeyResult.id).in_(select(KRCoOwner.kr_id).where(KRCoOwner.person_id == bindparam("person_id"))),
+        ),
+    )
+    .order_by(col(Objective.position), col(Objective.id), col(KeyResult.position), col(KeyResult.id))
+)
+
+
 async def objective_links(*, session: AsyncSession, cycle_id: int) -> list[tuple[int, int | None, int]]:
     """(id, parent_id, team_id) of every live objective of the cycle: the alignment tree, without loading rows."""
-    stmt = select(Objective.id, Objective.parent_id, Objective.team_id).where(
-        Objective.cycle_id == cycle_id, col(Objective.archived).is_(False)
-    )
-    return [(i, parent, team) for i, parent, team in (await session.exec(stmt)).all()]
+    rows = (await session.exec(_OBJECTIVE_LINKS, params={"cycle_id": cycle_id})).all()
+    return [(i, parent, team) for i, parent, team in rows]
 
 
 async def objectives_in_order(*, session: AsyncSession, ids: Iterable[int]) -> list[Objective]:
     """The given objectives, ordered by position (as objectives_in_cycle)."""
-    wanted = list(set(ids))
+    wanted = sorted(set(ids))
     if not wanted:
         return []
-    stmt = select(Objective).where(col(Objective.id).in_(wanted)).order_by(col(Objective.position), col(Objective.id))
-    return list((await session.exec(stmt)).all())
+    return list((await session.exec(_OBJECTIVES_IN_ORDER, params={"ids": wanted})).all())
 
 
 async def key_results_for_objectives(
     *, session: AsyncSession, objective_ids: Iterable[int], include_archived: bool = False
 ) -> dict[int, list[KeyResult]]:
     """KRs per objective id (every requested id is a key), ordered by position."""
-    ids = list(set(objective_ids))
+    ids = sorted(set(objective_ids))
     out: dict[int, list[KeyResult]] = {oid: [] for oid in ids}
     if not ids:
         return out
-    stmt = select(KeyResult).where(col(KeyResult.objective_id).in_(ids))
-    if not include_archived:
-        stmt = stmt.where(col(KeyResult.archived).is_(False))
-    for kr in (await session.exec(stmt.order_by(col(KeyResult.position), col(KeyResult.id)))).all():
+    for kr in (await session.exec(_KRS_OF_OBJECTIVES[include_archived], params={"ids": ids})).all():
         out[kr.objective_id].append(kr)
     return out
 
 
 async def key_results_owned_by(*, session: AsyncSession, person_id: str, cycle_id: int) -> list[KeyResult]:
     """Live KRs of the cycle the person owns or co-owns."""
-    co_owned = select(KRCoOwner.kr_id).where(KRCoOwner.person_id == person_id)
-    stmt = (
-        select(KeyResult)
-        .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
-        .where(
-            Objective.cycle_id == cycle_id,
-            col(Objective.archived).is_(False),
-            col(KeyResult.archived).is_(False),
-            or_(col(KeyResult.owner_id) == person_id, col(KeyResult.id).in_(co_owned)),
-        )
-        .order_by(col(Objective.position), col(Objective.id), col(KeyResult.position), col(KeyResult.id))
-    )
-    return list((await session.exec(stmt)).all())
+    params = {"person_id": person_id, "cycle_id": cycle_id}
+    return list((await session.exec(_KRS_OWNED_BY, params=params)).all())
 
 
 async def key_results_owned_by_people(
@@ -202,22 +218,24 @@ async def shared_key_results_for_teams(
     out: dict[int, list[KeyResult]] = {tid: [] for tid in ids}
     if not ids:
         return out
-    stmt = (
-        select(KRTeam.team_id, KeyResult)
-        .join(KeyResult, col(KRTeam.kr_id) == col(KeyResult.id))
-        .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
-        .where(
-            col(KRTeam.team_id).in_(ids),
-            Objective.cycle_id == cycle_id,
-            col(Objective.team_id) != col(KRTeam.team_id),
-            col(Objective.archived).is_(False),
-            col(KeyResult.archived).is_(False),
-        )
-        .order_by(col(Objective.position), col(Objective.id), col(KeyResult.position), col(KeyResult.id))
-    )
-    for team_id, kr in (await session.exec(stmt)).all():
+    for team_id, kr in (await session.exec(_SHARED_KRS, params={"ids": ids, "cycle_id": cycle_id})).all():
         out[team_id].append(kr)
     return out
+
+
+_SHARED_KRS = (
+    select(KRTeam.team_id, KeyResult)
+    .join(KeyResult, col(KRTeam.kr_id) == col(KeyResult.id))
+    .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
+    .where(
+        col(KRTeam.team_id).in_(bindparam("ids", expanding=True)),
+        Objective.cycle_id == bindparam("cycle_id"),
+        col(Objective.team_id) != col(KRTeam.team_id),
+        col(Objective.archived).is_(False),
+        col(KeyResult.archived).is_(False),
+    )
+    .order_by(col(Objective.position), col(Objective.id), col(KeyResult.position), col(KeyResult.id))
+)
 
 
 async def find_objective(
@@ -271,11 +289,14 @@ async def set_contributing_teams(*, session: AsyncSession, kr_id: int, team_ids:
     await session.flush()
 
 
+_OBJECTIVES_BY_IDS = select(Objective).where(col(Objective.id).in_(bindparam("ids", expanding=True)))
+
+
 async def objectives_by_ids(*, session: AsyncSession, ids: Iterable[int]) -> dict[int, Objective]:
-    wanted = list(set(ids))
+    wanted = sorted(set(ids))
     if not wanted:
         return {}
-    rows = await session.exec(select(Objective).where(col(Objective.id).in_(wanted)))
+    rows = await session.exec(_OBJECTIVES_BY_IDS, params={"ids": wanted})
     return {o.id: o for o in rows.all()}
 
 

@@ -11,6 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import Person
 
 _PEOPLE = Person.__table__
+# Built once, with bound parameters: every view asks for its people's names (see storage/okrs.py).
+_PEOPLE_BY_IDS = select(Person).where(col(Person.id).in_(bindparam("ids", expanding=True)))
 _SET_DM = update(_PEOPLE).where(_PEOPLE.c.id == bindparam("person_id")).values(dm_channel=bindparam("new_dm"))
 
 
@@ -59,7 +61,7 @@ async def people_by_ids(*, session: AsyncSession, ids: Iterable[str]) -> dict[st
     wanted = list(set(ids))
     if not wanted:
         return {}
-    rows = await session.exec(select(Person).where(col(Person.id).in_(wanted)))
+    rows = await session.exec(_PEOPLE_BY_IDS, params={"ids": sorted(wanted)})
     return {p.id: p for p in rows.all()}
 
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func
+from sqlalchemy import bindparam, delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,12 +27,21 @@ async def list_teams(*, session: AsyncSession) -> list[Team]:
     return list((await session.exec(select(Team).order_by(col(Team.name)))).all())
 
 
+# Built once, with bound parameters: every Home tab and team view runs these (see storage/okrs.py).
+_TEAM_NAMES = select(Team.id, Team.name).where(col(Team.id).in_(bindparam("ids", expanding=True)))
+_TEAMS_OF = select(Team).join(TeamMember, col(TeamMember.team_id) == col(Team.id))
+_TEAMS_OF_PERSON = _TEAMS_OF.where(TeamMember.person_id == bindparam("person_id")).order_by(col(Team.name))
+_TEAMS_MANAGED_BY = _TEAMS_OF.where(
+    TeamMember.person_id == bindparam("person_id"), TeamMember.role == MANAGER
+).order_by(col(Team.name))
+
+
 async def team_names(*, session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
     """{team id: name} for the given teams, as (id, name) pairs: no Team rows loaded."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    return dict((await session.exec(select(Team.id, Team.name).where(col(Team.id).in_(wanted)))).all())
+    return dict((await session.exec(_TEAM_NAMES, params={"ids": wanted})).all())
 
 
 async def add_team(*, session: AsyncSession, team: Team) -> Team:
@@ -43,23 +52,11 @@ async def add_team(*, session: AsyncSession, team: Team) -> Team:
 
 async def teams_of_person(*, session: AsyncSession, person_id: str) -> list[Team]:
     """Every team the person belongs to, as manager or member."""
-    stmt = (
-        select(Team)
-        .join(TeamMember, col(TeamMember.team_id) == col(Team.id))
-        .where(TeamMember.person_id == person_id)
-        .order_by(col(Team.name))
-    )
-    return list((await session.exec(stmt)).all())
+    return list((await session.exec(_TEAMS_OF_PERSON, params={"person_id": person_id})).all())
 
 
 async def teams_managed_by(*, session: AsyncSession, person_id: str) -> list[Team]:
-    stmt = (
-        select(Team)
-        .join(TeamMember, col(TeamMember.team_id) == col(Team.id))
-        .where(TeamMember.person_id == person_id, TeamMember.role == MANAGER)
-        .order_by(col(Team.name))
-    )
-    return list((await session.exec(stmt)).all())
+    return list((await session.exec(_TEAMS_MANAGED_BY, params={"person_id": person_id})).all())
 
 
 async def _ids_with_role(session: AsyncSession, team_id: int, role: str) -> list[str]:

@@ -112,7 +112,9 @@ async def build_home(svc: Services, *, user_id: str) -> HomePage:
             next_prompt_tz=tz,
             managed=tuple([await _overview(session, svc, t, cycle, views[t.id]) for t in managed[:5]]),
             is_admin=admin,
-            editable=await editable_kr_ids(session, user_id=user_id, krs=shown, admins=svc.admins),
+            editable=await editable_kr_ids(
+                session, user_id=user_id, krs=shown, admins=svc.admins, managed=managed, objectives=objs
+            ),
         )
 
 

@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.kernel.errors import PermissionDenied
 from storage import okrs, reporting, teams
-from storage.models import KeyResult, KRCoOwner
+from storage.models import KeyResult, KRCoOwner, Objective, Team
 
 
 async def is_team_manager(session: AsyncSession, *, user_id: str, team_id: int) -> bool:
@@ -101,15 +101,27 @@ async def require_edit_kr_fields(
 
 
 async def editable_kr_ids(
-    session: AsyncSession, *, user_id: str, krs: list[KeyResult], admins: frozenset[str]
+    session: AsyncSession,
+    *,
+    user_id: str,
+    krs: list[KeyResult],
+    admins: frozenset[str],
+    managed: list[Team] | None = None,
+    objectives: dict[int, Objective] | None = None,
 ) -> frozenset[int]:
-    """Ids of the KRs the viewer may open an edit modal for (owner, team manager, admin), in two queries."""
+    """Ids of the KRs the viewer may open an edit modal for (owner, team manager, admin), in two queries, or none
+    when the caller passes the viewer's managed teams and these KRs' objectives, read in this session."""
     if user_id in admins:
         return frozenset(kr.id for kr in krs)
-    managed = {t.id for t in await teams.teams_managed_by(session=session, person_id=user_id)}
-    objs = await okrs.objectives_by_ids(session=session, ids={kr.objective_id for kr in krs})
+    if managed is None:
+        managed = await teams.teams_managed_by(session=session, person_id=user_id)
+    managed_ids = {t.id for t in managed}
+    wanted = {kr.objective_id for kr in krs}
+    objs = objectives if objectives is not None and wanted <= objectives.keys() else None
+    if objs is None:
+        objs = await okrs.objectives_by_ids(session=session, ids=wanted)
     return frozenset(
         kr.id
         for kr in krs
-        if kr.owner_id == user_id or (kr.objective_id in objs and objs[kr.objective_id].team_id in managed)
+        if kr.owner_id == user_id or (kr.objective_id in objs and objs[kr.objective_id].team_id in managed_ids)
     )
