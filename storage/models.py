@@ -160,7 +160,9 @@ class KeyResult(KeyResultBase, table=True):
 class KRCoOwner(SQLModel, table=True):
     __tablename__ = "kr_co_owner"
     kr_id: int = Field(foreign_key="key_result.id", primary_key=True)
-    person_id: str = Field(foreign_key="person.id", primary_key=True)
+    # Indexed on its own: "the KRs I co-own" (every Home tab, /okr mine) starts from the person, and the primary
+    # key's index leads with the KR.
+    person_id: str = Field(foreign_key="person.id", primary_key=True, index=True)
 
 
 class KRTeam(SQLModel, table=True):
@@ -168,7 +170,9 @@ class KRTeam(SQLModel, table=True):
 
     __tablename__ = "kr_team"
     kr_id: int = Field(foreign_key="key_result.id", primary_key=True)
-    team_id: int = Field(foreign_key="team.id", primary_key=True)
+    # Indexed on its own: a team view's shared KRs start from the team (okrs.shared_key_results_for_teams); with
+    # only the (kr_id, team_id) key, SQLite walked every KR of the cycle instead, ~1 ms at 2,000 KRs.
+    team_id: int = Field(foreign_key="team.id", primary_key=True, index=True)
 
 
 # --- check-ins --------------------------------------------------------------------

@@ -6,7 +6,7 @@ show many KRs never issue a query per KR.
 
 from collections.abc import Iterable
 
-from sqlalchemy import Row, bindparam, delete, or_, update
+from sqlalchemy import Row, bindparam, delete, or_, union, update
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -91,6 +91,12 @@ _KRS_OF_OBJECTIVES = {
         col(KeyResult.position), col(KeyResult.id)
     ),
 }
+# The person's KR ids as a UNION of two indexed lookups: with `owner_id = ? OR id IN (co-owned)` no index
+# serves the OR, and SQLite read every KR of the cycle to test it (0.64 against 0.18 ms at 2,000 KRs).
+_MINE = union(
+    core_select(_KR.c.id).where(_KR.c.owner_id == bindparam("person_id")),
+    core_select(KRCoOwner.__table__.c.kr_id).where(KRCoOwner.__table__.c.person_id == bindparam("person_id")),
+)
 _KRS_OWNED_BY = (
     select(KeyResult)
     .join(Objective, col(Objective.id) == col(KeyResult.objective_id))
@@ -98,10 +104,7 @@ _KRS_OWNED_BY = (
         Objective.cycle_id == bindparam("cycle_id"),
         col(Objective.archived).is_(False),
         col(KeyResult.archived).is_(False),
-        or_(
-            col(KeyResult.owner_id) == bindparam("person_id"),
-            col(KeyResult.id).in_(select(KRCoOwner.kr_id).where(KRCoOwner.person_id == bindparam("person_id"))),
-        ),
+        col(KeyResult.id).in_(_MINE),
     )
     .order_by(col(Objective.position), col(Objective.id), col(KeyResult.position), col(KeyResult.id))
 )

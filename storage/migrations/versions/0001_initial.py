@@ -354,6 +354,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("kr_id", "person_id"),
     )
+    with op.batch_alter_table("kr_co_owner", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_kr_co_owner_person_id"), ["person_id"], unique=False)
+
     op.create_table(
         "kr_team",
         sa.Column("kr_id", sa.Integer(), nullable=False),
@@ -368,6 +371,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("kr_id", "team_id"),
     )
+    with op.batch_alter_table("kr_team", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_kr_team_team_id"), ["team_id"], unique=False)
+
     op.create_table(
         "review_note",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -413,7 +419,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_review_note_author_id"))
 
     op.drop_table("review_note")
+    with op.batch_alter_table("kr_team", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_kr_team_team_id"))
+
     op.drop_table("kr_team")
+    with op.batch_alter_table("kr_co_owner", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_kr_co_owner_person_id"))
+
     op.drop_table("kr_co_owner")
     with op.batch_alter_table("check_in", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_check_in_source_ts"))
