@@ -53,7 +53,7 @@ async def run(tiny: bool) -> Result:
             ):
                 req = SlackRequests(url, SIGNING_SECRET, fake=fake, session=http)
                 before = count_checkins(org)
-                first = dict(list(prompts.items())[:CONCURRENCY])
+                first = dict(list(prompts.items())[: min(CONCURRENCY, len(prompts) // 2)])  # --tiny: 5 of 10
                 cold, load = ReplyLoad(req, fake), ReplyLoad(req, fake)
                 started = time.perf_counter()
                 await cold.run(first)
