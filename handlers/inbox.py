@@ -308,6 +308,9 @@ class InboxWorker:
         concurrency = min(self.concurrency, WHILE_BUSY) if self.front_door.busy else self.concurrency
         free = concurrency - len(self._running)
         finished, self._finished = self._finished, []
+        # The whole look counts as claiming for wait_idle: from here the finished items are held only in this
+        # frame, and a `ready` read may be about to claim; "idle" seen meanwhile would be wrong twice over.
+        self._claiming += 1
         try:
             if free <= 0 or self._stopping:
                 if finished:
@@ -320,16 +323,14 @@ class InboxWorker:
                     lanes.setdefault(lane, item_id)
             if not lanes and not finished:
                 return bool(ready or self._running)
-            self._claiming += 1  # wait_idle must not see "nothing ready, nothing running" mid-claim
-            try:
-                claimed = await inbox_store.claim_many(
-                    self.svc, item_ids=list(lanes.values()), owner=self.owner, lease=self.lease, finished=finished
-                )
-            finally:
-                self._claiming -= 1
+            claimed = await inbox_store.claim_many(
+                self.svc, item_ids=list(lanes.values()), owner=self.owner, lease=self.lease, finished=finished
+            )
         except BaseException:
             self._finished[:0] = finished  # recorded with the next look (the work is committed; a lapsed lease
             raise  # would only redo what its route recognises as done)
+        finally:
+            self._claiming -= 1
         for item in claimed:
             self._busy_lanes.add(item.lane)
             self._running[item.item_id] = asyncio.create_task(self._process(item))

@@ -302,7 +302,11 @@ class InboxItem(SQLModel, table=True):
     """
 
     __tablename__ = "inbox_item"
-    __table_args__ = (Index("ix_inbox_item_state_lane_id", "state", "lane", "id"),)
+    # (state, id): the oldest pending items, read in order without sorting the backlog (storage.inbox.ready).
+    __table_args__ = (
+        Index("ix_inbox_item_state_lane_id", "state", "lane", "id"),
+        Index("ix_inbox_item_state_id", "state", "id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
     lane: str = Field(max_length=64)

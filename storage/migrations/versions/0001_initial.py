@@ -81,6 +81,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("key"),
     )
     with op.batch_alter_table("inbox_item", schema=None) as batch_op:
+        batch_op.create_index("ix_inbox_item_state_id", ["state", "id"], unique=False)
         batch_op.create_index("ix_inbox_item_state_lane_id", ["state", "lane", "id"], unique=False)
 
     op.create_table(
@@ -470,6 +471,7 @@ def downgrade() -> None:
     op.drop_table("person")
     with op.batch_alter_table("inbox_item", schema=None) as batch_op:
         batch_op.drop_index("ix_inbox_item_state_lane_id")
+        batch_op.drop_index("ix_inbox_item_state_id")
 
     op.drop_table("inbox_item")
     with op.batch_alter_table("effect_due", schema=None) as batch_op:
