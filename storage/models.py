@@ -122,7 +122,9 @@ class ObjectiveBase(SQLModel):
     ref: str | None = Field(default=None, max_length=80)  # stable key for YAML re-import
     team_id: int = Field(foreign_key="team.id", index=True)
     owner_id: str | None = Field(default=None, foreign_key="person.id")
-    parent_id: int | None = Field(default=None, foreign_key="objective.id")  # alignment
+    # Alignment. Indexed: a team view reads its objectives' aligned descendants from the top down
+    # (okrs.objective_subtrees).
+    parent_id: int | None = Field(default=None, foreign_key="objective.id", index=True)
     archived: bool = False
 
 

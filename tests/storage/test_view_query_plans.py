@@ -45,7 +45,7 @@ def capture(db) -> list[tuple[str, tuple]]:
 
     @event.listens_for(db.engine.sync_engine, "before_cursor_execute")
     def _keep(_conn, _cursor, statement, params, _context, _many):
-        if statement.startswith("SELECT"):
+        if statement.startswith(("SELECT", "WITH")):
             seen.append((statement, params))
 
     return seen
@@ -72,3 +72,23 @@ async def test_my_krs_are_found_from_me_owned_or_co_owned(db):
     found = await plan(db, statement, params)
     assert "ix_key_result_owner_id (owner_id=?)" in found and "ix_kr_co_owner_person_id (person_id=?)" in found
     assert "SCAN" not in found
+
+
+async def test_a_teams_part_of_the_alignment_tree_is_read_from_its_roots_down(db):
+    cycle, made, _krs = await org(db)
+    async with db.transaction() as s:  # under team 3's objective: team 4's, and under that team 5's; a cycle too
+        o3, o4, o5, o6 = [
+            (await okrs.objectives_for_team(session=s, cycle_id=cycle.id, team_id=made[t].id))[0] for t in (3, 4, 5, 6)
+        ]
+        o4.parent_id, o5.parent_id = o3.id, o4.id
+        o3.parent_id = o5.id  # an alignment cycle must still end
+        s.add_all([o3, o4, o5])
+    seen = capture(db)
+    async with db.read() as s:
+        links = await okrs.objective_subtrees(
+            session=s, cycle_id=cycle.id, team_ids=[made[3].id], objective_ids=[o6.id]
+        )
+    assert sorted(links) == sorted((o.id, o.parent_id, o.team_id) for o in (o3, o4, o5, o6))
+    ((statement, params),) = seen
+    found = await plan(db, statement, params)
+    assert "SCAN objective" not in found and "ix_objective_parent_id" in found, found

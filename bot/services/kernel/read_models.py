@@ -118,12 +118,16 @@ async def teams_objectives(
 
     Only the KRs these views need are loaded (the teams' objectives, objectives they share KRs from, and their
     aligned descendants for the roll-up), so a view costs the same whatever the size of the rest of the org;
-    the alignment tree is read as (id, parent, team) tuples and team names as (id, name) pairs, once."""
-    links = await okrs.objective_links(session=session, cycle_id=cycle.id)
-    shared = await okrs.shared_key_results_for_teams(
-        session=session, cycle_id=cycle.id, team_ids=[w.team.id for w in wanted]
+    the alignment tree is read as (id, parent, team) tuples, only the teams' own part of it (their objectives, those
+    they share KRs from, and everything aligned under those), and team names as (id, name) pairs, once."""
+    team_ids = [w.team.id for w in wanted]
+    shared = await okrs.shared_key_results_for_teams(session=session, cycle_id=cycle.id, team_ids=team_ids)
+    links = await okrs.objective_subtrees(
+        session=session,
+        cycle_id=cycle.id,
+        team_ids=team_ids,
+        objective_ids={kr.objective_id for krs in shared.values() for kr in krs},
     )
-    live = {i for i, _parent, _team in links}
     parent_of = {i: parent for i, parent, _team in links}
     plans: dict[int, tuple[set[int], set[int]]] = {}  # team id -> (objectives needed, those plus their parents)
     for w in wanted:
@@ -131,10 +135,13 @@ async def teams_objectives(
             kr.objective_id for kr in shared[w.team.id]
         }
         needed = _with_descendants(links, roots)
-        # The objectives shown are aligned under parents that may belong to other teams: load those in the same
-        # query, so "aligned under X" costs nothing extra.
-        plans[w.team.id] = (needed, needed | {parent_of[i] for i in needed if parent_of.get(i) in live})
-    loaded = await okrs.objectives_in_order(session=session, ids=set().union(*(ids for _n, ids in plans.values())))
+        # The objectives shown are aligned under parents that may belong to other teams (outside the subtrees):
+        # load those in the same query, so "aligned under X" costs nothing extra; archived ones are dropped below.
+        plans[w.team.id] = (needed, needed | {parent_of[i] for i in needed if parent_of.get(i) is not None})
+    ids = set().union(*(ids for _n, ids in plans.values()))
+    loaded = [
+        o for o in await okrs.objectives_in_order(session=session, ids=ids) if not o.archived and o.cycle_id == cycle.id
+    ]
     position = {o.id: n for n, o in enumerate(loaded)}
     all_needed = set().union(*(needed for needed, _ids in plans.values()))
     by_obj = await okrs.key_results_for_objectives(session=session, objective_ids=all_needed & position.keys())

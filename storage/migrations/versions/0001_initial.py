@@ -198,6 +198,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("objective", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_objective_cycle_id"), ["cycle_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_objective_parent_id"), ["parent_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_objective_team_id"), ["team_id"], unique=False)
 
     op.create_table(
@@ -451,6 +452,7 @@ def downgrade() -> None:
     op.drop_table("pending_reply")
     with op.batch_alter_table("objective", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_objective_team_id"))
+        batch_op.drop_index(batch_op.f("ix_objective_parent_id"))
         batch_op.drop_index(batch_op.f("ix_objective_cycle_id"))
 
     op.drop_table("objective")
