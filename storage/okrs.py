@@ -16,6 +16,7 @@ from storage.people import ensure_people
 
 _KR = KeyResult.__table__
 _OWNER = Person.__table__
+_OBJ, _KR_TEAM, _KR_CO_OWNER = Objective.__table__, KRTeam.__table__, KRCoOwner.__table__
 _SET_KR_VALUES = (
     update(_KR)
     .where(_KR.c.id == bindparam("kr_id"))
@@ -81,18 +82,16 @@ _OBJECTIVES_IN_ORDER = (
     .where(col(Objective.id).in_(bindparam("ids", expanding=True)))
     .order_by(col(Objective.position), col(Objective.id))
 )
-_KRS_OF_OBJECTIVES = select(KeyResult).where(col(KeyResult.objective_id).in_(bindparam("ids", expanding=True)))
-_KRS_OF_OBJECTIVES = {
-    True: _KRS_OF_OBJECTIVES.order_by(col(KeyResult.position), col(KeyResult.id)),  # archived included
-    False: _KRS_OF_OBJECTIVES.where(col(KeyResult.archived).is_(False)).order_by(
-        col(KeyResult.position), col(KeyResult.id)
-    ),
+_KRS_OF = select(KeyResult).where(col(KeyResult.objective_id).in_(bindparam("ids", expanding=True)))
+_KRS_OF_OBJECTIVES = {  # by include_archived
+    True: _KRS_OF.order_by(col(KeyResult.position), col(KeyResult.id)),
+    False: _KRS_OF.where(col(KeyResult.archived).is_(False)).order_by(col(KeyResult.position), col(KeyResult.id)),
 }
 # The person's KR ids as a UNION of two indexed lookups: with `owner_id = ? OR id IN (co-owned)` no index
 # serves the OR, and SQLite read every KR of the cycle to test it (0.64 against 0.18 ms at 2,000 KRs).
 _MINE = union(
     core_select(_KR.c.id).where(_KR.c.owner_id == bindparam("person_id")),
-    core_select(KRCoOwner.__table__.c.kr_id).where(KRCoOwner.__table__.c.person_id == bindparam("person_id")),
+    core_select(_KR_CO_OWNER.c.kr_id).where(_KR_CO_OWNER.c.person_id == bindparam("person_id")),
 )
 _KRS_OWNED_BY = (
     select(KeyResult)
@@ -120,6 +119,9 @@ def _subtrees():
         .where(child.c.cycle_id == bindparam("cycle_id"), child.c.archived.is_(False))
     )
     return core_select(o.c.id, o.c.parent_id, o.c.team_id).where(o.c.id.in_(core_select(tree.c.id)))
+
+
+_SUBTREES = _subtrees()
 
 
 async def objective_subtrees(
@@ -332,7 +334,6 @@ async def live_key_results_in_cycle(*, session: AsyncSession, cycle_id: int) -> 
     return list((await session.exec(stmt)).all())
 
 
-_OBJ, _KR_TEAM = Objective.__table__, KRTeam.__table__
 _TEAMS_SHOWING = (
     core_select(_OBJ.c.team_id)
     .join(_KR, _KR.c.objective_id == _OBJ.c.id)
@@ -348,6 +349,3 @@ async def teams_showing(*, session: AsyncSession, kr_ids: Iterable[int]) -> set[
         return set()
     rows = (await (await session.connection()).execute(_TEAMS_SHOWING, {"ids": ids})).all()
     return {team_id for (team_id,) in rows}
-
-
-_SUBTREES = _subtrees()  # built once, with bound parameters (see the views' statements above)
